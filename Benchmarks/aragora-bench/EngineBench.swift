@@ -1,0 +1,123 @@
+import AragoraCore
+import Foundation
+
+/// Engine benchmarks of the engine issue: overhead, critical path, scale.
+enum EngineBench {
+    static func panel(latency: Duration) -> [any Agent] {
+        DemoAgent.defaultPersonas.map { DemoAgent(name: "demo-\($0)", persona: $0, latency: latency) }
+    }
+
+    static func engine(latency: Duration, seed: UInt64 = 1) -> DebateEngine {
+        DebateEngine(agents: panel(latency: latency),
+                     config: DebateConfig(rounds: 3, consensus: .judge, seed: seed, earlyStop: false),
+                     signer: ProcessInfo.processInfo.environment["BENCH_NO_RECEIPT"] == nil ? ReceiptSigner() : nil)
+    }
+
+    /// Runs one debate with an event consumer attached, as the CLI and server do.
+    static func debate(_ engine: DebateEngine, id: String) async -> DebateRecord {
+        let counter = EventCounter()
+        return await engine.run(engine.newRecord(id: id, question: "Should we adopt a monorepo?"), sink: counter.sink)
+    }
+
+    static func overhead(iterations: Int) async {
+        let e = engine(latency: .zero)
+        for i in 0..<50 { _ = await debate(e, id: "warm\(i)") }
+        var samples: [Double] = []
+        for i in 0..<iterations {
+            let start = ContinuousClock.now
+            let r = await debate(e, id: "d\(i)")
+            samples.append((ContinuousClock.now - start).ms)
+            precondition(r.status == .completed && r.roundsUsed == 3)
+        }
+        let med = Stats.median(samples)
+        let receipt = e.signer == nil ? "no receipt (BENCH_NO_RECEIPT)" : "signed receipt"
+        print("engine overhead: 3 demo agents, 3 rounds, zero latency, judge + \(receipt), \(iterations) debates")
+        print("  median \(Stats.f(med, 3)) ms/debate · p90 \(Stats.f(Stats.percentile(samples, 0.9), 3)) ms · target <= 0.5 ms · ratio to target \(Stats.f(med / 0.5, 2)) · vs original Python 3.5 ms: \(Stats.f(3.5 / med, 1))x faster")
+    }
+
+    static func criticalPath(latencyMS: Int, runs: Int) async {
+        let e = engine(latency: .milliseconds(latencyMS))
+        // 3 rounds x (answer, critique, vote) + the judge's call.
+        let phases = 3 * 3 + 1
+        var ratios: [Double] = []
+        for i in 0..<runs {
+            let start = ContinuousClock.now
+            _ = await debate(e, id: "cp\(i)")
+            ratios.append((ContinuousClock.now - start).ms / Double(phases * latencyMS))
+        }
+        print("critical path: agents with \(latencyMS) ms latency, \(phases) sequential phases, \(runs) runs")
+        print("  median wall / (phases x latency) = \(Stats.f(Stats.median(ratios), 3)) · target <= 1.05")
+    }
+
+    static func scale(concurrent: Int, latencyMS: Int) async {
+        let e = engine(latency: .milliseconds(latencyMS))
+        let singleStart = ContinuousClock.now
+        _ = await debate(e, id: "single")
+        let single = (ContinuousClock.now - singleStart).ms
+        var rows: [(n: Int, wall: Double, perDebateKB: Double)] = []
+        for n in [concurrent / 10, concurrent / 2, concurrent] {
+            let baseline = Memory.residentKB()
+            Memory.resetPeak()
+            let sampler = Memory.Sampler()
+            let start = ContinuousClock.now
+            await withTaskGroup(of: DebateStatus.self) { group in
+                for i in 0..<n { group.addTask { await debate(e, id: "s\(n)-\(i)").status } }
+                for await status in group { precondition(status == .completed) }
+            }
+            let wall = (ContinuousClock.now - start).ms
+            let peak = sampler.stop()
+            rows.append((n, wall, Double(max(0, peak - baseline)) / Double(n)))
+        }
+        print("scale: concurrent debates in one process, agents with \(latencyMS) ms latency (single debate: \(Stats.f(single, 0)) ms)")
+        for r in rows {
+            print("  \(r.n) debates: wall \(Stats.f(r.wall, 0)) ms · ratio to single \(Stats.f(r.wall / single, 3)) (target <= 1.2) · peak memory \(Stats.f(r.perDebateKB, 1)) KB/debate in flight (target <= 25)")
+        }
+    }
+}
+
+/// Counts events, standing in for a consumer.
+final class EventCounter: Sendable {
+    let count = Atomic()
+    var sink: DebateEventSink { { [count] _ in count.increment() } }
+}
+
+final class Atomic: @unchecked Sendable {
+    // Safe: guarded by `lock`.
+    private let lock = NSLock()
+    private var value = 0
+    func increment() { lock.lock(); value += 1; lock.unlock() }
+}
+
+extension Duration {
+    var ms: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
+}
+
+/// Replies with fixed text: isolates the engine's own cost from the demo agents' text generation.
+struct ConstantAgent: Agent {
+    let identity: AgentIdentity
+    let others: [String]
+    func respond(to request: PhaseRequest, in context: DebateContext) async throws -> AgentReply {
+        switch request.phase {
+        case .vote: return AgentReply(text: "VOTE: \(request.candidates[0].agent)\nCONFIDENCE: 0.8\nREASONING: fine")
+        case .critique: return AgentReply(text: "ISSUES: vague\nSEVERITY: 3")
+        case .judge: return AgentReply(text: "FINAL ANSWER: done\nCONFIDENCE: 0.9")
+        default: return AgentReply(text: "An answer of moderate length about the question at hand, with a recommendation.")
+        }
+    }
+}
+
+extension EngineBench {
+    static func constantOverhead(iterations: Int) async {
+        let names = ["a", "b", "c"]
+        let agents: [any Agent] = names.map { ConstantAgent(identity: AgentIdentity(name: $0, provider: "test", model: "const"), others: names) }
+        let e = DebateEngine(agents: agents, config: DebateConfig(rounds: 3, consensus: .judge, seed: 1, earlyStop: false), signer: ReceiptSigner())
+        for i in 0..<50 { _ = await debate(e, id: "w\(i)") }
+        var samples: [Double] = []
+        for i in 0..<iterations {
+            let start = ContinuousClock.now
+            _ = await debate(e, id: "c\(i)")
+            samples.append((ContinuousClock.now - start).ms)
+        }
+        print("engine alone (constant-reply agents): median \(Stats.f(Stats.median(samples), 3)) ms/debate")
+    }
+}

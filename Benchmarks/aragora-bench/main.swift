@@ -1,0 +1,38 @@
+import Foundation
+
+// aragora-bench: the committed benchmarks. Prints medians and ratios; never fails on a number.
+// Usage: aragora-bench [engine|process|all] [--quick]
+let args = CommandLine.arguments.dropFirst()
+let quick = args.contains("--quick")
+let which = args.first { !$0.hasPrefix("--") } ?? "all"
+
+if which == "const" {
+    await EngineBench.constantOverhead(iterations: 2000)
+}
+if which == "overhead" {
+    await EngineBench.overhead(iterations: quick ? 200 : 2000)
+    await EngineBench.constantOverhead(iterations: quick ? 200 : 2000)
+}
+if which == "engine" || which == "all" {
+    await EngineBench.overhead(iterations: quick ? 200 : 2000)
+    await EngineBench.criticalPath(latencyMS: 50, runs: quick ? 3 : 7)
+    await EngineBench.scale(concurrent: quick ? 200 : 1000, latencyMS: 200)
+}
+if which == "process" || which == "all" {
+    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let aragora = ProcessInfo.processInfo.environment["ARAGORA_BIN"] ?? dir.appendingPathComponent("aragora").path
+    let data = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-bench-\(getpid())").path
+    var env = ProcessInfo.processInfo.environment
+    env["ARAGORA_DATA_DIR"] = data
+    do {
+        _ = try ProcessBench.run(aragora, ["ask", "Should we adopt a monorepo?", "--seed", "1", "--quiet"], environment: env, runs: 2)
+        let samples = try ProcessBench.run(aragora, ["ask", "Should we adopt a monorepo?", "--seed", "1", "--quiet"],
+                                           environment: env, runs: quick ? 5 : 20)
+        let med = Stats.median(samples)
+        print("whole process: aragora ask --seed 1 (3 demo agents, 3 rounds), \(samples.count) runs")
+        print("  median \(Stats.f(med, 1)) ms · target <= 100 ms · ratio to target \(Stats.f(med / 100, 2)) · vs original Python 3.3 s: \(Stats.f(3300 / med, 0))x faster")
+    } catch {
+        print("whole process: could not run \(aragora): \(error)")
+    }
+    try? FileManager.default.removeItem(atPath: data)
+}

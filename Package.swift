@@ -1,0 +1,68 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layers (see docs/ARCHITECTURE.md): aragora -> AragoraServer -> AragoraStore -> AragoraCore.
+let package = Package(
+    name: "aragora",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "aragora", targets: ["aragora"]),
+        .library(name: "AragoraCore", targets: ["AragoraCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "AragoraCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "AragoraStore",
+            dependencies: [
+                "AragoraCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "AragoraServer",
+            dependencies: [
+                "AragoraCore", "AragoraStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "aragora",
+            dependencies: [
+                "AragoraCore", "AragoraStore", "AragoraServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "aragora-bench",
+            dependencies: ["AragoraCore"],
+            path: "Benchmarks/aragora-bench"
+        ),
+        .testTarget(name: "AragoraCoreTests", dependencies: ["AragoraCore"]),
+        .testTarget(
+            name: "AragoraServerTests",
+            dependencies: [
+                "AragoraServer", "AragoraStore", "AragoraCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,130 @@
+import Foundation
+
+/// Who an agent is: shown in transcripts, used as the key for votes and ELO ratings.
+public struct AgentIdentity: Sendable, Codable, Equatable, Hashable {
+    /// Unique within a debate; votes name agents by it.
+    public var name: String
+    public var provider: String
+    public var model: String
+    public var role: String
+    public var persona: String?
+
+    public init(name: String, provider: String, model: String, role: String = "proposer", persona: String? = nil) {
+        self.name = name
+        self.provider = provider
+        self.model = model
+        self.role = role
+        self.persona = persona
+    }
+}
+
+/// Tokens consumed by one call (or a whole debate) and what they cost.
+public struct TokenUsage: Sendable, Codable, Equatable {
+    public var inputTokens: Int
+    public var outputTokens: Int
+    public var costUSD: Double
+
+    public init(inputTokens: Int = 0, outputTokens: Int = 0, costUSD: Double = 0) {
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.costUSD = costUSD
+    }
+
+    public static func + (a: TokenUsage, b: TokenUsage) -> TokenUsage {
+        TokenUsage(inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens,
+                   costUSD: a.costUSD + b.costUSD)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case inputTokens = "input_tokens", outputTokens = "output_tokens", costUSD = "cost_usd"
+    }
+}
+
+/// What an agent returns for one phase request.
+public struct AgentReply: Sendable {
+    public var text: String
+    public var usage: TokenUsage
+
+    public init(text: String, usage: TokenUsage = TokenUsage()) {
+        self.text = text
+        self.usage = usage
+    }
+}
+
+/// The steps of a debate. Each agent call serves exactly one phase.
+public enum DebatePhase: String, Sendable, Codable, CaseIterable {
+    case propose, revise, critique, vote, judge, synthesize
+}
+
+/// An answer by a named agent, as shown to other agents.
+public struct Position: Sendable, Codable, Equatable {
+    public var agent: String
+    public var content: String
+
+    public init(agent: String, content: String) {
+        self.agent = agent
+        self.content = content
+    }
+}
+
+/// One call's instructions. Fields not relevant to `phase` are empty.
+public struct PhaseRequest: Sendable {
+    public var phase: DebatePhase
+    public var round: Int
+    /// The agent's own current answer (revise).
+    public var ownAnswer: String?
+    /// Critiques aimed at this agent's answer in the previous round (revise).
+    public var critiquesReceived: [Critique]
+    /// The answer to critique (critique).
+    public var target: Position?
+    /// Answers to choose from (vote: excludes the voter), to judge or to synthesize.
+    public var candidates: [Position]
+    /// Everything said this round, for judge and synthesis calls.
+    public var critiques: [Critique]
+    public var votes: [Vote]
+
+    public init(phase: DebatePhase, round: Int, ownAnswer: String? = nil, critiquesReceived: [Critique] = [],
+                target: Position? = nil, candidates: [Position] = [], critiques: [Critique] = [], votes: [Vote] = []) {
+        self.phase = phase
+        self.round = round
+        self.ownAnswer = ownAnswer
+        self.critiquesReceived = critiquesReceived
+        self.target = target
+        self.candidates = candidates
+        self.critiques = critiques
+        self.votes = votes
+    }
+}
+
+/// What every call in a debate knows about the debate itself.
+public struct DebateContext: Sendable {
+    public var debateID: String
+    public var question: String
+    public var context: String?
+    public var agents: [AgentIdentity]
+    public var seed: UInt64
+
+    public init(debateID: String, question: String, context: String? = nil, agents: [AgentIdentity], seed: UInt64) {
+        self.debateID = debateID
+        self.question = question
+        self.context = context
+        self.agents = agents
+        self.seed = seed
+    }
+}
+
+/// A debate participant: an LLM provider client or an offline demo agent.
+///
+/// Implementations must be safe to call concurrently: every call of one phase runs at once.
+/// Throwing is the normal way to report a failure; the engine isolates it to this agent and step.
+public protocol Agent: Sendable {
+    var identity: AgentIdentity { get }
+    func respond(to request: PhaseRequest, in context: DebateContext) async throws -> AgentReply
+    var respondsInstantly: Bool { get }
+}
+
+extension Agent {
+    /// True for agents that never suspend (pure computation, such as zero-latency demo agents).
+    /// The engine calls them inline instead of spawning a task per call: concurrency buys nothing for them.
+    public var respondsInstantly: Bool { false }
+}

@@ -1,0 +1,304 @@
+import Foundation
+
+/// Where a debate is in its life. Terminal states never change again.
+public enum DebateStatus: String, Sendable, Codable, CaseIterable {
+    case created, running, completed, error, cancelled, timeout
+
+    public var isTerminal: Bool {
+        switch self {
+        case .created, .running: return false
+        case .completed, .error, .cancelled, .timeout: return true
+        }
+    }
+}
+
+/// One answer in the transcript (a proposal, a revision, a judgment or a synthesis).
+public struct DebateMessage: Sendable, Codable, Equatable {
+    /// `proposal`, `revision`, `judgment` or `synthesis`.
+    public var role: String
+    public var agent: String
+    public var content: String
+    public var round: Int
+    public var timestamp: Double
+
+    public init(role: String, agent: String, content: String, round: Int, timestamp: Double) {
+        self.role = role
+        self.agent = agent
+        self.content = content
+        self.round = round
+        self.timestamp = timestamp
+    }
+}
+
+public struct Critique: Sendable, Codable, Equatable {
+    public var agent: String
+    public var target: String
+    public var issues: [String]
+    public var suggestions: [String]
+    /// 0 (cosmetic) to 10 (fatal).
+    public var severity: Double
+    public var round: Int
+
+    public init(agent: String, target: String, issues: [String], suggestions: [String], severity: Double, round: Int) {
+        self.agent = agent
+        self.target = target
+        self.issues = issues
+        self.suggestions = suggestions
+        self.severity = severity
+        self.round = round
+    }
+}
+
+public struct Vote: Sendable, Codable, Equatable {
+    public var agent: String
+    /// The name of the agent whose answer was chosen.
+    public var choice: String
+    public var confidence: Double
+    public var reasoning: String
+    public var round: Int
+
+    public init(agent: String, choice: String, confidence: Double, reasoning: String, round: Int) {
+        self.agent = agent
+        self.choice = choice
+        self.confidence = confidence
+        self.reasoning = reasoning
+        self.round = round
+    }
+}
+
+/// Why one agent disagrees with the outcome.
+public struct Dissent: Sendable, Codable, Equatable {
+    public var agent: String
+    public var choice: String?
+    public var reason: String
+
+    public init(agent: String, choice: String?, reason: String) {
+        self.agent = agent
+        self.choice = choice
+        self.reason = reason
+    }
+}
+
+public struct ConsensusResult: Sendable, Codable, Equatable {
+    public var method: ConsensusMethod
+    public var reached: Bool
+    public var confidence: Double
+    public var finalAnswer: String
+    /// The agent whose answer won, when one did.
+    public var winner: String?
+    public var supportingAgents: [String]
+    public var dissentingAgents: [String]
+    public var dissent: [Dissent]
+    /// Human explanation: "2 of 3 weighted votes (71%) for demo-skeptic", "tie between ...".
+    public var summary: String
+
+    public init(method: ConsensusMethod, reached: Bool, confidence: Double, finalAnswer: String, winner: String?,
+                supportingAgents: [String], dissentingAgents: [String], dissent: [Dissent], summary: String) {
+        self.method = method
+        self.reached = reached
+        self.confidence = confidence
+        self.finalAnswer = finalAnswer
+        self.winner = winner
+        self.supportingAgents = supportingAgents
+        self.dissentingAgents = dissentingAgents
+        self.dissent = dissent
+        self.summary = summary
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, reached, confidence, winner, dissent, summary
+        case finalAnswer = "final_answer", supportingAgents = "supporting_agents"
+        case dissentingAgents = "dissenting_agents"
+    }
+}
+
+/// A step an agent failed: an error, a timeout or a reply that could not be understood.
+public struct AgentFailure: Sendable, Codable, Equatable {
+    public var agent: String
+    public var round: Int
+    public var phase: DebatePhase
+    public var error: String
+    /// True when the agent was removed from the panel after this failure.
+    public var removed: Bool
+
+    public init(agent: String, round: Int, phase: DebatePhase, error: String, removed: Bool) {
+        self.agent = agent
+        self.round = round
+        self.phase = phase
+        self.error = error
+        self.removed = removed
+    }
+}
+
+/// How positions moved in one round.
+public struct RoundSummary: Sendable, Codable, Equatable {
+    public var round: Int
+    /// `converged`, `refining` or `diverging`; `initial` for round 1 (nothing to compare with).
+    public var convergence: String
+    /// Each agent's similarity to its own previous answer.
+    public var similarity: [String: Double]
+    /// Whether the votes of this round met the consensus rule.
+    public var consensusReached: Bool
+
+    public init(round: Int, convergence: String, similarity: [String: Double], consensusReached: Bool) {
+        self.round = round
+        self.convergence = convergence
+        self.similarity = similarity
+        self.consensusReached = consensusReached
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case round, convergence, similarity
+        case consensusReached = "consensus_reached"
+    }
+}
+
+/// The whole debate: the one JSON shape returned by the API, printed by `aragora ask --json`,
+/// stored, exported and hashed (in part) into the receipt.
+public struct DebateRecord: Sendable, Codable, Equatable {
+    public var id: String
+    public var task: String
+    public var context: String?
+    public var status: DebateStatus
+    public var agents: [AgentIdentity]
+    public var judge: AgentIdentity?
+    /// Rounds requested.
+    public var rounds: Int
+    public var roundsUsed: Int
+    public var consensusMethod: ConsensusMethod
+    public var consensus: ConsensusResult?
+    public var messages: [DebateMessage]
+    public var critiques: [Critique]
+    public var votes: [Vote]
+    public var roundSummaries: [RoundSummary]
+    public var failures: [AgentFailure]
+    public var usage: TokenUsage
+    public var seed: UInt64
+    public var metadata: [String: JSONValue]
+    public var createdAt: Double
+    public var startedAt: Double?
+    public var completedAt: Double?
+    public var error: String?
+    public var receipt: Receipt?
+
+    public init(id: String, task: String, context: String? = nil, agents: [AgentIdentity], judge: AgentIdentity? = nil,
+                rounds: Int, consensusMethod: ConsensusMethod, seed: UInt64, metadata: [String: JSONValue] = [:],
+                createdAt: Double) {
+        self.id = id
+        self.task = task
+        self.context = context
+        self.status = .created
+        self.agents = agents
+        self.judge = judge
+        self.rounds = rounds
+        self.roundsUsed = 0
+        self.consensusMethod = consensusMethod
+        self.consensus = nil
+        self.messages = []
+        self.critiques = []
+        self.votes = []
+        self.roundSummaries = []
+        self.failures = []
+        self.usage = TokenUsage()
+        self.seed = seed
+        self.metadata = metadata
+        self.createdAt = createdAt
+    }
+
+    public var consensusReached: Bool { consensus?.reached ?? false }
+    public var confidence: Double { consensus?.confidence ?? 0 }
+    public var finalAnswer: String? { consensus?.finalAnswer }
+    public var durationSeconds: Double? {
+        guard let s = startedAt, let e = completedAt else { return nil }
+        return max(0, e - s)
+    }
+
+    /// Each agent's latest proposal or revision.
+    public func latestAnswers() -> [Position] {
+        var latest: [String: String] = [:]
+        for m in messages where m.role == "proposal" || m.role == "revision" { latest[m.agent] = m.content }
+        return agents.compactMap { a in latest[a.name].map { Position(agent: a.name, content: $0) } }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, debateID = "debate_id", task, question, context, status, agents, judge, rounds
+        case roundsUsed = "rounds_used", consensusMethod = "consensus_method", consensus
+        case consensusReached = "consensus_reached", confidence, finalAnswer = "final_answer"
+        case messages, critiques, votes, roundSummaries = "round_summaries", failures, usage, seed, metadata
+        case createdAt = "created_at", startedAt = "started_at", completedAt = "completed_at"
+        case durationSeconds = "duration_seconds", error, receipt
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        task = try c.decode(String.self, forKey: .task)
+        context = try c.decodeIfPresent(String.self, forKey: .context)
+        status = try c.decode(DebateStatus.self, forKey: .status)
+        agents = try c.decode([AgentIdentity].self, forKey: .agents)
+        judge = try c.decodeIfPresent(AgentIdentity.self, forKey: .judge)
+        rounds = try c.decode(Int.self, forKey: .rounds)
+        roundsUsed = try c.decode(Int.self, forKey: .roundsUsed)
+        consensusMethod = try c.decode(ConsensusMethod.self, forKey: .consensusMethod)
+        consensus = try c.decodeIfPresent(ConsensusResult.self, forKey: .consensus)
+        messages = try c.decode([DebateMessage].self, forKey: .messages)
+        critiques = try c.decode([Critique].self, forKey: .critiques)
+        votes = try c.decode([Vote].self, forKey: .votes)
+        roundSummaries = try c.decodeIfPresent([RoundSummary].self, forKey: .roundSummaries) ?? []
+        failures = try c.decodeIfPresent([AgentFailure].self, forKey: .failures) ?? []
+        usage = try c.decodeIfPresent(TokenUsage.self, forKey: .usage) ?? TokenUsage()
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
+        metadata = try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata) ?? [:]
+        createdAt = try Timestamp.decode(c, .createdAt) ?? 0
+        startedAt = try Timestamp.decode(c, .startedAt)
+        completedAt = try Timestamp.decode(c, .completedAt)
+        error = try c.decodeIfPresent(String.self, forKey: .error)
+        receipt = try c.decodeIfPresent(Receipt.self, forKey: .receipt)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(id, forKey: .debateID)
+        try c.encode(task, forKey: .task)
+        try c.encode(task, forKey: .question)
+        try c.encodeIfPresent(context, forKey: .context)
+        try c.encode(status, forKey: .status)
+        try c.encode(agents, forKey: .agents)
+        try c.encodeIfPresent(judge, forKey: .judge)
+        try c.encode(rounds, forKey: .rounds)
+        try c.encode(roundsUsed, forKey: .roundsUsed)
+        try c.encode(consensusMethod, forKey: .consensusMethod)
+        try c.encode(consensusReached, forKey: .consensusReached)
+        try c.encode(confidence, forKey: .confidence)
+        try c.encode(finalAnswer, forKey: .finalAnswer)
+        try c.encode(consensus, forKey: .consensus)
+        try c.encode(messages, forKey: .messages)
+        try c.encode(critiques, forKey: .critiques)
+        try c.encode(votes, forKey: .votes)
+        try c.encode(roundSummaries, forKey: .roundSummaries)
+        try c.encode(failures, forKey: .failures)
+        try c.encode(usage, forKey: .usage)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(metadata, forKey: .metadata)
+        try c.encode(Timestamp.iso8601(createdAt), forKey: .createdAt)
+        try c.encode(startedAt.map(Timestamp.iso8601), forKey: .startedAt)
+        try c.encode(completedAt.map(Timestamp.iso8601), forKey: .completedAt)
+        try c.encode(durationSeconds, forKey: .durationSeconds)
+        try c.encode(error, forKey: .error)
+        try c.encode(receipt, forKey: .receipt)
+    }
+}
+
+extension DebateRecord {
+    /// The record as pretty, key-sorted JSON: what the API and `aragora ask --json` print.
+    public func jsonData(pretty: Bool = true) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    public static func decode(_ data: Data) throws -> DebateRecord {
+        try JSONDecoder().decode(DebateRecord.self, from: data)
+    }
+}

@@ -1,0 +1,438 @@
+import Foundation
+
+/// The state of one debate while it runs. Owned by the task that runs the debate; agent calls only
+/// receive immutable copies of what they need.
+final class DebateRun {
+    let engine: DebateEngine
+    var state: DebateCheckpoint
+    let sink: DebateEventSink?
+    let checkpoint: (@Sendable (DebateCheckpoint) async -> Void)?
+    let context: DebateContext
+    let deadline: ContinuousClock.Instant?
+
+    /// Consecutive failed steps after which an agent leaves the panel.
+    static let maxConsecutiveFailures = 2
+
+    init(engine: DebateEngine, state: DebateCheckpoint, sink: DebateEventSink?,
+         checkpoint: (@Sendable (DebateCheckpoint) async -> Void)?) {
+        self.engine = engine
+        self.state = state
+        self.sink = sink
+        self.checkpoint = checkpoint
+        let r = state.record
+        context = DebateContext(debateID: r.id, question: r.task, context: r.context,
+                                agents: r.agents, seed: r.seed)
+        deadline = engine.config.debateTimeout.map { ContinuousClock.now + $0 }
+    }
+
+    var record: DebateRecord {
+        get { state.record }
+        _modify { yield &state.record }
+    }
+    var config: DebateConfig { engine.config }
+
+    // MARK: - Main loop
+
+    func execute() async -> DebateRecord {
+        if state.step == .done { return record }
+        if record.status == .created {
+            record.status = .running
+            record.startedAt = Timestamp.now()
+            emit(.debateStart, data: [
+                "task": .string(record.task), "agents": JSONValue(record.agents.map(\.name)),
+                "rounds": .int(record.rounds), "consensus": .string(record.consensusMethod.rawValue),
+                "judge": JSONValue(record.judge?.name),
+            ])
+        }
+        while state.step != .done {
+            if let stop = stopReason() { return finish(stop.status, error: stop.message) }
+            if state.active.count < 2 {
+                let reasons = record.failures.filter(\.removed).map { "\($0.agent): \($0.error)" }
+                return finish(.error, error: "fewer than two agents remain (\(reasons.joined(separator: "; ")))")
+            }
+            switch state.step {
+            case .answer: await answerPhase()
+            case .critique: await critiquePhase()
+            case .vote: await votePhase()
+            case .finalize: await finalize()
+            case .done: break
+            }
+            if let stop = stopReason() { return finish(stop.status, error: stop.message) }
+            if state.step != .done, let checkpoint { await checkpoint(state) }
+        }
+        return finish(.completed, error: nil)
+    }
+
+    struct Stop { var status: DebateStatus; var message: String }
+
+    func stopReason() -> Stop? {
+        if Task.isCancelled { return Stop(status: .cancelled, message: "cancelled") }
+        if let deadline, ContinuousClock.now >= deadline {
+            return Stop(status: .timeout, message: "debate timed out after \(config.debateTimeout!.seconds.formatted2)s")
+        }
+        return nil
+    }
+
+    /// Per-call timeout, cut short by the debate's own deadline.
+    var callTimeout: Duration {
+        guard let deadline else { return config.callTimeout }
+        return min(config.callTimeout, max(.zero, deadline - ContinuousClock.now))
+    }
+
+    func finish(_ status: DebateStatus, error: String?) -> DebateRecord {
+        state.step = .done
+        record.status = status
+        record.error = error
+        record.completedAt = Timestamp.now()
+        if let signer = engine.signer { record.receipt = try? signer.sign(record) }
+        var data: [String: JSONValue] = [
+            "status": .string(status.rawValue), "rounds_used": .int(record.roundsUsed),
+            "consensus_reached": .bool(record.consensusReached), "confidence": .double(record.confidence),
+            "final_answer": JSONValue(record.finalAnswer), "duration_seconds": .double(record.durationSeconds ?? 0),
+            "usage": ["input_tokens": .int(record.usage.inputTokens), "output_tokens": .int(record.usage.outputTokens),
+                      "cost_usd": .double(record.usage.costUSD)],
+            "error": JSONValue(error),
+        ]
+        if let receipt = record.receipt { data["receipt_digest"] = .string(receipt.digest) }
+        emit(.debateEnd, data: .object(data))
+        return record
+    }
+
+    // MARK: - Phases
+
+    func answerPhase() async {
+        let round = state.round
+        if round > record.rounds {
+            state.step = .finalize
+            return
+        }
+        emit(.roundStart, round: round, data: [
+            "round": .int(round), "total_rounds": .int(record.rounds),
+            "phase": .string(round == 1 ? "propose" : "revise"),
+            "agents": JSONValue(state.active),
+        ])
+        let phase: DebatePhase = round == 1 ? .propose : .revise
+        let previous = Dictionary(record.latestAnswers().map { ($0.agent, $0.content) }, uniquingKeysWith: { a, _ in a })
+        var calls: [PhaseRunner.Call<AgentReply>] = []
+        let names = state.active
+        for (i, name) in names.enumerated() {
+            guard let agent = engine.agent(named: name) else { continue }
+            let request = PhaseRequest(
+                phase: phase, round: round, ownAnswer: previous[name],
+                critiquesReceived: record.critiques.filter { $0.round == round - 1 && $0.target == name })
+            let ctx = context
+            calls.append(.init(index: i, inline: agent.respondsInstantly) { try await agent.respond(to: request, in: ctx) })
+        }
+        let results = await PhaseRunner.run(calls, timeout: callTimeout) { i, result in
+            guard stopReason() == nil else { return }
+            let name = names[i]
+            switch result.flatMap(Self.parseAnswer) {
+            case .success(let (reply, text)):
+                succeeded(name, usage: reply.usage)
+                let role = phase == .propose ? "proposal" : "revision"
+                record.messages.append(DebateMessage(role: role, agent: name, content: text, round: round, timestamp: Timestamp.now()))
+                emit(.agentMessage, round: round, agent: name, data: [
+                    "content": .string(text), "role": .string(role), "phase": .string(phase.rawValue),
+                ])
+            case .failure(let failure):
+                // Without a first answer there is nothing to critique or vote for: leave the panel.
+                failed(name, round: round, phase: phase, failure, forceRemove: previous[name] == nil)
+            }
+        }
+        _ = results
+        state.step = .critique
+    }
+
+    func critiquePhase() async {
+        let round = state.round
+        let answers = currentAnswers()
+        var pairs: [(critic: String, target: Position)] = []
+        for critic in state.active {
+            for target in answers where target.agent != critic { pairs.append((critic, target)) }
+        }
+        var calls: [PhaseRunner.Call<AgentReply>] = []
+        for (i, pair) in pairs.enumerated() {
+            guard let agent = engine.agent(named: pair.critic) else { continue }
+            let request = PhaseRequest(phase: .critique, round: round, ownAnswer: answers.first { $0.agent == pair.critic }?.content,
+                                       target: pair.target)
+            let ctx = context
+            calls.append(.init(index: i, inline: agent.respondsInstantly) { try await agent.respond(to: request, in: ctx) })
+        }
+        var failuresByCritic: [String: CallFailure] = [:]
+        var successByCritic: Set<String> = []
+        _ = await PhaseRunner.run(calls, timeout: callTimeout) { i, result in
+            guard stopReason() == nil else { return }
+            let (critic, target) = pairs[i]
+            switch result.flatMap({ reply in Result { (reply, try ReplyParser.critique(reply.text)) }.mapError(Self.asFailure) }) {
+            case .success(let (reply, parsed)):
+                record.usage = record.usage + reply.usage
+                successByCritic.insert(critic)
+                let c = Critique(agent: critic, target: target.agent, issues: parsed.issues, suggestions: parsed.suggestions,
+                                 severity: parsed.severity, round: round)
+                record.critiques.append(c)
+                emit(.critique, round: round, agent: critic, data: [
+                    "target": .string(c.target), "issues": JSONValue(c.issues), "suggestions": JSONValue(c.suggestions),
+                    "severity": .double(c.severity),
+                ])
+            case .failure(let failure):
+                failuresByCritic[critic] = failure
+            }
+        }
+        if Task.isCancelled { return }
+        // One failure per agent and step, however many of its critiques failed.
+        for name in state.active {
+            if let failure = failuresByCritic[name], !successByCritic.contains(name) {
+                failed(name, round: round, phase: .critique, failure, forceRemove: false)
+            } else if let failure = failuresByCritic[name] {
+                record.failures.append(AgentFailure(agent: name, round: round, phase: .critique, error: failure.description, removed: false))
+                emit(.agentError, round: round, agent: name, data: [
+                    "phase": "critique", "error": .string(failure.description), "removed": false,
+                ])
+            } else if successByCritic.contains(name) {
+                state.consecutiveFailures[name] = 0
+            }
+        }
+        state.step = record.consensusMethod == .none ? .answer : .vote
+        if record.consensusMethod == .none { closeRound(votes: []) }
+    }
+
+    func votePhase() async {
+        let round = state.round
+        let answers = currentAnswers()
+        let voters = state.active
+        var calls: [PhaseRunner.Call<AgentReply>] = []
+        var candidateNames: [[String]] = []
+        for (i, voter) in voters.enumerated() {
+            guard let agent = engine.agent(named: voter) else { continue }
+            let candidates = answers.filter { $0.agent != voter }
+            candidateNames.append(candidates.map(\.agent))
+            let request = PhaseRequest(phase: .vote, round: round, ownAnswer: answers.first { $0.agent == voter }?.content,
+                                       candidates: candidates,
+                                       critiques: record.critiques.filter { $0.round == round })
+            let ctx = context
+            calls.append(.init(index: i, inline: agent.respondsInstantly) { try await agent.respond(to: request, in: ctx) })
+        }
+        var votes: [Vote] = []
+        _ = await PhaseRunner.run(calls, timeout: callTimeout) { i, result in
+            guard stopReason() == nil else { return }
+            let voter = voters[i]
+            let names = candidateNames[i]
+            switch result.flatMap({ reply in Result { (reply, try ReplyParser.vote(reply.text, candidates: names)) }.mapError(Self.asFailure) }) {
+            case .success(let (reply, parsed)):
+                succeeded(voter, usage: reply.usage)
+                let v = Vote(agent: voter, choice: parsed.choice, confidence: parsed.confidence, reasoning: parsed.reasoning, round: round)
+                votes.append(v)
+                record.votes.append(v)
+                emit(.vote, round: round, agent: voter, data: [
+                    "choice": .string(v.choice), "confidence": .double(v.confidence), "reasoning": .string(v.reasoning),
+                ])
+            case .failure(let failure):
+                failed(voter, round: round, phase: .vote, failure, forceRemove: false)
+            }
+        }
+        if Task.isCancelled { return }
+        closeRound(votes: votes)
+    }
+
+    /// Records convergence and the provisional outcome, then moves on or stops early.
+    func closeRound(votes: [Vote]) {
+        let round = state.round
+        record.roundsUsed = round
+        let answers = currentAnswers()
+        var similarity: [String: Double] = [:]
+        var status = "initial"
+        if round > 1 {
+            let before = Dictionary(record.messages.filter { $0.round == round - 1 && ($0.role == "proposal" || $0.role == "revision") }
+                .map { ($0.agent, $0.content) }, uniquingKeysWith: { a, _ in a })
+            let comparable = answers.filter { before[$0.agent] != nil }
+            let scores = TextSimilarity.pairwise(comparable.map { (before[$0.agent]!, $0.content) })
+            for (a, s) in zip(comparable, scores) { similarity[a.agent] = (s * 1000).rounded() / 1000 }
+            let minimum = scores.min() ?? 0
+            status = minimum >= config.convergedThreshold ? "converged"
+                : (minimum < config.divergingThreshold ? "diverging" : "refining")
+        }
+        let provisional: Bool
+        if record.consensusMethod == .none {
+            provisional = false
+        } else {
+            let rule = ConsensusRule(method: record.consensusMethod == .judge ? .majority : record.consensusMethod,
+                                     ratings: config.ratings)
+            provisional = rule.decide(votes: votes, agents: state.active, answers: answers).reached
+        }
+        record.roundSummaries.append(RoundSummary(round: round, convergence: status, similarity: similarity,
+                                                  consensusReached: provisional))
+        let positionsSettled = status == "converged"
+        let stopEarly = config.earlyStop && positionsSettled && (provisional || record.consensusMethod == .none)
+        if stopEarly || round >= record.rounds {
+            state.step = .finalize
+        } else {
+            state.round = round + 1
+            state.step = .answer
+        }
+    }
+
+    func finalize() async {
+        let answers = currentAnswers()
+        let lastRound = record.roundsUsed
+        let votes = record.votes.filter { $0.round == lastRound }
+        let method = record.consensusMethod
+        var result: ConsensusResult
+        switch method {
+        case .majority, .supermajority, .unanimous, .weighted:
+            result = ConsensusRule(method: method, ratings: config.ratings).decide(votes: votes, agents: state.active, answers: answers)
+        case .judge:
+            result = await judged(answers: answers, votes: votes)
+        case .none:
+            result = await synthesized(answers: answers)
+        }
+        if Task.isCancelled { return }
+        record.consensus = result
+        emit(.consensus, data: [
+            "method": .string(result.method.rawValue), "reached": .bool(result.reached),
+            "confidence": .double(result.confidence), "final_answer": .string(result.finalAnswer),
+            "winner": JSONValue(result.winner), "supporting_agents": JSONValue(result.supportingAgents),
+            "dissenting_agents": JSONValue(result.dissentingAgents), "summary": .string(result.summary),
+            "dissent": .array(result.dissent.map { ["agent": .string($0.agent), "choice": JSONValue($0.choice), "reason": .string($0.reason)] }),
+            "round_summaries": .array(record.roundSummaries.map(Self.summaryJSON)),
+        ])
+        state.step = .done
+    }
+
+    func judged(answers: [Position], votes: [Vote]) async -> ConsensusResult {
+        let fallback = ConsensusRule(method: .majority, ratings: config.ratings).decide(votes: votes, agents: state.active, answers: answers)
+        guard let judgeID = record.judge, let judge = engine.agent(named: judgeID.name) else {
+            var r = fallback
+            r.method = .judge
+            r.summary = "no judge available; " + r.summary
+            return r
+        }
+        let request = PhaseRequest(phase: .judge, round: record.roundsUsed, candidates: answers,
+                                   critiques: record.critiques.filter { $0.round == record.roundsUsed }, votes: votes)
+        let ctx = context
+        let names = answers.map(\.agent)
+        let results = await PhaseRunner.run([.init(index: 0, inline: judge.respondsInstantly) { try await judge.respond(to: request, in: ctx) }],
+                                            timeout: callTimeout) { _, _ in }
+        let outcome = results[0]!.flatMap { reply in
+            Result { (reply, try ReplyParser.judgment(reply.text, candidates: names)) }.mapError(Self.asFailure)
+        }
+        switch outcome {
+        case .success(let (reply, parsed)):
+            record.usage = record.usage + reply.usage
+            record.messages.append(DebateMessage(role: "judgment", agent: judgeID.name, content: parsed.finalAnswer,
+                                                 round: record.roundsUsed, timestamp: Timestamp.now()))
+            emit(.synthesis, agent: judgeID.name, data: ["content": .string(parsed.finalAnswer), "method": "judge"])
+            // The judge's pick, or else the answer closest to what it wrote, decides who supports it.
+            let winner = parsed.choice ?? mostSimilar(to: parsed.finalAnswer, among: answers)
+            let supporters = [winner].compactMap { $0 } + votes.filter { $0.choice == winner }.map(\.agent)
+            let dissent = votes.filter { $0.choice != winner && $0.agent != winner }
+                .map { Dissent(agent: $0.agent, choice: $0.choice, reason: $0.reasoning) }
+            return ConsensusResult(method: .judge, reached: true, confidence: parsed.confidence, finalAnswer: parsed.finalAnswer,
+                                   winner: winner, supportingAgents: supporters, dissentingAgents: dissent.map(\.agent),
+                                   dissent: dissent,
+                                   summary: "judged by \(judgeID.name)" + (winner.map { ", siding with \($0)" } ?? ""))
+        case .failure(let failure):
+            recordFailure(judgeID.name, round: record.roundsUsed, phase: .judge, failure, removed: false)
+            var r = fallback
+            r.method = .judge
+            r.summary = "judge \(judgeID.name) failed (\(failure.description)); decided by vote: " + r.summary
+            return r
+        }
+    }
+
+    func synthesized(answers: [Position]) async -> ConsensusResult {
+        let writer = state.active.first { engine.agent(named: $0)?.identity.role == "synthesizer" } ?? state.active[0]
+        let agreement = Self.agreement(answers)
+        let request = PhaseRequest(phase: .synthesize, round: record.roundsUsed, candidates: answers,
+                                   critiques: record.critiques.filter { $0.round == record.roundsUsed })
+        let ctx = context
+        var text = ConsensusRule.noConsensusAnswer(answers)
+        var summary = "no vote (method none); positions combined"
+        if let agent = engine.agent(named: writer) {
+            let results = await PhaseRunner.run([.init(index: 0, inline: agent.respondsInstantly) { try await agent.respond(to: request, in: ctx) }],
+                                                timeout: callTimeout) { _, _ in }
+            switch results[0]!.flatMap(Self.parseAnswer) {
+            case .success(let (reply, synthesis)):
+                record.usage = record.usage + reply.usage
+                text = synthesis
+                summary = "no vote (method none); synthesis by \(writer)"
+                record.messages.append(DebateMessage(role: "synthesis", agent: writer, content: synthesis,
+                                                     round: record.roundsUsed, timestamp: Timestamp.now()))
+                emit(.synthesis, agent: writer, data: ["content": .string(synthesis), "method": "none"])
+            case .failure(let failure):
+                recordFailure(writer, round: record.roundsUsed, phase: .synthesize, failure, removed: false)
+            }
+        }
+        return ConsensusResult(method: .none, reached: false, confidence: agreement, finalAnswer: text, winner: nil,
+                               supportingAgents: [], dissentingAgents: [], dissent: [], summary: summary)
+    }
+
+    // MARK: - Helpers
+
+    func currentAnswers() -> [Position] {
+        let active = Set(state.active)
+        return record.latestAnswers().filter { active.contains($0.agent) }
+    }
+
+    func mostSimilar(to text: String, among answers: [Position]) -> String? {
+        guard !answers.isEmpty else { return nil }
+        let scores = TextSimilarity.pairwise(answers.map { (text, $0.content) })
+        return zip(answers, scores).max { $0.1 < $1.1 }?.0.agent
+    }
+
+    /// Mean pairwise similarity of the final answers: how much the panel already agrees.
+    static func agreement(_ answers: [Position]) -> Double {
+        var pairs: [(String, String)] = []
+        for i in answers.indices { for j in answers.indices where j > i { pairs.append((answers[i].content, answers[j].content)) } }
+        guard !pairs.isEmpty else { return 0 }
+        let s = TextSimilarity.pairwise(pairs)
+        return ((s.reduce(0, +) / Double(s.count)) * 1000).rounded() / 1000
+    }
+
+    static func summaryJSON(_ s: RoundSummary) -> JSONValue {
+        ["round": .int(s.round), "convergence": .string(s.convergence),
+         "similarity": .object(s.similarity.mapValues(JSONValue.double)), "consensus_reached": .bool(s.consensusReached)]
+    }
+
+    static func parseAnswer(_ reply: AgentReply) -> Result<(AgentReply, String), CallFailure> {
+        Result { (reply, try ReplyParser.answer(reply.text)) }.mapError(asFailure)
+    }
+
+    static func asFailure(_ error: any Error) -> CallFailure {
+        if let f = error as? CallFailure { return f }
+        if let m = error as? MalformedReply { return .malformed(m.description) }
+        return .failed(PhaseRunner.describe(error))
+    }
+
+    func succeeded(_ name: String, usage: TokenUsage) {
+        record.usage = record.usage + usage
+        state.consecutiveFailures[name] = 0
+    }
+
+    func failed(_ name: String, round: Int, phase: DebatePhase, _ failure: CallFailure, forceRemove: Bool) {
+        let count = (state.consecutiveFailures[name] ?? 0) + 1
+        state.consecutiveFailures[name] = count
+        let remove = forceRemove || count >= Self.maxConsecutiveFailures
+        if remove { state.active.removeAll { $0 == name } }
+        recordFailure(name, round: round, phase: phase, failure, removed: remove)
+    }
+
+    func recordFailure(_ name: String, round: Int, phase: DebatePhase, _ failure: CallFailure, removed: Bool) {
+        record.failures.append(AgentFailure(agent: name, round: round, phase: phase, error: failure.description, removed: removed))
+        emit(.agentError, round: round, agent: name, data: [
+            "phase": .string(phase.rawValue), "error": .string(failure.description), "removed": .bool(removed),
+        ])
+    }
+
+    func emit(_ type: DebateEventType, round: Int? = nil, agent: String? = nil, data: JSONValue) {
+        state.seq += 1
+        var agentSeq: Int?
+        if let agent {
+            let n = (state.agentSeq[agent] ?? 0) + 1
+            state.agentSeq[agent] = n
+            agentSeq = n
+        }
+        guard let sink else { return }
+        sink(DebateEvent(type: type, data: data, timestamp: Timestamp.now(), round: round, agent: agent, seq: state.seq,
+                         agentSeq: agentSeq, loopID: record.id))
+    }
+}

@@ -1,0 +1,229 @@
+import Foundation
+
+/// An offline agent with a persona: no network, deterministic for a seed.
+///
+/// Its text is built from the question's own words, differs between personas, answers the critiques it
+/// received when it revises, and its votes follow persona affinities plus seeded noise, so that across
+/// questions every consensus outcome (clear win, tie, failed unanimity) occurs.
+public struct DemoAgent: Agent {
+    public let identity: AgentIdentity
+    let persona: DemoPersona
+    /// Waited before each reply (`ARAGORA_DEMO_LATENCY_MS`), so demos can be watched and latency simulated.
+    let latency: Duration
+
+    public init(name: String, persona: String, role: String = "proposer", latency: Duration = .zero) {
+        self.persona = DemoPersona.named(persona)
+        self.identity = AgentIdentity(name: name, provider: "demo", model: "demo-\(self.persona.name)", role: role,
+                                      persona: self.persona.name)
+        self.latency = latency
+    }
+
+    public var respondsInstantly: Bool { latency == .zero }
+
+    /// Personas of the default panel.
+    public static let defaultPersonas = ["skeptic", "pragmatist", "visionary"]
+    public static let personaNames = DemoPersona.all.map(\.name)
+
+    public func respond(to request: PhaseRequest, in context: DebateContext) async throws -> AgentReply {
+        if latency > .zero { try await Task.sleep(for: latency) }
+        let topic = DemoTopic(question: context.question)
+        var rng = SeededRandom(seed: context.seed, identity.name, request.phase.rawValue, String(request.round),
+                               request.target?.agent ?? "")
+        let text: String
+        switch request.phase {
+        case .propose: text = propose(topic, &rng)
+        case .revise: text = revise(topic, request, &rng)
+        case .critique: text = critique(topic, request, context, &rng)
+        case .vote: text = vote(topic, request, context, &rng)
+        case .judge: text = judge(topic, request, context, &rng)
+        case .synthesize: text = synthesize(topic, request)
+        }
+        let outputWords = Self.wordCount(text)
+        var promptWords = 40 + Self.wordCount(context.question)
+        promptWords += Self.wordCount(request.ownAnswer ?? "")
+        for c in request.candidates { promptWords += Self.wordCount(c.content) }
+        return AgentReply(text: text, usage: TokenUsage(inputTokens: promptWords * 4 / 3, outputTokens: outputWords * 4 / 3))
+    }
+
+    // MARK: - Phases
+
+    func propose(_ topic: DemoTopic, _ rng: inout SeededRandom) -> String {
+        let stance = topic.fill(rng.pick(persona.stances))
+        var reasons = persona.reasons
+        let first = reasons.remove(at: Int(rng.next() % UInt64(reasons.count)))
+        let second = rng.pick(reasons)
+        return "\(stance) \(topic.fill(first)) \(topic.fill(second))\n\nRecommendation: \(topic.fill(rng.pick(persona.recommendations)))"
+    }
+
+    func revise(_ topic: DemoTopic, _ request: PhaseRequest, _ rng: inout SeededRandom) -> String {
+        let previous = request.ownAnswer ?? propose(topic, &rng)
+        let split = FastText.splitOnce(previous, "\n\nRecommendation: ")
+        let core = split?.0 ?? previous
+        var recommendation = split.map { FastText.splitOnce($0.1, "\n\n")?.0 ?? $0.1 } ?? topic.fill(rng.pick(persona.recommendations))
+        let critiques = request.critiquesReceived.sorted { $0.severity > $1.severity }
+        guard let strongest = critiques.first else {
+            return "\(core)\n\nRecommendation: \(recommendation)\n\nRevision (round \(request.round)): no critiques received; position unchanged."
+        }
+        let issue = strongest.issues.first ?? "the plan needs more detail"
+        var notes: [String] = []
+        if strongest.severity >= 7 {
+            // A serious objection changes the recommendation itself.
+            let alternatives = persona.recommendations.map(topic.fill).filter { $0 != recommendation }
+            recommendation = alternatives.isEmpty ? recommendation : rng.pick(alternatives)
+            notes.append("Conceding to \(strongest.agent) that \(Self.lowerFirst(issue)), I changed my recommendation.")
+        } else {
+            notes.append("\(strongest.agent) argued that \(Self.lowerFirst(issue)); I keep my position but account for it.")
+        }
+        if let suggestion = critiques.compactMap(\.suggestions.first).first {
+            notes.append("Accepted suggestion: \(Self.lowerFirst(suggestion)).")
+        }
+        if critiques.count > 1 {
+            let others = critiques.dropFirst().map(\.agent)
+            notes.append("Also considered: \(others.joined(separator: ", ")).")
+        }
+        return "\(core)\n\nRecommendation: \(recommendation)\n\nRevision (round \(request.round)): \(notes.joined(separator: " "))"
+    }
+
+    func critique(_ topic: DemoTopic, _ request: PhaseRequest, _ context: DebateContext, _ rng: inout SeededRandom) -> String {
+        let target = request.target?.agent ?? "the other answer"
+        let targetPersona = persona(of: target, in: context)
+        let affinity = persona.affinity[targetPersona] ?? 0.5
+        // Less kind to personas it disagrees with; softer as answers get revised.
+        let base = (1 - affinity) * 10 + (rng.unit() * 3 - 1.5)
+        let severity = max(1, min(9, (base * (1 - 0.15 * Double(request.round - 1))).rounded()))
+        var concerns = persona.concerns
+        let first = concerns.remove(at: Int(rng.next() % UInt64(concerns.count)))
+        let issues = [first] + (severity >= 6 ? [rng.pick(concerns)] : [])
+        let issueTexts = issues.map { topic.fill($0) }
+        let suggestion = topic.fill(rng.pick(persona.suggestions))
+        if persona.speaksJSON {
+            let json: JSONValue = ["issues": JSONValue(issueTexts), "suggestions": JSONValue([suggestion]), "severity": .int(Int(severity))]
+            return json.serialized()
+        }
+        return "ISSUES:\n" + issueTexts.map { "- \($0)" }.joined(separator: "\n")
+            + "\nSUGGESTIONS:\n- \(suggestion)\nSEVERITY: \(Int(severity))"
+    }
+
+    func vote(_ topic: DemoTopic, _ request: PhaseRequest, _ context: DebateContext, _ rng: inout SeededRandom) -> String {
+        var best: (name: String, score: Double)?
+        for candidate in request.candidates {
+            var score = (persona.affinity[persona(of: candidate.agent, in: context)] ?? 0.5) + rng.unit() * 0.45
+            // Answers that took this agent's critique on board earn a little credit.
+            if FastText.contains(candidate.content, identity.name) { score += 0.05 }
+            if best == nil || score > best!.score { best = (candidate.agent, score) }
+        }
+        let choice = best?.name ?? "nobody"
+        let confidence = ((0.5 + rng.unit() * 0.45) * 100).rounded() / 100
+        let reasoning = "\(choice) gives the most defensible answer on \(topic.gist): it \(rng.pick(Self.voteReasons))."
+        if persona.speaksJSON {
+            let json: JSONValue = ["choice": .string(choice), "confidence": .double(confidence), "reasoning": .string(reasoning)]
+            return json.serialized()
+        }
+        return "VOTE: \(choice)\nCONFIDENCE: \(confidence)\nREASONING: \(reasoning)"
+    }
+
+    static let voteReasons = [
+        "weighs the costs against the benefits", "names a concrete first step", "responds to the critiques it received",
+        "is honest about the risks", "keeps the long-term goal in view", "proposes something we can measure",
+    ]
+
+    func judge(_ topic: DemoTopic, _ request: PhaseRequest, _ context: DebateContext, _ rng: inout SeededRandom) -> String {
+        var weight: [String: Double] = [:]
+        for v in request.votes { weight[v.choice, default: 0] += v.confidence }
+        let ranked = request.candidates.sorted { a, b in
+            let wa = weight[a.agent] ?? 0, wb = weight[b.agent] ?? 0
+            if wa != wb { return wa > wb }
+            return (persona.affinity[persona(of: a.agent, in: context)] ?? 0.5) > (persona.affinity[persona(of: b.agent, in: context)] ?? 0.5)
+        }
+        guard let winner = ranked.first else { return "FINAL ANSWER: No answers were given on \(topic.gist)." }
+        let total = weight.values.reduce(0, +)
+        let share = total > 0 ? (weight[winner.agent] ?? 0) / total : 0.5
+        let confidence = ((0.55 + 0.4 * share + rng.unit() * 0.05) * 100).rounded() / 100
+        let recommendation = FastText.splitOnce(winner.content, "\n\nRecommendation: ")
+            .map { FastText.splitOnce($0.1, "\n\n")?.0 ?? $0.1 } ?? winner.content
+        let stance = Self.firstSentence(winner.content)
+        var answer = "On \(topic.gist), the panel's strongest position is \(winner.agent)'s: \(stance) Recommended course: \(recommendation)"
+        if let runnerUp = ranked.dropFirst().first {
+            answer += " Keep in mind \(runnerUp.agent)'s caution: \(Self.firstSentence(runnerUp.content))"
+        }
+        return "WINNER: \(winner.agent)\nCONFIDENCE: \(confidence)\nFINAL ANSWER: \(answer)"
+    }
+
+    func synthesize(_ topic: DemoTopic, _ request: PhaseRequest) -> String {
+        let views = request.candidates.map { "\($0.agent) holds that \(Self.lowerFirst(Self.firstSentence($0.content)))" }
+        return "Synthesis on \(topic.gist): " + views.joined(separator: " Meanwhile, ")
+            + " Common ground: decide with explicit success criteria and revisit the decision with evidence."
+    }
+
+    // MARK: - Helpers
+
+    static func wordCount(_ s: String) -> Int {
+        var n = 0
+        for b in s.utf8 where b == 32 { n += 1 }
+        return n + 1
+    }
+
+    func persona(of agent: String, in context: DebateContext) -> String {
+        context.agents.first { $0.name == agent }?.persona ?? agent
+    }
+
+    static func firstSentence(_ text: String) -> String {
+        let head = text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? text
+        if let end = head.firstIndex(where: { $0 == "." || $0 == "?" || $0 == "!" }) { return String(head[...end]) }
+        return head
+    }
+
+    static func lowerFirst(_ s: String) -> String {
+        guard let f = s.first else { return s }
+        return f.lowercased() + s.dropFirst()
+    }
+}
+
+/// The question reduced to what demo agents talk about: its gist and two key words.
+struct DemoTopic {
+    var gist: String
+    var a: String
+    var b: String
+
+    static let stopwords: Set<String> = [
+        "should", "would", "could", "shall", "will", "what", "which", "when", "where", "why", "how", "who", "whom",
+        "is", "are", "was", "were", "be", "been", "do", "does", "did", "can", "may", "might", "must", "we", "our",
+        "us", "you", "your", "they", "their", "it", "its", "the", "a", "an", "and", "or", "but", "if", "then",
+        "than", "that", "this", "these", "those", "to", "of", "in", "on", "for", "with", "at", "by", "from", "as",
+        "into", "about", "over", "under", "i", "my", "me", "there", "here", "not", "no", "yes", "best", "better",
+        "more", "most", "some", "any", "all", "use", "using", "get", "make", "have", "has", "had",
+    ]
+
+    init(question: String) {
+        var q = FastText.trim(question)
+        while let last = q.last, "?.!".contains(last) { q.removeLast() }
+        let lower = q.lowercased()
+        for lead in ["should we ", "should i ", "should ", "is it worth ", "is it ", "do we ", "can we ", "would it be ",
+                     "what is the best way to ", "what is ", "what are ", "how should we ", "how do we ", "how can we ", "how to "]
+        where lower.hasPrefix(lead) {
+            q = String(q.dropFirst(lead.count))
+            break
+        }
+        if q.count > 80 { q = String(q.prefix(80)).split(separator: " ").dropLast().joined(separator: " ") }
+        gist = q.isEmpty ? "this question" : q
+        // The gist's first word is usually its verb ("adopt a monorepo"): a poor thing to talk about.
+        let verb = gist.split(separator: " ").count > 1 ? gist.split(separator: " ")[0].lowercased() : ""
+        let words = TextSimilarity.tokens(question).map(String.init).filter {
+            !Self.stopwords.contains($0) && $0.count >= 3 && $0 != verb
+        }
+        var unique: [String] = []
+        for w in words where !unique.contains(w) { unique.append(w) }
+        let ranked = unique.enumerated().sorted { x, y in
+            x.element.count != y.element.count ? x.element.count > y.element.count : x.offset < y.offset
+        }.map(\.element)
+        a = ranked.first ?? "this change"
+        b = ranked.dropFirst().first ?? "the current approach"
+    }
+
+    func fill(_ template: String) -> String {
+        let s = FastText.replacing(FastText.replacing(FastText.replacing(template, "{topic}", with: gist), "{a}", with: a),
+                                   "{b}", with: b)
+        guard let f = s.first, f.isLowercase else { return s }
+        return f.uppercased() + s.dropFirst()
+    }
+}

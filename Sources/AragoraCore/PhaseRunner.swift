@@ -1,0 +1,140 @@
+import Foundation
+
+/// Why a call produced no usable reply.
+public enum CallFailure: Error, Sendable, CustomStringConvertible {
+    case timedOut(Duration)
+    case failed(String)
+    case malformed(String)
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .timedOut(let d): return "no reply within \(d.seconds.formatted2)s"
+        case .failed(let e): return e
+        case .malformed(let m): return "malformed reply: \(m)"
+        case .cancelled: return "cancelled"
+        }
+    }
+}
+
+/// Runs one phase's calls at once and hands back each result as it arrives.
+///
+/// Every call runs in its own task; one timer bounds the whole phase (all calls start together, so this
+/// is the per-call timeout). A call that hangs past it, even one that ignores cancellation, is abandoned
+/// and reported as timed out: the debate never waits on it.
+struct PhaseRunner {
+    struct Call<Output: Sendable>: Sendable {
+        var index: Int
+        /// The agent never suspends: run it in the calling task.
+        var inline: Bool = false
+        var work: @Sendable () async throws -> Output
+    }
+
+    enum Arrival<Output: Sendable>: Sendable {
+        case done(Int, Result<Output, CallFailure>)
+        case deadline
+    }
+
+    /// Calls `onResult` in index order, each as soon as it and every earlier call have finished, so the
+    /// event order is the same on every run while progress still shows before the slowest call ends.
+    /// Returns results by index; entries are `.cancelled` when the surrounding task was cancelled.
+    static func run<Output: Sendable>(
+        _ calls: [Call<Output>], timeout: Duration,
+        onResult: (Int, Result<Output, CallFailure>) -> Void
+    ) async -> [Int: Result<Output, CallFailure>] {
+        guard !calls.isEmpty else { return [:] }
+        if calls.allSatisfy(\.inline) { return await runInline(calls, onResult: onResult) }
+        let (stream, continuation) = AsyncStream<Arrival<Output>>.makeStream()
+        var tasks: [Task<Void, Never>] = []
+        tasks.reserveCapacity(calls.count)
+        for call in calls {
+            tasks.append(Task {
+                continuation.yield(.done(call.index, await outcome(of: call)))
+            })
+        }
+        let timer = DeadlineTimer.shared.schedule(after: timeout) { continuation.yield(.deadline) }
+        let order = calls.map(\.index)
+        var results: [Int: Result<Output, CallFailure>] = [:]
+        var released = 0
+        func release() {
+            while released < order.count, let r = results[order[released]] {
+                onResult(order[released], r)
+                released += 1
+            }
+        }
+        await withTaskCancellationHandler {
+            for await arrival in stream {
+                switch arrival {
+                case .done(let i, let r):
+                    results[i] = r
+                case .deadline:
+                    for i in order where results[i] == nil { results[i] = .failure(.timedOut(timeout)) }
+                }
+                release()
+                if results.count == order.count { break }
+            }
+        } onCancel: {
+            continuation.finish()
+        }
+        DeadlineTimer.shared.cancel(timer)
+        continuation.finish()
+        if results.count < order.count {
+            for t in tasks { t.cancel() }
+            for i in order where results[i] == nil { results[i] = .failure(.cancelled) }
+        } else {
+            for (i, t) in zip(order, tasks) where results[i].map(Self.isTimeout) == true { t.cancel() }
+        }
+        return results
+    }
+
+    static func outcome<Output: Sendable>(of call: Call<Output>) async -> Result<Output, CallFailure> {
+        do {
+            return .success(try await call.work())
+        } catch let failure as CallFailure {
+            return .failure(failure)
+        } catch is CancellationError {
+            return .failure(.cancelled)
+        } catch let m as MalformedReply {
+            return .failure(.malformed(m.description))
+        } catch {
+            return .failure(.failed(Self.describe(error)))
+        }
+    }
+
+    static func runInline<Output: Sendable>(
+        _ calls: [Call<Output>], onResult: (Int, Result<Output, CallFailure>) -> Void
+    ) async -> [Int: Result<Output, CallFailure>] {
+        var results: [Int: Result<Output, CallFailure>] = [:]
+        for call in calls {
+            let r: Result<Output, CallFailure> = Task.isCancelled ? .failure(.cancelled) : await outcome(of: call)
+            results[call.index] = r
+            onResult(call.index, r)
+        }
+        return results
+    }
+
+    static func isTimeout<O>(_ r: Result<O, CallFailure>) -> Bool {
+        if case .failure(.timedOut) = r { return true }
+        return false
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        return text.count > 500 ? String(text.prefix(500)) + "…" : text
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+}
+
+extension Double {
+    /// "1.25", "0.3", "12"
+    var formatted2: String {
+        let r = (self * 100).rounded() / 100
+        return r == r.rounded() ? String(Int(r)) : String(r)
+    }
+}

@@ -1,0 +1,170 @@
+import AragoraCore
+import ArgumentParser
+import Foundation
+
+struct AskCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ask",
+        abstract: "Run a debate on a question and show it live.",
+        discussion: """
+            Runs offline demo agents unless other agents are named. Examples:
+              aragora ask "Should we adopt a monorepo?"
+              aragora ask "Rust or Go for the new service?" --agents demo:skeptic,demo:analyst,demo:optimist --rounds 2
+              aragora ask "Is TDD worth it?" --seed 7 --json > debate.json
+            Exit status: 0 when the debate completed, 1 when it ended in error or timeout, 130 when interrupted.
+            """)
+
+    @Argument(help: "The question to debate (1 to 10,000 characters).")
+    var question: String
+
+    @Option(help: ArgumentHelp(
+        "Comma-separated agents: provider, provider:role, provider:persona or provider|model|persona|role.",
+        discussion: "Demo personas: \(DemoAgent.personaNames.joined(separator: ", ")). Default: $ARAGORA_DEFAULT_AGENTS, else demo:skeptic,demo:pragmatist,demo:visionary."))
+    var agents: String?
+
+    @Option(help: "Number of rounds, 1 to 12 (default $ARAGORA_DEFAULT_ROUNDS, else 3).")
+    var rounds: Int?
+
+    @Option(help: "Consensus method: \(ConsensusMethod.names).")
+    var consensus: String = "judge"
+
+    @Option(help: "An extra agent, outside the panel, that judges (for --consensus judge).")
+    var judge: String?
+
+    @Option(help: "Background material every agent reads (up to 100,000 characters).")
+    var context: String?
+
+    @Option(help: "Seed for the demo agents: the same seed gives the same transcript. Default: random.")
+    var seed: UInt64?
+
+    @Option(help: "Seconds an agent may take for one reply before it counts as failed.")
+    var timeout: Double = 120
+
+    @Flag(help: "Print the full debate record as JSON on stdout (the service's shape) instead of the live view.")
+    var json = false
+
+    @Flag(help: "Print only the result, not each round.")
+    var quiet = false
+
+    @Flag(help: "Keep going for all rounds even when positions have converged.")
+    var noEarlyStop = false
+
+    func validate() throws {
+        let q = question.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !q.isEmpty else { throw ValidationError("the question is empty") }
+        guard q.count <= 10_000 else { throw ValidationError("the question is longer than 10,000 characters") }
+        if let rounds, !(1...12).contains(rounds) { throw ValidationError("--rounds must be between 1 and 12, got \(rounds)") }
+        guard ConsensusMethod(rawValue: consensus.lowercased()) != nil else {
+            throw ValidationError("unknown --consensus '\(consensus)' (use one of: \(ConsensusMethod.names))")
+        }
+        if let context, context.count > 100_000 { throw ValidationError("--context is longer than 100,000 characters") }
+        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+    }
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let debate: PreparedDebate
+        do {
+            debate = try PreparedDebate(
+                question: question, agentsText: agents ?? env["ARAGORA_DEFAULT_AGENTS"], judgeText: judge,
+                rounds: rounds ?? Int(env["ARAGORA_DEFAULT_ROUNDS"] ?? "") ?? 3,
+                consensus: ConsensusMethod(rawValue: consensus.lowercased())!, context: context,
+                seed: seed ?? UInt64.random(in: 1...999_999), callTimeout: .milliseconds(Int(timeout * 1000)),
+                earlyStop: !noEarlyStop, environment: env)
+        } catch {
+            Terminal.errorLine("error: \(error)")
+            throw CLIExit(code: 2)
+        }
+
+        let console = Console()
+        let view = DebateView(term: Terminal(fileDescriptor: json ? STDERR_FILENO : STDOUT_FILENO), quiet: quiet)
+        let liveToStderr = json && isatty(STDERR_FILENO) == 1 && !quiet
+        let showLive = !json || liveToStderr
+        let (events, result) = debate.engine.stream(debate.record)
+        let interrupt = InterruptHandler { result.cancel() }
+
+        let progress = ProgressTicker(console: console)
+        for await event in events {
+            await progress.saw(event)
+            if showLive, let text = view.render(event) { await console.print(text, toError: json) }
+        }
+        progress.stop()
+        let record = await result.value
+        interrupt.stop()
+
+        if json {
+            let data = try record.jsonData()
+            await console.print(String(decoding: data, as: UTF8.self))
+        } else if !quiet {
+            await console.print(Terminal(fileDescriptor: STDOUT_FILENO).dim("Seed \(debate.seed) · debate id \(record.id)"))
+        }
+        switch record.status {
+        case .completed: return
+        case .cancelled: throw CLIExit(code: 130)
+        default: throw CLIExit(code: 1)
+        }
+    }
+}
+
+/// Shows a transient "waiting" line when no event has arrived for a while, so a slow agent never
+/// looks like a hang.
+final class ProgressTicker: Sendable {
+    private let task: Task<Void, Never>
+    private let state: ProgressState
+
+    actor ProgressState {
+        var last = ContinuousClock.now
+        var phase = "starting"
+        func update(_ e: DebateEvent) {
+            last = .now
+            switch e.type {
+            case .roundStart: phase = "round \(e.round ?? 0): answers"
+            case .agentMessage: phase = "round \(e.round ?? 0): answers and critiques"
+            case .critique: phase = "round \(e.round ?? 0): critiques and votes"
+            case .vote: phase = "round \(e.round ?? 0): votes and next step"
+            default: break
+            }
+        }
+        func snapshot() -> (ContinuousClock.Instant, String) { (last, phase) }
+    }
+
+    init(console: Console) {
+        let state = ProgressState()
+        self.state = state
+        task = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(500))
+                let (last, phase) = await state.snapshot()
+                let waited = ContinuousClock.now - last
+                if waited > .seconds(2) {
+                    await console.status("… waiting for agents (\(phase)) \(Int(waited.components.seconds))s")
+                }
+            }
+        }
+    }
+
+    func saw(_ e: DebateEvent) async { await state.update(e) }
+    func stop() { task.cancel() }
+}
+
+/// Cancels the running debate on Ctrl-C; a second Ctrl-C exits at once.
+final class InterruptHandler {
+    private let source: any DispatchSourceSignal
+
+    init(_ onInterrupt: @escaping @Sendable () -> Void) {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            Terminal.errorLine("\ninterrupted: cancelling the debate (Ctrl-C again to quit now)")
+            signal(SIGINT, SIG_DFL)
+            onInterrupt()
+        }
+        source.resume()
+        self.source = source
+    }
+
+    func stop() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}

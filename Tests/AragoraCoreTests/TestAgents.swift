@@ -1,0 +1,51 @@
+import AragoraCore
+import Foundation
+
+/// An agent whose replies come from a closure: for failure, timing and parsing tests.
+struct ScriptedAgent: Agent {
+    let identity: AgentIdentity
+    let reply: @Sendable (PhaseRequest, DebateContext) async throws -> String
+
+    init(_ name: String, role: String = "proposer", reply: @escaping @Sendable (PhaseRequest, DebateContext) async throws -> String) {
+        identity = AgentIdentity(name: name, provider: "test", model: "scripted", role: role)
+        self.reply = reply
+    }
+
+    func respond(to request: PhaseRequest, in context: DebateContext) async throws -> AgentReply {
+        AgentReply(text: try await reply(request, context), usage: TokenUsage(inputTokens: 10, outputTokens: 5, costUSD: 0.001))
+    }
+
+    /// Answers sensibly; votes for `votesFor` (or the first candidate) with `confidence`.
+    static func voting(_ name: String, for choice: String? = nil, confidence: Double = 0.8) -> ScriptedAgent {
+        ScriptedAgent(name) { req, _ in
+            switch req.phase {
+            case .propose, .revise: return "\(name) thinks the answer is option \(name) because reasons."
+            case .critique: return "ISSUES: weak evidence\nSEVERITY: 4"
+            case .vote: return "VOTE: \(choice ?? req.candidates[0].agent)\nCONFIDENCE: \(confidence)\nREASONING: best"
+            case .judge: return "WINNER: \(req.candidates[0].agent)\nCONFIDENCE: 0.9\nFINAL ANSWER: judged answer"
+            case .synthesize: return "a synthesis of everything"
+            }
+        }
+    }
+}
+
+/// Collects events from the engine's sink.
+final class EventLog: @unchecked Sendable {
+    // Safe: every access goes through `lock`.
+    private let lock = NSLock()
+    private var items: [DebateEvent] = []
+
+    var sink: DebateEventSink { { [self] e in lock.lock(); items.append(e); lock.unlock() } }
+    var events: [DebateEvent] { lock.lock(); defer { lock.unlock() }; return items }
+    func of(_ type: DebateEventType) -> [DebateEvent] { events.filter { $0.type == type } }
+}
+
+func demoPanel(_ personas: [String] = DemoAgent.defaultPersonas, latency: Duration = .zero) -> [any Agent] {
+    personas.map { DemoAgent(name: "demo-\($0)", persona: $0, latency: latency) }
+}
+
+func runDebate(_ agents: [any Agent], question: String = "Should we adopt a monorepo?", config: DebateConfig,
+               judge: (any Agent)? = nil, log: EventLog? = nil) async -> DebateRecord {
+    let engine = DebateEngine(agents: agents, judge: judge, config: config)
+    return await engine.run(engine.newRecord(id: "deb_test", question: question), sink: log?.sink)
+}
