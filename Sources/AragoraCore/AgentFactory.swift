@@ -37,6 +37,15 @@ public struct AgentFactory: Sendable {
         return agents
     }
 
+    /// Rebuilds the agent a stored debate named (after a restart).
+    public func make(identity: AgentIdentity) throws(AgentFactoryError) -> any Agent {
+        guard let maker = makers[identity.provider] else {
+            throw .unavailable(providers: [identity.provider], available: availableProviders)
+        }
+        let spec = AgentSpec(provider: identity.provider, model: identity.model, persona: identity.persona, role: identity.role)
+        do { return try maker(spec, identity.name) } catch { throw .failed(provider: identity.provider, reason: "\(error)") }
+    }
+
     /// `demo`, `demo-2`, ...: plain demo agents take the default personas in turn.
     static func defaultPersona(for name: String) -> String {
         let n = Int(name.split(separator: "-").last ?? "") ?? 1

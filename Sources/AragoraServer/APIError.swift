@@ -1,0 +1,59 @@
+import AragoraCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// An error a client can act on: becomes `{"error", "code", "details"?}` with its status.
+public struct APIError: Error, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var details: JSONValue?
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, details: JSONValue? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+    }
+
+    static func badRequest(_ message: String, code: String = "invalid_request", details: JSONValue? = nil) -> APIError {
+        APIError(.badRequest, code, message, details: details)
+    }
+    static func unprocessable(_ message: String, details: JSONValue? = nil) -> APIError {
+        APIError(.unprocessableContent, "out_of_range", message, details: details)
+    }
+    static func notFound(_ message: String) -> APIError { APIError(.notFound, "not_found", message) }
+
+    var body: JSONValue {
+        var o: [String: JSONValue] = ["error": .string(message), "code": .string(code)]
+        if let details { o["details"] = details }
+        return .object(o)
+    }
+
+    func response() -> Response {
+        var r = JSONResponse.make(body, status: status)
+        for h in headers { r.headers.append(h) }
+        return r
+    }
+}
+
+/// JSON responses from `JSONValue` (or already-encoded bytes), with the right content type.
+enum JSONResponse {
+    static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        bytes(Array(value.serialized().utf8), status: status)
+    }
+
+    static func bytes(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        var buffer = ByteBuffer()
+        buffer.writeBytes(bytes)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: buffer))
+    }
+
+    static func text(_ text: String, contentType: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var all: HTTPFields = [.contentType: contentType]
+        all.append(contentsOf: headers)
+        return Response(status: status, headers: all, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

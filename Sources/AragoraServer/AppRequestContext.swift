@@ -1,0 +1,33 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+
+/// Per-request state: the request id, the caller's identity, and what the middlewares learned.
+public struct AppRequestContext: RequestContext, WebSocketRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let webSocket: WebSocketHandlerReference<Self>
+    public let remoteAddress: SocketAddress?
+    public var requestID = ""
+    /// The loop id of a valid bearer token.
+    public var loopID: String?
+    /// The credential rate limits are keyed on: `token:<loop_id>` or `ip:<client ip>`.
+    public var credential = ""
+    public var clientIP = ""
+    /// Set by the app so `maxUploadSize` follows ARAGORA_MAX_REQUEST_SIZE.
+    static let uploadLimit = UploadLimit()
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        webSocket = .init()
+        remoteAddress = source.channel.remoteAddress
+    }
+
+    public var maxUploadSize: Int { Self.uploadLimit.value }
+}
+
+/// Process-wide upload limit, configured once at startup.
+final class UploadLimit: @unchecked Sendable {
+    // Safe: written once before the server starts, read afterwards.
+    var value = 1 << 20
+}

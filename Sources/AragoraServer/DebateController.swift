@@ -1,0 +1,185 @@
+import AragoraCore
+import AragoraStore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The debate routes of CONTRACT §4: controllers only translate HTTP to calls on the store and runner.
+struct DebateController {
+    let service: AragoraService
+
+    func register(on router: Router<AppRequestContext>) {
+        router.api(.post, "/debates") { request, context in try await create(request, context) }
+        router.api(.get, "/debates") { request, _ in try await list(request) }
+        router.api(.get, "/debates/active") { _, _ in try await active() }
+        router.api(.get, "/debates/:id") { _, context in try await get(context) }
+        router.api(.delete, "/debates/:id") { _, context in try await delete(context) }
+        router.api(.get, "/debates/:id/messages") { request, context in try await messages(request, context) }
+        router.api(.get, "/debates/:id/events") { request, context in try await events(request, context) }
+        router.api(.post, "/debates/:id/cancel") { _, context in try await cancel(context) }
+        router.api(.get, "/debates/:id/receipt") { _, context in try await receipt(context) }
+        router.api(.get, "/debates/:id/export/:format") { _, context in try await export(context) }
+        router.api(.get, "/debates/:id/stream") { request, context in try await LiveStreams(service: service).sse(request, context) }
+    }
+
+    // MARK: - Create
+
+    func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        guard let body = JSONValue.parse(bytes: Array(buffer.readableBytesView)) else {
+            throw APIError.badRequest("the body is not valid JSON", code: "invalid_json")
+        }
+        let input = try DebateRequest(json: body, config: service.config)
+        let agents: [any Agent]
+        do { agents = try service.factory.make(input.specs) } catch {
+            throw APIError(.badRequest, "agent_unavailable", String(describing: error),
+                           details: ["available": JSONValue(service.factory.availableProviders)])
+        }
+        var metadata = input.metadata
+        if let budget = input.budgetLimitUSD { metadata["budget_limit_usd"] = .double(budget) }
+        let config = DebateConfig(rounds: input.rounds, consensus: input.consensus,
+                                  seed: input.seed ?? UInt64.random(in: 1...UInt64(Int32.max)),
+                                  callTimeout: .milliseconds(Int(service.config.callTimeout * 1000)),
+                                  debateTimeout: .milliseconds(Int(service.config.debateTimeout * 1000)))
+        let engine = DebateEngine(agents: agents, config: config, signer: service.signer)
+        let record = engine.newRecord(id: DebateID.make(), question: input.question, context: input.context, metadata: metadata)
+        try await service.store.create(record)
+        await service.runner.submit(record, engine: engine)
+        service.metrics.increment("aragora_debates_created_total")
+        let host = request.head.authority ?? "\(service.config.host):\(service.config.port)"
+        return JSONResponse.make([
+            "success": true, "debate_id": .string(record.id), "status": "created", "task": .string(record.task),
+            "websocket_url": .string("ws://\(host)/ws"),
+        ])
+    }
+
+    // MARK: - Read
+
+    func list(_ request: Request) async throws -> Response {
+        let q = request.uri.queryParameters
+        let limit = try Self.intParam(q["limit"].map(String.init), name: "limit", default: 20, range: 1...100)
+        let offset = try Self.intParam(q["offset"].map(String.init), name: "offset", default: 0, range: 0...Int(Int32.max))
+        var status: DebateStatus?
+        if let s = q["status"].map(String.init), !s.isEmpty {
+            guard let parsed = DebateStatus(rawValue: s) else {
+                throw APIError.badRequest("status must be one of: \(DebateStatus.allCases.map(\.rawValue).joined(separator: ", "))",
+                                          details: ["field": "status"])
+            }
+            status = parsed
+        }
+        let (items, total) = try await service.store.list(limit: limit, offset: offset, status: status)
+        return JSONResponse.make(["debates": .array(items.map(\.json)), "count": .int(items.count), "total": .int(total),
+                                  "limit": .int(limit), "offset": .int(offset)])
+    }
+
+    func active() async throws -> Response {
+        let running = try await service.store.list(limit: 100, offset: 0, status: .running).items
+        let created = try await service.store.list(limit: 100, offset: 0, status: .created).items
+        let all = running + created
+        return JSONResponse.make(["debates": .array(all.map(\.json)), "count": .int(all.count), "total": .int(all.count)])
+    }
+
+    func get(_ context: AppRequestContext) async throws -> Response {
+        let id = try Self.debateID(context)
+        guard let bytes = try await service.store.recordJSON(id: id) else { throw Self.missing(id) }
+        return JSONResponse.bytes(bytes)
+    }
+
+    func record(_ context: AppRequestContext) async throws -> DebateRecord {
+        let id = try Self.debateID(context)
+        guard let record = try await service.store.record(id: id) else { throw Self.missing(id) }
+        return record
+    }
+
+    func messages(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let q = request.uri.queryParameters
+        let limit = try Self.intParam(q["limit"].map(String.init), name: "limit", default: 50, range: 1...200)
+        let offset = try Self.intParam(q["offset"].map(String.init), name: "offset", default: 0, range: 0...Int(Int32.max))
+        let r = try await record(context)
+        let page = r.messages.dropFirst(offset).prefix(limit)
+        let encoded = try JSONValue.parse(JSONEncoder().encode(Array(page))) ?? .array([])
+        return JSONResponse.make(["debate_id": .string(r.id), "messages": encoded, "total": .int(r.messages.count),
+                                  "offset": .int(offset), "limit": .int(limit), "has_more": .bool(offset + page.count < r.messages.count)])
+    }
+
+    func events(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try Self.debateID(context)
+        let q = request.uri.queryParameters
+        let since = try Self.intParam(q["since"].map(String.init), name: "since", default: 0, range: 0...Int(Int32.max))
+        let limit = try Self.intParam(q["limit"].map(String.init), name: "limit", default: 500, range: 1...5000)
+        let (history, _, token) = service.hub.subscribe(id)
+        service.hub.unsubscribe(id, token)
+        var events: [DebateEvent]
+        if let history {
+            events = Array(history.filter { $0.seq > since }.prefix(limit))
+        } else {
+            guard try await service.store.recordJSON(id: id) != nil else { throw Self.missing(id) }
+            events = try await service.store.events(id: id, since: since, limit: limit)
+        }
+        let last = events.last?.seq ?? since
+        return JSONResponse.make(["debate_id": .string(id), "events": .array(events.map(\.json)), "count": .int(events.count),
+                                  "next_since": .int(last), "active": .bool(history != nil)])
+    }
+
+    func receipt(_ context: AppRequestContext) async throws -> Response {
+        let r = try await record(context)
+        guard let receipt = r.receipt else {
+            throw APIError(.conflict, "not_finished", "debate \(r.id) has no receipt yet (status \(r.status.rawValue))")
+        }
+        let data = try JSONEncoder().encode(receipt)
+        return JSONResponse.bytes(Array(data))
+    }
+
+    func export(_ context: AppRequestContext) async throws -> Response {
+        let format = context.parameters.get("format") ?? ""
+        guard let kind = DebateExporter.Format(rawValue: format) else {
+            throw APIError.badRequest("format must be one of: \(DebateExporter.Format.allCases.map(\.rawValue).joined(separator: ", "))",
+                                      details: ["field": "format"])
+        }
+        let r = try await record(context)
+        let (text, contentType) = try DebateExporter.render(r, as: kind)
+        return JSONResponse.text(text, contentType: contentType, headers: [
+            .contentDisposition: "attachment; filename=\"\(r.id).\(kind.rawValue)\"",
+        ])
+    }
+
+    // MARK: - Change
+
+    func cancel(_ context: AppRequestContext) async throws -> Response {
+        let id = try Self.debateID(context)
+        if await service.runner.cancel(id) {
+            return JSONResponse.make(["success": true, "debate_id": .string(id), "status": "cancelling"])
+        }
+        guard let r = try await service.store.record(id: id) else { throw Self.missing(id) }
+        throw APIError(.conflict, "already_finished", "debate \(id) already ended with status \(r.status.rawValue)")
+    }
+
+    func delete(_ context: AppRequestContext) async throws -> Response {
+        let id = try Self.debateID(context)
+        _ = await service.runner.cancel(id)
+        guard try await service.store.delete(id: id) else { throw Self.missing(id) }
+        return JSONResponse.make(["success": true, "debate_id": .string(id), "deleted": true])
+    }
+
+    // MARK: - Helpers
+
+    static func debateID(_ context: AppRequestContext) throws(APIError) -> String {
+        let id = context.parameters.get("id") ?? ""
+        guard DebateID.isValid(id) else {
+            throw APIError.badRequest("invalid debate id (expected [A-Za-z0-9_-]{1,128})", code: "invalid_id", details: ["field": "id"])
+        }
+        return id
+    }
+
+    static func missing(_ id: String) -> APIError { .notFound("debate \(id) not found") }
+
+    static func intParam(_ raw: String?, name: String, default value: Int, range: ClosedRange<Int>) throws(APIError) -> Int {
+        guard let raw, !raw.isEmpty else { return value }
+        guard let n = Int(raw) else { throw .badRequest("\(name) must be an integer", details: ["field": .string(name)]) }
+        guard range.contains(n) else {
+            throw .unprocessable("\(name) must be between \(range.lowerBound) and \(range.upperBound)",
+                                 details: ["field": .string(name), "min": .int(range.lowerBound), "max": .int(range.upperBound)])
+        }
+        return n
+    }
+}

@@ -1,0 +1,106 @@
+import AragoraCore
+import Foundation
+
+/// Renders a debate record for download: JSON, Markdown, HTML, CSV or plain text.
+enum DebateExporter {
+    enum Format: String, CaseIterable {
+        case json, md, html, csv, txt
+    }
+
+    static func render(_ r: DebateRecord, as format: Format) throws -> (String, String) {
+        switch format {
+        case .json: return (String(decoding: try r.jsonData(), as: UTF8.self), "application/json; charset=utf-8")
+        case .md: return (markdown(r), "text/markdown; charset=utf-8")
+        case .html: return (html(r), "text/html; charset=utf-8")
+        case .csv: return (csv(r), "text/csv; charset=utf-8")
+        case .txt: return (text(r), "text/plain; charset=utf-8")
+        }
+    }
+
+    static func outcome(_ r: DebateRecord) -> String {
+        guard let c = r.consensus else { return "no result (status \(r.status.rawValue))" }
+        return "\(c.reached ? "consensus reached" : "no consensus") by \(c.method.rawValue), confidence \(String(format: "%.2f", c.confidence))"
+    }
+
+    static func markdown(_ r: DebateRecord) -> String {
+        var s = "# \(r.task)\n\n"
+        s += "- Debate: `\(r.id)`\n- Status: \(r.status.rawValue)\n- Agents: \(r.agents.map(\.name).joined(separator: ", "))\n"
+        s += "- Rounds: \(r.roundsUsed) of \(r.rounds)\n- Result: \(outcome(r))\n"
+        if let c = r.consensus {
+            s += "\n## Final answer\n\n\(c.finalAnswer)\n"
+            if !c.supportingAgents.isEmpty { s += "\n**Supporting:** \(c.supportingAgents.joined(separator: ", "))\n" }
+            for d in c.dissent { s += "\n**Dissent — \(d.agent):** \(d.reason)\n" }
+        }
+        for round in 1...max(1, r.roundsUsed) {
+            s += "\n## Round \(round)\n"
+            for m in r.messages where m.round == round { s += "\n### \(m.agent) (\(m.role))\n\n\(m.content)\n" }
+            let crits = r.critiques.filter { $0.round == round }
+            if !crits.isEmpty {
+                s += "\n#### Critiques\n\n"
+                for c in crits { s += "- **\(c.agent) → \(c.target)** (severity \(c.severity)): \(c.issues.joined(separator: "; "))\n" }
+            }
+            let votes = r.votes.filter { $0.round == round }
+            if !votes.isEmpty {
+                s += "\n#### Votes\n\n"
+                for v in votes { s += "- **\(v.agent)** → \(v.choice) (\(v.confidence)): \(v.reasoning)\n" }
+            }
+        }
+        if let receipt = r.receipt { s += "\n---\nReceipt: sha256 `\(receipt.digest)`, ed25519 key `\(receipt.publicKey)`\n" }
+        return s
+    }
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    static func html(_ r: DebateRecord) -> String {
+        var s = "<!doctype html><html><head><meta charset=\"utf-8\"><title>\(escape(r.task))</title>"
+        s += "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}pre{white-space:pre-wrap}</style></head><body>"
+        s += "<h1>\(escape(r.task))</h1><p>Debate <code>\(escape(r.id))</code> · \(escape(r.status.rawValue)) · \(escape(outcome(r)))</p>"
+        if let c = r.consensus { s += "<h2>Final answer</h2><pre>\(escape(c.finalAnswer))</pre>" }
+        for m in r.messages {
+            s += "<h3>Round \(m.round) · \(escape(m.agent)) (\(escape(m.role)))</h3><pre>\(escape(m.content))</pre>"
+        }
+        if !r.votes.isEmpty {
+            s += "<h2>Votes</h2><ul>"
+            for v in r.votes { s += "<li>Round \(v.round): \(escape(v.agent)) → \(escape(v.choice)) (\(v.confidence)) — \(escape(v.reasoning))</li>" }
+            s += "</ul>"
+        }
+        if let receipt = r.receipt { s += "<p>Receipt: sha256 <code>\(receipt.digest)</code></p>" }
+        return s + "</body></html>\n"
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    static func csv(_ r: DebateRecord) -> String {
+        var rows = [["kind", "round", "agent", "target", "content", "score"]]
+        for m in r.messages { rows.append([m.role, String(m.round), m.agent, "", m.content, ""]) }
+        for c in r.critiques {
+            rows.append(["critique", String(c.round), c.agent, c.target, (c.issues + c.suggestions).joined(separator: "; "), String(c.severity)])
+        }
+        for v in r.votes { rows.append(["vote", String(v.round), v.agent, v.choice, v.reasoning, String(v.confidence)]) }
+        if let c = r.consensus { rows.append(["consensus", String(r.roundsUsed), c.winner ?? "", "", c.finalAnswer, String(c.confidence)]) }
+        return rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+    }
+
+    static func text(_ r: DebateRecord) -> String {
+        var s = "Question: \(r.task)\nDebate: \(r.id)\nStatus: \(r.status.rawValue)\nResult: \(outcome(r))\n"
+        for m in r.messages { s += "\n[Round \(m.round)] \(m.agent) (\(m.role)):\n\(m.content)\n" }
+        if let c = r.consensus { s += "\nFINAL ANSWER:\n\(c.finalAnswer)\n" }
+        return s
+    }
+}

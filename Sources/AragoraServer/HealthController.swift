@@ -1,0 +1,85 @@
+import AragoraCore
+import Foundation
+import Hummingbird
+
+/// `/api/health` (CONTRACT §3), `/healthz` (liveness), `/readyz` (readiness).
+struct HealthController {
+    let service: AragoraService
+
+    func register(on router: Router<AppRequestContext>) {
+        router.api(.get, "/health") { _, _ in await health() }
+        router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
+        router.get("/readyz") { _, _ in
+            service.state.isReady
+                ? JSONResponse.make(["status": "ready"])
+                : JSONResponse.make(["status": "not_ready"], status: .serviceUnavailable)
+        }
+    }
+
+    func health() async -> Response {
+        let database = await databaseCheck()
+        let redis = redisCheck()
+        let dbHealthy = database["healthy"]?.boolValue == true
+        let redisHealthy = redis["healthy"]?.boolValue == true
+        let status = !dbHealthy ? "unhealthy" : (redisHealthy ? "healthy" : "degraded")
+        let active = await service.runner.activeCount
+        let queued = await service.runner.queuedCount
+        let body: JSONValue = [
+            "status": .string(status),
+            "version": .string(AragoraServerInfo.version),
+            "instance_id": .string(service.config.instanceID),
+            "uptime_seconds": .double((service.uptime * 1000).rounded() / 1000),
+            "timestamp": .string(Timestamp.iso8601(Timestamp.now())),
+            "checks": [
+                "database": database,
+                "redis": redis,
+                "providers": ["healthy": true, "available": JSONValue(service.factory.availableProviders)],
+                "debates": ["healthy": true, "active": .int(active), "queued": .int(queued),
+                            "max_concurrent": .int(service.config.maxConcurrentDebates)],
+                "auth": ["enabled": .bool(service.config.authEnabled)],
+            ],
+        ]
+        return JSONResponse.make(body, status: status == "healthy" ? .ok : .serviceUnavailable)
+    }
+
+    func databaseCheck() async -> JSONValue {
+        let start = ContinuousClock.now
+        do {
+            try await service.store.ping()
+            return ["healthy": true, "backend": .string(service.store.backend), "latency_ms": .double(Self.ms(since: start))]
+        } catch {
+            return ["healthy": false, "backend": .string(service.store.backend), "latency_ms": .double(Self.ms(since: start)),
+                    "error": .string("database unreachable: \(type(of: error))")]
+        }
+    }
+
+    func redisCheck() -> JSONValue {
+        guard let url = service.config.redisURL else {
+            return ["healthy": true, "configured": false, "latency_ms": .null]
+        }
+        // REDIS_URL is set but this build has no Redis client yet: say so rather than pretend.
+        return ["healthy": false, "configured": true, "latency_ms": .null,
+                "error": .string("redis at \(Redaction.url(url)) is configured but Redis support is not implemented in this build")]
+    }
+
+    static func ms(since start: ContinuousClock.Instant) -> Double {
+        ((ContinuousClock.now - start).seconds * 1_000_000).rounded() / 1000
+    }
+}
+
+public enum AragoraServerInfo {
+    public static let version = "0.1.0"
+}
+
+extension Router where Context == AppRequestContext {
+    /// Registers a route at `/api/X` and `/api/v1/X`.
+    func api(_ method: HTTPRequest.Method, _ path: String,
+             _ handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response) {
+        on(RouterPath("/api" + path), method: method, use: handler)
+        on(RouterPath("/api/v1" + path), method: method, use: handler)
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

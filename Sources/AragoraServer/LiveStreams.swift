@@ -1,0 +1,209 @@
+import AragoraCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import NIOCore
+
+/// Live debate events over WebSocket (`/ws`) and Server-Sent Events (`/api/debates/{id}/stream`).
+struct LiveStreams {
+    let service: AragoraService
+    static let heartbeatInterval: Duration = .seconds(15)
+
+    // MARK: - WebSocket
+
+    func registerWebSocket(on router: Router<AppRequestContext>) {
+        router.ws("/ws") { request, context in
+            // Browsers cannot set headers on a WebSocket: they may send the token as a subprotocol.
+            let offered = request.headers[.secWebSocketProtocol]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
+            let subprotocol = offered.first { $0.hasPrefix("access_token.") }
+            guard let auth = service.authenticator else {
+                return .upgrade(subprotocol.map { [.secWebSocketProtocol: $0] } ?? [:])
+            }
+            let token = AuthMiddleware.bearer(request) ?? subprotocol.map { String($0.dropFirst("access_token.".count)) }
+            guard let token, case .success = auth.validate(token) else { return .dontUpgrade }
+            return .upgrade(subprotocol.map { [.secWebSocketProtocol: $0] } ?? [:])
+        } onUpgrade: { inbound, outbound, _ in
+            try await session(inbound: inbound, outbound: outbound)
+        }
+    }
+
+    func session(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        let (outbox, post) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(50_000))
+        service.metrics.addGauge("aragora_websocket_connections", 1)
+        defer { service.metrics.addGauge("aragora_websocket_connections", -1) }
+        post.yield(Self.message("connection_info", [
+            "instance_id": .string(service.config.instanceID), "version": .string(AragoraServerInfo.version),
+            "heartbeat_interval": .int(15), "auth_required": .bool(service.authenticator != nil),
+        ]))
+        let subscriptions = Subscriptions()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await text in outbox { try? await outbound.write(.text(text)) }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: Self.heartbeatInterval)
+                    if Task.isCancelled { break }
+                    post.yield(Self.message("heartbeat", ["timestamp": .double(Timestamp.now())]))
+                }
+            }
+            do {
+                for try await message in inbound.messages(maxSize: 64 * 1024) {
+                    guard case .text(let text) = message else {
+                        post.yield(Self.message("error", ["message": "send JSON text messages"]))
+                        continue
+                    }
+                    await handle(text, post: post, subscriptions: subscriptions)
+                }
+            } catch {}
+            subscriptions.cancelAll()
+            post.finish()
+            group.cancelAll()
+        }
+    }
+
+    func handle(_ text: String, post: AsyncStream<String>.Continuation, subscriptions: Subscriptions) async {
+        guard let msg = JSONValue.parse(text), let type = msg["type"]?.stringValue else {
+            post.yield(Self.message("error", ["message": "invalid message: expected {\"type\": ...}"]))
+            return
+        }
+        switch type {
+        case "ping":
+            post.yield(Self.message("pong", ["timestamp": .double(Timestamp.now())]))
+        case "subscribe":
+            guard let id = msg["debate_id"]?.stringValue ?? msg["loop_id"]?.stringValue, DebateID.isValid(id) else {
+                post.yield(Self.message("error", ["message": "subscribe needs a valid debate_id"]))
+                return
+            }
+            let replayFrom = msg["replay_from_seq"]?.intValue
+            await subscribe(id, replayFrom: replayFrom, post: post, subscriptions: subscriptions)
+        case "unsubscribe":
+            if let id = msg["debate_id"]?.stringValue { subscriptions.cancel(id) }
+            post.yield(Self.message("unsubscribed", ["debate_id": JSONValue(msg["debate_id"]?.stringValue)]))
+        default:
+            post.yield(Self.message("error", ["message": .string("unknown message type '\(type)'")]))
+        }
+    }
+
+    func subscribe(_ id: String, replayFrom: Int?, post: AsyncStream<String>.Continuation, subscriptions: Subscriptions) async {
+        subscriptions.cancel(id)
+        let (history, stream, token) = service.hub.subscribe(id)
+        if history == nil {
+            guard (try? await service.store.recordJSON(id: id)) != nil else {
+                service.hub.unsubscribe(id, token)
+                post.yield(Self.message("error", ["message": .string("debate \(id) not found"), "debate_id": .string(id)]))
+                return
+            }
+        }
+        post.yield(Self.message("subscribed", ["debate_id": .string(id), "active": .bool(history != nil)]))
+        var last = history?.last?.seq ?? 0
+        if let from = replayFrom {
+            let missed: [DebateEvent]
+            if let history { missed = history.filter { $0.seq > from } } else {
+                missed = (try? await service.store.events(id: id, since: from, limit: 1_000_000)) ?? []
+            }
+            post.yield(Self.message("replay_start", ["debate_id": .string(id), "from_seq": .int(from), "count": .int(missed.count)]))
+            for e in missed { post.yield(e.serialized()) }
+            last = max(last, missed.last?.seq ?? from)
+            post.yield(Self.message("replay_end", ["debate_id": .string(id), "last_seq": .int(last)]))
+        }
+        let after = last
+        let task = Task {
+            for await e in stream where e.seq > after { post.yield(e.serialized()) }
+        }
+        subscriptions.add(id, task: task)
+    }
+
+    static func message(_ type: String, _ data: JSONValue) -> String {
+        JSONValue.object(["type": .string(type), "data": data, "timestamp": .double(Timestamp.now())]).serialized()
+    }
+
+    // MARK: - SSE
+
+    func sse(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try DebateController.debateID(context)
+        let lastEventID = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int($0) }
+        let since = lastEventID ?? request.uri.queryParameters["since"].flatMap { Int($0) } ?? 0
+        let (history, stream, token) = service.hub.subscribe(id)
+        var past: [DebateEvent]
+        if let history {
+            past = history.filter { $0.seq > since }
+        } else {
+            service.hub.unsubscribe(id, token)
+            guard try await service.store.recordJSON(id: id) != nil else { throw DebateController.missing(id) }
+            past = try await service.store.events(id: id, since: since, limit: 1_000_000)
+        }
+        let live = history != nil
+        let replay = past
+        let hub = service.hub
+        let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache",
+                                   HTTPField.Name("X-Accel-Buffering")!: "no"]
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            var last = since
+            for e in replay {
+                try await writer.write(ByteBuffer(string: Self.sseFrame(e)))
+                last = e.seq
+            }
+            if live {
+                let merged = Self.withHeartbeats(stream)
+                for await item in merged {
+                    switch item {
+                    case .event(let e) where e.seq > last:
+                        try await writer.write(ByteBuffer(string: Self.sseFrame(e)))
+                        last = e.seq
+                    case .event: continue
+                    case .heartbeat:
+                        try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                    }
+                }
+                hub.unsubscribe(id, token)
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    static func sseFrame(_ e: DebateEvent) -> String {
+        "id: \(e.seq)\nevent: \(e.type.rawValue)\ndata: \(e.serialized())\n\n"
+    }
+
+    enum Item: Sendable {
+        case event(DebateEvent)
+        case heartbeat
+    }
+
+    /// The event stream with a heartbeat every 15 s; ends when the events end.
+    static func withHeartbeats(_ events: AsyncStream<DebateEvent>) -> AsyncStream<Item> {
+        let (out, cont) = AsyncStream<Item>.makeStream()
+        let beat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: heartbeatInterval)
+                if !Task.isCancelled { cont.yield(.heartbeat) }
+            }
+        }
+        let forward = Task {
+            for await e in events { cont.yield(.event(e)) }
+            beat.cancel()
+            cont.finish()
+        }
+        cont.onTermination = { _ in
+            beat.cancel()
+            forward.cancel()
+        }
+        return out
+    }
+}
+
+/// A WebSocket connection's subscriptions: one forwarding task per debate.
+final class Subscriptions: @unchecked Sendable {
+    // Safe: guarded by `lock`.
+    private let lock = NSLock()
+    private var tasks: [String: Task<Void, Never>] = [:]
+
+    func add(_ id: String, task: Task<Void, Never>) { lock.withLock { tasks[id] = task } }
+    func cancel(_ id: String) { lock.withLock { tasks.removeValue(forKey: id) }?.cancel() }
+    func cancelAll() {
+        let all = lock.withLock { defer { tasks = [:] }; return Array(tasks.values) }
+        for t in all { t.cancel() }
+    }
+}

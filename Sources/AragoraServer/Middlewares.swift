@@ -1,0 +1,133 @@
+import AragoraCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Outermost: request id, one log line per request, metrics, and every error turned into JSON.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let service: AragoraService
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let start = ContinuousClock.now
+        let incoming = request.headers[HTTPField.Name("X-Request-ID")!].flatMap { DebateID.isValid($0) ? $0 : nil }
+        context.requestID = incoming ?? RequestID.make()
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as APIError {
+            response = error.response()
+        } catch let error as HTTPError {
+            response = service.routes.errorResponse(for: error, request: request)
+        } catch {
+            service.logger.error("unhandled error", metadata: ["request_id": "\(context.requestID)", "error": "\(error)"])
+            response = APIError(.internalServerError, "internal_error", "internal server error").response()
+        }
+        response.headers[HTTPField.Name("X-Request-ID")!] = context.requestID
+        let seconds = (ContinuousClock.now - start).seconds
+        let path = request.uri.path
+        service.metrics.increment("aragora_http_requests_total", labels: ["method": request.method.rawValue, "status": String(response.status.code)])
+        service.metrics.observe(route: RouteTable.metricsLabel(path), seconds: seconds)
+        if !(path == "/healthz" || path == "/readyz") || response.status.code >= 400 {
+            service.logger.info("request", metadata: [
+                "method": "\(request.method.rawValue)", "path": "\(path)", "status": "\(response.status.code)",
+                "duration_ms": "\(String(format: "%.2f", seconds * 1000))", "request_id": "\(context.requestID)",
+            ])
+        }
+        return response
+    }
+}
+
+enum RequestID {
+    static func make() -> String {
+        var g = SystemRandomNumberGenerator()
+        return String(g.next(), radix: 16) + String(g.next() & 0xFFFF_FFFF, radix: 16)
+    }
+}
+
+/// Bearer-token auth (CONTRACT §2): on when ARAGORA_API_TOKEN is set; public routes pass.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let service: AragoraService
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.clientIP = service.clientIP.resolve(peer: context.remoteAddress?.ipAddress ?? "unknown") { name in
+            HTTPField.Name(name).flatMap { request.headers[$0] }
+        }
+        context.credential = "ip:" + context.clientIP
+        let path = request.uri.path
+        let token = Self.bearer(request)
+        if path == "/metrics", let metricsToken = service.config.metricsToken {
+            guard let token, TokenAuthenticator.constantTimeEqual(token, metricsToken) else {
+                throw APIError(.unauthorized, "auth_required", "metrics need the metrics token")
+            }
+            return try await next(request, context)
+        }
+        guard let auth = service.authenticator else { return try await next(request, context) }
+        if let token {
+            switch auth.validate(token) {
+            case .success(let loop):
+                context.loopID = loop
+                context.credential = "token:" + token
+            case .failure(let f):
+                if !RouteTable.isPublic(method: request.method, path: path) { throw APIError(.unauthorized, f.code, f.message) }
+            }
+        } else if !RouteTable.isPublic(method: request.method, path: path) {
+            throw APIError(.unauthorized, "auth_required", "authentication required: send Authorization: Bearer <token>")
+        }
+        return try await next(request, context)
+    }
+
+    /// The credential, from the Authorization header only (never the query string).
+    static func bearer(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let t = parts[1].trimmingCharacters(in: .whitespaces)
+        return t.isEmpty ? nil : t
+    }
+}
+
+/// Token buckets per client IP (anonymous) or per token, plus one for debate creation (CONTRACT §6).
+struct RateLimitMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let service: AragoraService
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let config = service.config
+        let path = request.uri.path
+        if config.rateLimitsDisabled || path == "/healthz" || path == "/readyz" || path == "/api/health" || path == "/api/v1/health" {
+            return try await next(request, context)
+        }
+        let authenticated = context.loopID != nil
+        var decision = service.limiter.take(context.credential, perMinute: authenticated ? config.tokenRateLimit : config.ipRateLimit,
+                                            burst: config.burstMultiplier)
+        if decision.allowed, request.method == .post, RouteTable.isCreate(path) {
+            decision = service.limiter.take("create:" + context.credential, perMinute: config.createRateLimit, burst: config.burstMultiplier)
+        }
+        guard decision.allowed else {
+            service.metrics.increment("aragora_rate_limited_total")
+            var error = APIError(.tooManyRequests, "rate_limit_exceeded", "rate limit exceeded: retry in \(decision.retryAfter)s",
+                                 details: nil)
+            error.headers = Self.headers(decision)
+            error.headers[HTTPField.Name("Retry-After")!] = String(decision.retryAfter)
+            var response = error.response()
+            // The contract puts retry_after at the top level of the body.
+            response.body = .init(byteBuffer: .init(string: JSONValue.object([
+                "error": .string(error.message), "code": "rate_limit_exceeded", "retry_after": .int(decision.retryAfter),
+            ]).serialized()))
+            return response
+        }
+        var response = try await next(request, context)
+        response.headers.append(contentsOf: Self.headers(decision))
+        return response
+    }
+
+    static func headers(_ d: RateLimiter.Decision) -> HTTPFields {
+        [HTTPField.Name("X-RateLimit-Limit")!: String(d.limit), HTTPField.Name("X-RateLimit-Remaining")!: String(d.remaining),
+         HTTPField.Name("X-RateLimit-Reset")!: String(d.resetSeconds)]
+    }
+}

@@ -1,0 +1,80 @@
+import Hummingbird
+
+/// The routes the router actually serves, for 404-vs-405 answers, auth exemptions and metric labels.
+struct RouteTable: Sendable {
+    struct Entry: Sendable {
+        var method: HTTPRequest.Method
+        var segments: [String]
+    }
+
+    let entries: [Entry]
+
+    init(_ routes: [(HTTPRequest.Method, String)]) {
+        entries = routes.map { Entry(method: $0.0, segments: Self.split($0.1)) }
+    }
+
+    static func split(_ path: String) -> [String] { path.split(separator: "/").map(String.init) }
+
+    func methods(for path: String) -> [HTTPRequest.Method] {
+        let segs = Self.split(path)
+        return entries.filter { Self.matches($0.segments, segs) }.map(\.method)
+    }
+
+    static func matches(_ pattern: [String], _ path: [String]) -> Bool {
+        guard pattern.count == path.count else { return false }
+        for (p, s) in zip(pattern, path) where !(p.hasPrefix(":") || p.hasPrefix("{") || p == s) { return false }
+        return true
+    }
+
+    /// 405 when the path exists under another method, else 404; always JSON.
+    func errorResponse(for error: HTTPError, request: Request) -> Response {
+        if error.status == .notFound {
+            let allowed = methods(for: request.uri.path)
+            if !allowed.isEmpty, !allowed.contains(request.method) {
+                var e = APIError(.methodNotAllowed, "method_not_allowed", "\(request.method.rawValue) is not allowed on \(request.uri.path)")
+                e.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                return e.response()
+            }
+            return APIError.notFound("no route for \(request.method.rawValue) \(request.uri.path)").response()
+        }
+        let code: String
+        switch error.status {
+        case .contentTooLarge: code = "request_too_large"
+        case .badRequest: code = "invalid_request"
+        case .unauthorized: code = "auth_required"
+        default: code = error.status.code >= 500 ? "internal_error" : "http_\(error.status.code)"
+        }
+        let message = error.status.code >= 500 ? "internal server error" : (error.body ?? error.status.reasonPhrase)
+        return APIError(error.status, code, message).response()
+    }
+
+    // Public with auth on (CONTRACT §2).
+    static func isPublic(method: HTTPRequest.Method, path: String) -> Bool {
+        let p = canonical(path)
+        switch p {
+        case "/healthz", "/readyz", "/api/health", "/metrics", "/api/openapi.json", "/": return true
+        case "/api/agents", "/api/leaderboard": return method == .get
+        default: return p.hasPrefix("/static/") || p.hasPrefix("/ui")
+        }
+    }
+
+    static func isCreate(_ path: String) -> Bool { canonical(path) == "/api/debates" }
+
+    /// `/api/v1/x` -> `/api/x`.
+    static func canonical(_ path: String) -> String {
+        path.hasPrefix("/api/v1/") ? "/api/" + path.dropFirst(8) : path
+    }
+
+    /// Bounded label set for latency metrics: ids replaced by `{id}`.
+    static func metricsLabel(_ path: String) -> String {
+        let segs = split(canonical(path))
+        guard segs.first == "api" else { return segs.first.map { "/" + $0 } ?? "/" }
+        if segs.count >= 3, segs[1] == "debates", !["active"].contains(segs[2]) {
+            var s = segs
+            s[2] = "{id}"
+            if s.count > 4 { s = Array(s.prefix(4)) + ["{format}"] }
+            return "/" + s.joined(separator: "/")
+        }
+        return "/" + segs.prefix(3).joined(separator: "/")
+    }
+}

@@ -1,0 +1,241 @@
+import AragoraCore
+import Foundation
+import Logging
+import NIOCore
+import SQLiteNIO
+
+/// The embedded store: one SQLite file in WAL mode. Writes go through one connection, serialised
+/// (transactions must not interleave); reads use a second connection and run alongside writes.
+public final class SQLiteDebateStore: DebateStore {
+    public let backend = "sqlite"
+    public let path: String
+    private let writer: SQLiteConnection
+    private let reader: SQLiteConnection
+    private let writeLock = AsyncLock()
+
+    public static func open(path: String, logger: Logger = Logger(label: "aragora.sqlite")) async throws -> SQLiteDebateStore {
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000"] {
+            _ = try await writer.all(pragma)
+        }
+        let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        _ = try await reader.all("PRAGMA busy_timeout=5000")
+        return SQLiteDebateStore(path: path, writer: writer, reader: reader)
+    }
+
+    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection) {
+        self.path = path
+        self.writer = writer
+        self.reader = reader
+    }
+
+    public func close() async throws {
+        try await reader.close()
+        try await writer.close()
+    }
+
+    /// Runs `body` inside one transaction on the writer connection.
+    private func transaction<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+        try await writeLock.withLock {
+            _ = try await writer.all("BEGIN IMMEDIATE")
+            do {
+                let result = try await body(writer)
+                _ = try await writer.all("COMMIT")
+                return result
+            } catch {
+                _ = try? await writer.all("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    // MARK: - Schema
+
+    public func migrate() async throws -> [Int] {
+        try await transaction { db in
+            _ = try await db.all("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)")
+            let applied = Set(try await db.all("SELECT version FROM schema_migrations").compactMap { $0.column("version")?.integer })
+            var done: [Int] = []
+            for m in SQLiteMigrations.all where !applied.contains(m.version) {
+                for statement in m.statements { _ = try await db.all(statement) }
+                _ = try await db.all("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                                     [.integer(m.version), .text(m.name), .float(Timestamp.now())])
+                done.append(m.version)
+            }
+            return done
+        }
+    }
+
+    public func migrationState() async throws -> MigrationState {
+        let exists = try await reader.all("SELECT name FROM sqlite_master WHERE type='table' AND name='schema_migrations'")
+        let applied = exists.isEmpty ? [] : try await reader.all("SELECT version FROM schema_migrations ORDER BY version")
+            .compactMap { $0.column("version")?.integer }
+        let all = SQLiteMigrations.all.map(\.version)
+        return MigrationState(applied: applied, pending: all.filter { !applied.contains($0) }, latest: SQLiteMigrations.latest)
+    }
+
+    public func ping() async throws {
+        _ = try await reader.all("SELECT 1")
+    }
+
+    // MARK: - Debates
+
+    public func create(_ record: DebateRecord) async throws {
+        let json = try Self.encode(record)
+        try await transaction { db in
+            let existing = try await db.all("SELECT 1 FROM debates WHERE id = ?", [.text(record.id)])
+            guard existing.isEmpty else { throw StoreError.duplicate(record.id) }
+            _ = try await db.all("""
+                INSERT INTO debates (id, task, status, created_at, updated_at, consensus_reached, confidence, record, checkpoint)
+                VALUES (?, ?, ?, ?, ?, 0, 0, ?, NULL)
+                """, [.text(record.id), .text(record.task), .text(record.status.rawValue), .float(record.createdAt),
+                      .float(record.createdAt), .text(json)])
+            _ = try await db.all("INSERT INTO debate_status_history (debate_id, status, at, reason) VALUES (?, ?, ?, NULL)",
+                                 [.text(record.id), .text(record.status.rawValue), .float(record.createdAt)])
+        }
+    }
+
+    public func save(_ record: DebateRecord, checkpoint: DebateCheckpoint?, events: [DebateEvent]) async throws {
+        let json = try Self.encode(record)
+        let checkpointJSON = try checkpoint.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let now = Timestamp.now()
+        try await transaction { db in
+            let before = try await db.all("SELECT status FROM debates WHERE id = ?", [.text(record.id)])
+            guard let previous = before.first?.column("status")?.string else { return }  // deleted meanwhile
+            _ = try await db.all("""
+                UPDATE debates SET status = ?, updated_at = ?, consensus_reached = ?, confidence = ?, record = ?, checkpoint = ?
+                WHERE id = ?
+                """, [.text(record.status.rawValue), .float(now), .integer(record.consensusReached ? 1 : 0),
+                      .float(record.confidence), .text(json), checkpointJSON.map(SQLiteData.text) ?? .null, .text(record.id)])
+            if previous != record.status.rawValue {
+                _ = try await db.all("INSERT INTO debate_status_history (debate_id, status, at, reason) VALUES (?, ?, ?, ?)",
+                                     [.text(record.id), .text(record.status.rawValue), .float(now),
+                                      record.error.map(SQLiteData.text) ?? .null])
+            }
+            for e in events {
+                _ = try await db.all("INSERT OR REPLACE INTO debate_events (debate_id, seq, type, body) VALUES (?, ?, ?, ?)",
+                                     [.text(record.id), .integer(e.seq), .text(e.type.rawValue), .text(e.serialized())])
+            }
+        }
+    }
+
+    public func recordJSON(id: String) async throws -> [UInt8]? {
+        let rows = try await reader.all("SELECT record FROM debates WHERE id = ?", [.text(id)])
+        guard let text = rows.first?.column("record")?.string else { return nil }
+        return Array(text.utf8)
+    }
+
+    public func record(id: String) async throws -> DebateRecord? {
+        guard let bytes = try await recordJSON(id: id) else { return nil }
+        do { return try DebateRecord.decode(Data(bytes)) } catch { throw StoreError.corrupt("debate \(id): \(error)") }
+    }
+
+    public func list(limit: Int, offset: Int, status: DebateStatus?) async throws -> (items: [DebateSummary], total: Int) {
+        let filter = status == nil ? "" : " WHERE status = ?"
+        let binds: [SQLiteData] = status.map { [.text($0.rawValue)] } ?? []
+        let rows = try await reader.all("""
+            SELECT id, task, status, created_at, updated_at, consensus_reached, confidence FROM debates\(filter)
+            ORDER BY created_at DESC, id LIMIT ? OFFSET ?
+            """, binds + [.integer(limit), .integer(offset)])
+        let total = try await reader.all("SELECT COUNT(*) AS n FROM debates\(filter)", binds).first?.column("n")?.integer ?? 0
+        let items = rows.compactMap { row -> DebateSummary? in
+            guard let id = row.column("id")?.string, let task = row.column("task")?.string,
+                  let status = row.column("status")?.string.flatMap(DebateStatus.init(rawValue:)) else { return nil }
+            return DebateSummary(id: id, task: task, status: status, createdAt: row.column("created_at")?.double ?? 0,
+                                 updatedAt: row.column("updated_at")?.double ?? 0,
+                                 consensusReached: row.column("consensus_reached")?.integer == 1,
+                                 confidence: row.column("confidence")?.double ?? 0)
+        }
+        return (items, total)
+    }
+
+    public func events(id: String, since: Int, limit: Int) async throws -> [DebateEvent] {
+        let rows = try await reader.all("SELECT body FROM debate_events WHERE debate_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                                        [.text(id), .integer(since), .integer(limit)])
+        return rows.compactMap { $0.column("body")?.string.flatMap(JSONValue.parse).flatMap(DebateEvent.parse) }
+    }
+
+    public func delete(id: String) async throws -> Bool {
+        try await transaction { db in
+            let existed = !(try await db.all("SELECT 1 FROM debates WHERE id = ?", [.text(id)])).isEmpty
+            for table in ["debates WHERE id = ?", "debate_events WHERE debate_id = ?", "debate_status_history WHERE debate_id = ?"] {
+                _ = try await db.all("DELETE FROM \(table)", [.text(id)])
+            }
+            return existed
+        }
+    }
+
+    public func unfinished() async throws -> [UnfinishedDebate] {
+        let rows = try await reader.all("SELECT id, record, checkpoint FROM debates WHERE status IN ('created', 'running') ORDER BY created_at")
+        return try rows.map { row in
+            let id = row.column("id")?.string ?? "?"
+            guard let text = row.column("record")?.string else { throw StoreError.corrupt("debate \(id) has no record") }
+            let record = try DebateRecord.decode(Data(text.utf8))
+            let checkpoint = row.column("checkpoint")?.string.flatMap { try? JSONDecoder().decode(DebateCheckpoint.self, from: Data($0.utf8)) }
+            return UnfinishedDebate(record: record, checkpoint: checkpoint)
+        }
+    }
+
+    // MARK: - Ratings
+
+    public func ratings(for agents: [String]) async throws -> [String: AgentRating] {
+        guard !agents.isEmpty else { return [:] }
+        let marks = Array(repeating: "?", count: agents.count).joined(separator: ",")
+        let rows = try await reader.all("SELECT * FROM agent_ratings WHERE agent IN (\(marks))", agents.map(SQLiteData.text))
+        return Dictionary(rows.compactMap(Self.rating).map { ($0.agent, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    public func recordMatch(debateID: String, changes: [EloRating.Change]) async throws {
+        let now = Timestamp.now()
+        try await transaction { db in
+            let done = try await db.all("SELECT 1 FROM elo_matches WHERE debate_id = ? LIMIT 1", [.text(debateID)])
+            guard done.isEmpty else { return }
+            for c in changes {
+                _ = try await db.all("""
+                    INSERT INTO elo_matches (debate_id, agent, rating_before, rating_after, outcome, at) VALUES (?, ?, ?, ?, ?, ?)
+                    """, [.text(debateID), .text(c.agent), .float(c.before), .float(c.after), .text(c.outcome.rawValue), .float(now)])
+                // Apply the delta to the current rating: concurrent debates may have moved it since `before` was read.
+                _ = try await db.all("""
+                    INSERT INTO agent_ratings (agent, rating, wins, losses, draws, debates, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?)
+                    ON CONFLICT(agent) DO UPDATE SET rating = rating + ?, wins = wins + excluded.wins,
+                        losses = losses + excluded.losses, draws = draws + excluded.draws, debates = debates + 1,
+                        updated_at = excluded.updated_at
+                    """, [.text(c.agent), .float(c.after), .integer(c.outcome == .win ? 1 : 0), .integer(c.outcome == .loss ? 1 : 0),
+                          .integer(c.outcome == .draw ? 1 : 0), .float(now), .float(c.after - c.before)])
+            }
+        }
+    }
+
+    public func leaderboard(limit: Int) async throws -> [AgentRating] {
+        try await reader.all("SELECT * FROM agent_ratings ORDER BY rating DESC, agent LIMIT ?", [.integer(limit)]).compactMap(Self.rating)
+    }
+
+    static func rating(_ row: SQLiteRow) -> AgentRating? {
+        guard let agent = row.column("agent")?.string else { return nil }
+        return AgentRating(agent: agent, rating: row.column("rating")?.double ?? EloRating.initial,
+                           wins: row.column("wins")?.integer ?? 0, losses: row.column("losses")?.integer ?? 0,
+                           draws: row.column("draws")?.integer ?? 0, debates: row.column("debates")?.integer ?? 0)
+    }
+
+    static func encode(_ record: DebateRecord) throws -> String {
+        String(decoding: try record.jsonData(pretty: false), as: UTF8.self)
+    }
+}
+
+extension SQLiteConnection {
+    /// Runs a statement and collects its rows.
+    func all(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+        let rows = RowCollector()
+        try await query(sql, binds) { rows.append($0) }
+        return rows.rows
+    }
+}
+
+/// Collects rows delivered on the database thread.
+final class RowCollector: @unchecked Sendable {
+    // Safe: sqlite-nio calls `onRow` serially and the rows are read only after the query completed.
+    var rows: [SQLiteRow] = []
+    func append(_ row: SQLiteRow) { rows.append(row) }
+}

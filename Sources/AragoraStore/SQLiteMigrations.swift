@@ -1,0 +1,70 @@
+/// Versioned schema for SQLite. A version, once released, never changes: add a new one instead.
+enum SQLiteMigrations {
+    struct Migration {
+        var version: Int
+        var name: String
+        var statements: [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(version: 1, name: "debates, events, status history, ratings", statements: [
+            """
+            CREATE TABLE IF NOT EXISTS debates (
+                id TEXT PRIMARY KEY,
+                task TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL,
+                consensus_reached INTEGER NOT NULL DEFAULT 0,
+                confidence REAL NOT NULL DEFAULT 0,
+                record TEXT NOT NULL,
+                checkpoint TEXT
+            )
+            """,
+            "CREATE INDEX IF NOT EXISTS debates_created ON debates (created_at DESC)",
+            "CREATE INDEX IF NOT EXISTS debates_status ON debates (status, created_at DESC)",
+            """
+            CREATE TABLE IF NOT EXISTS debate_events (
+                debate_id TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                type TEXT NOT NULL,
+                body TEXT NOT NULL,
+                PRIMARY KEY (debate_id, seq)
+            )
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS debate_status_history (
+                debate_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                at REAL NOT NULL,
+                reason TEXT
+            )
+            """,
+            "CREATE INDEX IF NOT EXISTS status_history_debate ON debate_status_history (debate_id, at)",
+            """
+            CREATE TABLE IF NOT EXISTS agent_ratings (
+                agent TEXT PRIMARY KEY,
+                rating REAL NOT NULL,
+                wins INTEGER NOT NULL DEFAULT 0,
+                losses INTEGER NOT NULL DEFAULT 0,
+                draws INTEGER NOT NULL DEFAULT 0,
+                debates INTEGER NOT NULL DEFAULT 0,
+                updated_at REAL NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS elo_matches (
+                debate_id TEXT NOT NULL,
+                agent TEXT NOT NULL,
+                rating_before REAL NOT NULL,
+                rating_after REAL NOT NULL,
+                outcome TEXT NOT NULL,
+                at REAL NOT NULL,
+                PRIMARY KEY (debate_id, agent)
+            )
+            """,
+        ]),
+    ]
+
+    static var latest: Int { all.map(\.version).max() ?? 0 }
+}
