@@ -69,13 +69,8 @@ struct RunnerService: Service {
         if resumed + failed > 0 {
             service.logger.info("unfinished debates after restart", metadata: ["resumed": "\(resumed)", "failed": "\(failed)"])
         }
-        await withGracefulShutdownHandler {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                try? await Task.sleep(for: .seconds(3600))
-            }
-        } onGracefulShutdown: {
-            service.state.isReady = false
-        }
+        // Returns when SIGTERM/SIGINT starts the graceful shutdown (or the task is cancelled).
+        try? await gracefulShutdown()
         service.state.isReady = false
         await service.runner.shutdown()
         try? await service.store.close()

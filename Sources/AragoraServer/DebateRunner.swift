@@ -76,36 +76,24 @@ public actor DebateRunner {
     }
 
     private func execute(_ id: String, _ job: Job) async {
-        let pending = PendingEvents()
-        let hub = self.hub
-        let store = self.store
-        let logger = self.logger
-        var start = job.start
-        var engine = job.engine
-        let participants = start.record.agents.map(\.name)
-        if let ratings = try? await store.ratings(for: participants) {
-            engine.config.ratings = ratings.mapValues(\.rating)
-        }
+        let start = job.start
         if start.record.status == .created {
-            // The running status is visible to clients at once; the engine sets it in the record too.
-            start.record.status = .running
-            start.record.startedAt = Timestamp.now()
-            try? await store.save(start.record, checkpoint: nil, events: [])
-            start.record.status = .created
-            start.record.startedAt = nil
+            // Visible to clients at once as running; the engine makes the same change in its record.
+            var visible = start.record
+            visible.status = .running
+            visible.startedAt = Timestamp.now()
+            try? await store.save(visible, checkpoint: nil, events: [])
         }
-        let final = await engine.resume(start, sink: { event in
-            pending.append(event)
-            hub.publish(event)
-        }, checkpoint: { checkpoint in
-            do { try await store.save(checkpoint.record, checkpoint: checkpoint, events: pending.drain()) } catch {
-                logger.error("checkpoint failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
-            }
-        })
-        await finished(id, final, events: pending.drain())
+        let hub = self.hub
+        let logger = self.logger
+        let persisted = PersistedDebate(store: store) { id, error in
+            logger.error("checkpoint failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
+        }
+        let (final, unsaved) = await persisted.run(job.engine, from: start, publish: { hub.publish($0) })
+        await finished(id, final, unsaved: unsaved, persisted: persisted)
     }
 
-    private func finished(_ id: String, _ record: DebateRecord, events: [DebateEvent]) async {
+    private func finished(_ id: String, _ record: DebateRecord, unsaved: [DebateEvent], persisted: PersistedDebate) async {
         running[id] = nil
         let interruptedByShutdown = shuttingDown && record.status == .cancelled && !cancelRequested.contains(id)
         cancelRequested.remove(id)
@@ -113,15 +101,7 @@ public actor DebateRunner {
             // Keep the last checkpoint (status running): the next start resumes it.
             logger.info("debate checkpointed for shutdown", metadata: ["debate_id": "\(id)"])
         } else {
-            do {
-                try await store.save(record, checkpoint: nil, events: events)
-                if record.status == .completed {
-                    let winner = record.consensus?.reached == true ? record.consensus?.winner : nil
-                    let names = record.agents.map(\.name)
-                    let current = try await store.ratings(for: names).mapValues(\.rating)
-                    try await store.recordMatch(debateID: id, changes: EloRating.update(ratings: current, participants: names, winner: winner))
-                }
-            } catch {
+            do { try await persisted.finish(record, unsaved: unsaved) } catch {
                 logger.error("saving the finished debate failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
             }
             metrics.increment("aragora_debates_finished_total", labels: ["status": record.status.rawValue])
@@ -201,13 +181,4 @@ public actor DebateRunner {
         for t in tasks { t.cancel() }
         for t in tasks { await t.value }
     }
-}
-
-/// Events emitted since the last checkpoint, waiting to be saved with the next one.
-final class PendingEvents: @unchecked Sendable {
-    // Safe: guarded by `lock`.
-    private let lock = NSLock()
-    private var events: [DebateEvent] = []
-    func append(_ e: DebateEvent) { lock.withLock { events.append(e) } }
-    func drain() -> [DebateEvent] { lock.withLock { defer { events = [] }; return events } }
 }

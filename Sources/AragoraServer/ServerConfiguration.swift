@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraStore
 import Foundation
 
 /// Everything the service reads from its environment, validated once at startup.
@@ -87,7 +88,7 @@ public struct ServerConfiguration: Sendable {
         demoLatencyMS = try int("ARAGORA_DEMO_LATENCY_MS", 0...600_000) ?? 0
         receiptKey = value("ARAGORA_RECEIPT_KEY")
         instanceID = value("ARAGORA_INSTANCE_ID") ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
-        sqlitePath = dataDirectory.appendingPathComponent("aragora.sqlite").path
+        sqlitePath = SQLiteDebateStore.defaultPath(environment: env)
 
         guard defaultRounds <= maxRounds else {
             throw ConfigurationError("ARAGORA_DEFAULT_ROUNDS (\(defaultRounds)) exceeds ARAGORA_MAX_ROUNDS (\(maxRounds))")
@@ -97,9 +98,6 @@ public struct ServerConfiguration: Sendable {
         }
         if let url = databaseURL, !url.hasPrefix("sqlite:") {
             throw ConfigurationError("DATABASE_URL=\(Redaction.url(url)): only SQLite is supported by this build (PostgreSQL support is not implemented yet)")
-        }
-        if let url = databaseURL, url.hasPrefix("sqlite:") {
-            sqlitePath = url.replacingOccurrences(of: "sqlite://", with: "").replacingOccurrences(of: "sqlite:", with: "")
         }
     }
 }

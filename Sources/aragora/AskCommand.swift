@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraStore
 import ArgumentParser
 import Foundation
 
@@ -49,6 +50,9 @@ struct AskCommand: AsyncParsableCommand {
     @Flag(help: "Keep going for all rounds even when positions have converged.")
     var noEarlyStop = false
 
+    @Flag(help: "Do not record the debate (and its ELO result) in the local store.")
+    var noSave = false
+
     func validate() throws {
         let q = question.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !q.isEmpty else { throw ValidationError("the question is empty") }
@@ -76,11 +80,38 @@ struct AskCommand: AsyncParsableCommand {
             throw CLIExit(code: 2)
         }
 
+        var store: SQLiteDebateStore?
+        let storePath = SQLiteDebateStore.defaultPath(environment: env)
+        if !noSave {
+            do {
+                let s = try await SQLiteDebateStore.open(path: storePath)
+                _ = try await s.migrate()
+                try await s.create(debate.record)
+                store = s
+            } catch {
+                Terminal.errorLine("error: cannot record the debate in \(storePath): \(error) (use --no-save to skip)")
+                throw CLIExit(code: 1)
+            }
+        }
+
         let console = Console()
         let view = DebateView(term: Terminal(fileDescriptor: json ? STDERR_FILENO : STDOUT_FILENO), quiet: quiet)
         let liveToStderr = json && isatty(STDERR_FILENO) == 1 && !quiet
         let showLive = !json || liveToStderr
-        let (events, result) = debate.engine.stream(debate.record)
+        let (events, post) = AsyncStream<DebateEvent>.makeStream()
+        let engine = debate.engine
+        let start = DebateCheckpoint(record: debate.record, active: debate.record.agents.map(\.name))
+        let result = Task { [store] () -> (DebateRecord, [EloRating.Change]) in
+            defer { post.finish() }
+            guard let store else {
+                return (await engine.run(start.record, sink: { post.yield($0) }), [])
+            }
+            let persisted = PersistedDebate(store: store)
+            let (record, unsaved) = await persisted.run(engine, from: start, publish: { post.yield($0) })
+            post.finish()
+            let changes = (try? await persisted.finish(record, unsaved: unsaved)) ?? []
+            return (record, changes)
+        }
         let interrupt = InterruptHandler { result.cancel() }
 
         let progress = ProgressTicker(console: console)
@@ -89,14 +120,24 @@ struct AskCommand: AsyncParsableCommand {
             if showLive, let text = view.render(event) { await console.print(text, toError: json) }
         }
         progress.stop()
-        let record = await result.value
+        let (record, changes) = await result.value
         interrupt.stop()
+        try? await store?.close()
 
         if json {
             let data = try record.jsonData()
             await console.print(String(decoding: data, as: UTF8.self))
         } else if !quiet {
-            await console.print(Terminal(fileDescriptor: STDOUT_FILENO).dim("Seed \(debate.seed) · debate id \(record.id)"))
+            let term = Terminal(fileDescriptor: STDOUT_FILENO)
+            if !changes.isEmpty {
+                let text = changes.map { c in
+                    let delta = c.after - c.before
+                    return "\(c.agent) \(Int(c.before.rounded()))→\(Int(c.after.rounded())) (\(delta >= 0 ? "+" : "")\(Int(delta.rounded())))"
+                }.joined(separator: " · ")
+                await console.print(term.bold("ELO: ") + text)
+            }
+            let saved = store == nil ? "not saved" : "saved in \(storePath)"
+            await console.print(term.dim("Seed \(debate.seed) · debate id \(record.id) · \(saved)"))
         }
         switch record.status {
         case .completed: return
