@@ -62,7 +62,7 @@ let package = Package(
             dependencies: [
                 "AragoraServer", "AragoraStore", "AragoraCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
             ]
         ),
     ]

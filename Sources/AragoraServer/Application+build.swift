@@ -38,7 +38,10 @@ public func buildApplication(
     router.get("/ws") { _, _ -> Response in
         throw APIError.badRequest("/ws is a WebSocket endpoint: connect with an Upgrade: websocket request", code: "websocket_required")
     }
-    service.routesBox.table = RouteTable(router.routes.map { ($0.method, "\($0.path)") })
+    let routes = router.routes.map { ($0.method, "\($0.path)") }
+    service.routesBox.table = RouteTable(routes)
+    // /ws is answered by the WebSocket router (upgrade) and by the HTTP router (a JSON hint): one route.
+    service.routesBox.served = routes.map { ($0.0.rawValue, $0.1) }
 
     let app = Application(
         router: router,

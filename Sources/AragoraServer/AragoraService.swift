@@ -22,6 +22,14 @@ public final class AragoraService: Sendable {
 
     var routes: RouteTable { routesBox.table }
 
+    /// Every route the routers serve, in OpenAPI form (`/api/debates/{id}`).
+    public var servedRoutes: [(method: String, path: String)] {
+        routesBox.served.map { route in
+            let path = route.1.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+            return (route.0, "/" + path.joined(separator: "/"))
+        }
+    }
+
     init(config: ServerConfiguration, store: any DebateStore, factory: AgentFactory, signer: ReceiptSigner, logger: Logger) {
         self.config = config
         self.store = store
@@ -55,4 +63,5 @@ final class ServiceState: @unchecked Sendable {
 final class RoutesBox: @unchecked Sendable {
     // Safe: written once during application setup, before the server accepts requests.
     var table = RouteTable([])
+    var served: [(String, String)] = []
 }

@@ -101,7 +101,9 @@ public actor DebateRunner {
             // Keep the last checkpoint (status running): the next start resumes it.
             logger.info("debate checkpointed for shutdown", metadata: ["debate_id": "\(id)"])
         } else {
-            do { try await persisted.finish(record, unsaved: unsaved) } catch {
+            // A cancelled debate's task is itself cancelled: save from a fresh task so the write still happens.
+            let save = Task { try await persisted.finish(record, unsaved: unsaved) }
+            do { try await save.value } catch {
                 logger.error("saving the finished debate failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
             }
             metrics.increment("aragora_debates_finished_total", labels: ["status": record.status.rawValue])

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Outermost: request id, one log line per request, metrics, and every error turned into JSON.
 struct RequestLogMiddleware: RouterMiddleware {
@@ -21,6 +22,9 @@ struct RequestLogMiddleware: RouterMiddleware {
             response = error.response()
         } catch let error as HTTPError {
             response = service.routes.errorResponse(for: error, request: request)
+        } catch is NIOTooManyBytesError {
+            response = APIError(.contentTooLarge, "request_too_large",
+                                "request body exceeds \(service.config.maxRequestSize) bytes (ARAGORA_MAX_REQUEST_SIZE)").response()
         } catch {
             service.logger.error("unhandled error", metadata: ["request_id": "\(context.requestID)", "error": "\(error)"])
             response = APIError(.internalServerError, "internal_error", "internal server error").response()

@@ -77,7 +77,7 @@ public struct ServerConfiguration: Sendable {
         ipRateLimit = try double("ARAGORA_IP_RATE_LIMIT", 0.001...1_000_000) ?? ipRateLimit
         tokenRateLimit = try double("ARAGORA_RATE_LIMIT", 0.001...1_000_000) ?? tokenRateLimit
         createRateLimit = try double("ARAGORA_CREATE_RATE_LIMIT", 0.001...1_000_000) ?? createRateLimit
-        burstMultiplier = try double("ARAGORA_BURST_MULTIPLIER", 1...1000) ?? burstMultiplier
+        burstMultiplier = try double("ARAGORA_BURST_MULTIPLIER", 0.001...1000) ?? burstMultiplier
         rateLimitsDisabled = flag("ARAGORA_DISABLE_ALL_RATE_LIMITS")
         if let proxies = value("ARAGORA_TRUSTED_PROXIES") {
             trustedProxies = proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -1,0 +1,216 @@
+import AragoraCore
+import AragoraServer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import HummingbirdWSTesting
+import NIOCore
+import XCTest
+
+final class DebateAPITests: XCTestCase {
+    func testRunbookDebateCompletesWithExactlyOneRound() async throws {
+        try await withServer { client, _ in
+            let created = try await client.json(.post, "/api/debates", body: #"{"question":"Test question","config":{"rounds":1}}"#)
+            XCTAssertEqual(created.status, 200)
+            XCTAssertEqual(created.json["success"], true)
+            XCTAssertEqual(created.json["status"], "created")
+            XCTAssertEqual(created.json["task"], "Test question")
+            XCTAssertTrue(created.json["websocket_url"]?.stringValue?.hasSuffix("/ws") == true)
+            let id = try XCTUnwrap(created.json["debate_id"]?.stringValue)
+            let done = try await client.waitForEnd(id)
+            XCTAssertEqual(done["status"], "completed")
+            XCTAssertEqual(done["rounds_used"], 1)
+            XCTAssertEqual(done["rounds"], 1)
+            XCTAssertEqual(done["id"]?.stringValue, id)
+            XCTAssertEqual(done["debate_id"]?.stringValue, id)
+            for key in ["consensus_reached", "confidence", "final_answer", "consensus", "messages", "critiques", "votes",
+                        "usage", "created_at", "duration_seconds", "receipt", "agents"] {
+                XCTAssertNotNil(done[key], key)
+            }
+            XCTAssertEqual(done["messages"]?.arrayValue?.count, 4, "3 proposals and the judge's answer")
+        }
+    }
+
+    func testListActiveMessagesEventsAndLeaderboard() async throws {
+        try await withServer { client, _ in
+            let done = try await client.runDebate(#"{"task":"Tabs or spaces?","rounds":2,"consensus":"majority","agents":"demo:skeptic,demo:analyst,demo:optimist"}"#)
+            let id = try XCTUnwrap(done["id"]?.stringValue)
+            XCTAssertEqual(done["agents"]?.arrayValue?.compactMap { $0["name"]?.stringValue },
+                           ["demo-skeptic", "demo-analyst", "demo-optimist"])
+            let list = try await client.json(.get, "/api/debates?limit=5&status=completed")
+            XCTAssertEqual(list.json["total"], 1)
+            XCTAssertEqual(list.json["debates"]?.arrayValue?.first?["id"]?.stringValue, id)
+            let awaited1 = try await client.json(.get, "/api/debates/active").json["count"]
+            XCTAssertEqual(awaited1, 0)
+            let page = try await client.json(.get, "/api/debates/\(id)/messages?limit=2&offset=1")
+            XCTAssertEqual(page.json["messages"]?.arrayValue?.count, 2)
+            XCTAssertEqual(page.json["offset"], 1)
+            XCTAssertEqual(page.json["has_more"], true)
+            let events = try await client.json(.get, "/api/debates/\(id)/events?since=0&limit=5000")
+            let seqs = events.json["events"]?.arrayValue?.compactMap { $0["seq"]?.intValue } ?? []
+            XCTAssertEqual(seqs, Array(1...seqs.count))
+            XCTAssertEqual(events.json["events"]?.arrayValue?.last?["type"], "debate_end")
+            let later = try await client.json(.get, "/api/debates/\(id)/events?since=\(seqs.count - 2)")
+            XCTAssertEqual(later.json["events"]?.arrayValue?.count, 2)
+            let board = try await client.json(.get, "/api/leaderboard")
+            XCTAssertEqual(board.json["leaderboard"]?.arrayValue?.count, 3)
+            let agents = try await client.json(.get, "/api/agents")
+            XCTAssertEqual(agents.json["total"]?.intValue, DemoAgent.personaNames.count)
+        }
+    }
+
+    func testValidationErrorsChangeNothing() async throws {
+        try await withServer { client, service in
+            let cases: [(String, Int, String)] = [
+                ("not json", 400, "invalid_json"),
+                ("[1,2]", 400, "invalid_request"),
+                ("{}", 400, "missing_field"),
+                (#"{"question":"   "}"#, 400, "invalid_request"),
+                (#"{"question":42}"#, 400, "invalid_request"),
+                (#"{"question":"q","rounds":0}"#, 422, "out_of_range"),
+                (#"{"question":"q","config":{"rounds":13}}"#, 422, "out_of_range"),
+                (#"{"question":"q","rounds":"three"}"#, 400, "invalid_request"),
+                (#"{"question":"q","consensus":"dictator"}"#, 400, "invalid_request"),
+                (#"{"question":"q","agents":"demo"}"#, 400, "invalid_request"),
+                (#"{"question":"q","agents":["demo","nope"]}"#, 400, "invalid_request"),
+                (#"{"question":"q","agents":"demo,anthropic-api"}"#, 400, "agent_unavailable"),
+                (#"{"question":"q","metadata":"x"}"#, 400, "invalid_request"),
+                (#"{"question":"q","budget_limit_usd":-1}"#, 422, "out_of_range"),
+                ("{\"question\":\"" + String(repeating: "x", count: 10_001) + "\"}", 422, "out_of_range"),
+            ]
+            for (body, status, code) in cases {
+                let r = try await client.json(.post, "/api/debates", body: body)
+                XCTAssertEqual(r.status, status, body.prefix(60) + " -> \(r.json)")
+                XCTAssertEqual(r.json["code"]?.stringValue, code, String(body.prefix(60)))
+                XCTAssertNotNil(r.json["error"]?.stringValue)
+            }
+            let awaited2 = try await service.store.list(limit: 10, offset: 0, status: nil).total
+            XCTAssertEqual(awaited2, 0, "nothing stored")
+            let awaited3 = try await client.json(.get, "/api/debates/bad%20id").json["code"]
+            XCTAssertEqual(awaited3, "invalid_id")
+            let awaited4 = try await client.json(.get, "/api/debates/deb_missing").status
+            XCTAssertEqual(awaited4, 404)
+            let awaited5 = try await client.json(.get, "/api/debates?limit=500").status
+            XCTAssertEqual(awaited5, 422)
+            let awaited6 = try await client.json(.get, "/api/debates?status=weird").status
+            XCTAssertEqual(awaited6, 400)
+        }
+    }
+
+    func testCancellationMidDebate() async throws {
+        try await withServer(["ARAGORA_DEMO_LATENCY_MS": "150"]) { client, _ in
+            let created = try await client.json(.post, "/api/debates", body: #"{"question":"Cancel me?","rounds":5}"#)
+            let id = try XCTUnwrap(created.json["debate_id"]?.stringValue)
+            try await Task.sleep(for: .milliseconds(400))
+            let cancel = try await client.json(.post, "/api/debates/\(id)/cancel")
+            XCTAssertEqual(cancel.status, 200, "\(cancel.json)")
+            let done = try await client.waitForEnd(id)
+            XCTAssertEqual(done["status"], "cancelled")
+            let again = try await client.json(.post, "/api/debates/\(id)/cancel")
+            XCTAssertEqual(again.status, 409)
+            let awaited7 = try await client.json(.delete, "/api/debates/\(id)").status
+            XCTAssertEqual(awaited7, 200)
+            let awaited8 = try await client.json(.get, "/api/debates/\(id)").status
+            XCTAssertEqual(awaited8, 404)
+        }
+    }
+
+    func testEveryExportFormatAndTheReceipt() async throws {
+        try await withServer { client, _ in
+            let done = try await client.runDebate(#"{"question":"Is <b>HTML</b> escaped, \"quotes\", too?","rounds":1}"#)
+            let id = try XCTUnwrap(done["id"]?.stringValue)
+            let expected = ["json": "application/json", "md": "text/markdown", "html": "text/html", "csv": "text/csv", "txt": "text/plain"]
+            for (format, type) in expected {
+                let r = try await client.execute(uri: "/api/debates/\(id)/export/\(format)", method: .get)
+                XCTAssertEqual(r.status, .ok, format)
+                XCTAssertTrue(r.headers[.contentType]?.hasPrefix(type) == true, format)
+                let text = String(buffer: r.body)
+                XCTAssertTrue(text.contains(id) || format == "csv", format)
+                switch format {
+                case "json": XCTAssertEqual(JSONValue.parse(text)?["id"]?.stringValue, id)
+                case "html": XCTAssertTrue(text.contains("&lt;b&gt;HTML&lt;/b&gt;")); XCTAssertFalse(text.contains("<b>HTML"))
+                case "csv": XCTAssertTrue(text.hasPrefix("kind,round,agent,target,content,score\r\n"))
+                case "md": XCTAssertTrue(text.hasPrefix("# Is <b>HTML</b>"))
+                default: XCTAssertTrue(text.contains("FINAL ANSWER"))
+                }
+            }
+            let awaited9 = try await client.json(.get, "/api/debates/\(id)/export/pdf").status
+            XCTAssertEqual(awaited9, 400)
+            let receipt = try await client.json(.get, "/api/debates/\(id)/receipt")
+            XCTAssertEqual(receipt.status, 200)
+            let decoded = try JSONDecoder().decode(Receipt.self, from: Data(receipt.json.serialized().utf8))
+            XCTAssertNil(ReceiptVerifier.problem(with: decoded))
+        }
+    }
+
+    func testLiveEventsOverWebSocketAndSSEHaveNoGaps() async throws {
+        try await withServer(["ARAGORA_DEMO_LATENCY_MS": "30"]) { client, _ in
+            let created = try await client.json(.post, "/api/debates", body: #"{"question":"Watch me live","rounds":2}"#)
+            let id = try XCTUnwrap(created.json["debate_id"]?.stringValue)
+            let received = Collected()
+            try await client.ws("/ws") { inbound, outbound, _ in
+                try await outbound.write(.text(#"{"type":"subscribe","debate_id":"\#(id)","replay_from_seq":0}"#))
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message, let v = JSONValue.parse(text) else { continue }
+                    received.add(v)
+                    if v["type"] == "debate_end" { break }
+                }
+            }
+            let all = received.items
+            XCTAssertEqual(all.first?["type"], "connection_info")
+            XCTAssertTrue(all.contains { $0["type"] == "replay_start" })
+            XCTAssertTrue(all.contains { $0["type"] == "replay_end" })
+            let seqs = all.compactMap { $0["seq"]?.intValue }
+            XCTAssertEqual(seqs, Array(1...seqs.count), "every event once, in order")
+            XCTAssertTrue(all.allSatisfy { $0["seq"] == nil || $0["loop_id"]?.stringValue == id })
+
+            // SSE after the end: the whole stream replayed, then closed.
+            let sse = try await client.execute(uri: "/api/debates/\(id)/stream", method: .get)
+            XCTAssertEqual(sse.headers[.contentType], "text/event-stream")
+            let frames = String(buffer: sse.body).components(separatedBy: "\n\n").filter { !$0.isEmpty }
+            let sseSeqs = frames.compactMap { f in f.split(separator: "\n").first { $0.hasPrefix("id: ") }.flatMap { Int($0.dropFirst(4)) } }
+            XCTAssertEqual(sseSeqs, seqs)
+            XCTAssertTrue(frames.last?.contains("event: debate_end") == true)
+
+            // Replay from a sequence number.
+            let tail = Collected()
+            try await client.ws("/ws") { inbound, outbound, _ in
+                try await outbound.write(.text(#"{"type":"subscribe","debate_id":"\#(id)","replay_from_seq":\#(seqs.count - 3)}"#))
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message, let v = JSONValue.parse(text) else { continue }
+                    tail.add(v)
+                    if v["type"] == "replay_end" { break }
+                }
+            }
+            XCTAssertEqual(tail.items.compactMap { $0["seq"]?.intValue }, Array((seqs.count - 2)...seqs.count))
+        }
+    }
+
+    func testWebSocketPingAndErrors() async throws {
+        try await withServer { client, _ in
+            let got = Collected()
+            try await client.ws("/ws") { inbound, outbound, _ in
+                try await outbound.write(.text(#"{"type":"ping"}"#))
+                try await outbound.write(.text("nonsense"))
+                try await outbound.write(.text(#"{"type":"subscribe","debate_id":"deb_nope"}"#))
+                var n = 0
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message, let v = JSONValue.parse(text) else { continue }
+                    got.add(v)
+                    n += 1
+                    if n == 4 { break }
+                }
+            }
+            XCTAssertEqual(got.items.map { $0["type"]?.stringValue ?? "" }, ["connection_info", "pong", "error", "error"])
+        }
+    }
+}
+
+final class Collected: @unchecked Sendable {
+    // Safe: guarded by `lock`.
+    private let lock = NSLock()
+    private var values: [JSONValue] = []
+    func add(_ v: JSONValue) { lock.lock(); values.append(v); lock.unlock() }
+    var items: [JSONValue] { lock.lock(); defer { lock.unlock() }; return values }
+}
