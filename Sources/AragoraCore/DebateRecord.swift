@@ -257,45 +257,14 @@ public struct DebateRecord: Sendable, Codable, Equatable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(id, forKey: .debateID)
-        try c.encode(task, forKey: .task)
-        try c.encode(task, forKey: .question)
-        try c.encodeIfPresent(context, forKey: .context)
-        try c.encode(status, forKey: .status)
-        try c.encode(agents, forKey: .agents)
-        try c.encodeIfPresent(judge, forKey: .judge)
-        try c.encode(rounds, forKey: .rounds)
-        try c.encode(roundsUsed, forKey: .roundsUsed)
-        try c.encode(consensusMethod, forKey: .consensusMethod)
-        try c.encode(consensusReached, forKey: .consensusReached)
-        try c.encode(confidence, forKey: .confidence)
-        try c.encode(finalAnswer, forKey: .finalAnswer)
-        try c.encode(consensus, forKey: .consensus)
-        try c.encode(messages, forKey: .messages)
-        try c.encode(critiques, forKey: .critiques)
-        try c.encode(votes, forKey: .votes)
-        try c.encode(roundSummaries, forKey: .roundSummaries)
-        try c.encode(failures, forKey: .failures)
-        try c.encode(usage, forKey: .usage)
-        try c.encode(seed, forKey: .seed)
-        try c.encode(metadata, forKey: .metadata)
-        try c.encode(Timestamp.iso8601(createdAt), forKey: .createdAt)
-        try c.encode(startedAt.map(Timestamp.iso8601), forKey: .startedAt)
-        try c.encode(completedAt.map(Timestamp.iso8601), forKey: .completedAt)
-        try c.encode(durationSeconds, forKey: .durationSeconds)
-        try c.encode(error, forKey: .error)
-        try c.encode(receipt, forKey: .receipt)
+        try json.encode(to: encoder)
     }
 }
 
 extension DebateRecord {
     /// The record as pretty, key-sorted JSON: what the API and `aragora ask --json` print.
     public func jsonData(pretty: Bool = true) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        Data((pretty ? json.prettySerialized() : json.serialized()).utf8)
     }
 
     public static func decode(_ data: Data) throws -> DebateRecord {

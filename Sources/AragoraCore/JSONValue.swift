@@ -93,6 +93,40 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         }
     }
 
+    /// Indented, sorted-key JSON for people to read.
+    public func prettySerialized() -> String {
+        var out = ""
+        writePretty(into: &out, indent: 0)
+        return out
+    }
+
+    func writePretty(into out: inout String, indent: Int) {
+        let pad = String(repeating: "  ", count: indent + 1)
+        switch self {
+        case .array(let items) where !items.isEmpty:
+            out += "[\n"
+            for (i, item) in items.enumerated() {
+                out += pad
+                item.writePretty(into: &out, indent: indent + 1)
+                out += i < items.count - 1 ? ",\n" : "\n"
+            }
+            out += String(repeating: "  ", count: indent) + "]"
+        case .object(let dict) where !dict.isEmpty:
+            out += "{\n"
+            let keys = dict.keys.sorted()
+            for (i, key) in keys.enumerated() {
+                out += pad
+                JSONValue.writeString(key, into: &out)
+                out += " : "
+                dict[key]!.writePretty(into: &out, indent: indent + 1)
+                out += i < keys.count - 1 ? ",\n" : "\n"
+            }
+            out += String(repeating: "  ", count: indent) + "}"
+        default:
+            write(into: &out)
+        }
+    }
+
     /// Shortest round-trip form; integral values print without a fraction, non-finite as null.
     static func format(_ d: Double) -> String {
         guard d.isFinite else { return "null" }

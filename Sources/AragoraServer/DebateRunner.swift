@@ -37,8 +37,8 @@ public actor DebateRunner {
         self.logger = logger
     }
 
-    public var activeCount: Int { running.count }
-    public var queuedCount: Int { queue.count }
+    /// Active and queued counts readable without waiting on the actor (health checks, metrics).
+    public nonisolated let stats = RunnerStats()
     public func isActive(_ id: String) -> Bool { running[id] != nil || jobs[id] != nil }
     public var activeIDs: [String] { Array(running.keys) + queue }
 
@@ -71,6 +71,7 @@ public actor DebateRunner {
             guard let job = jobs.removeValue(forKey: id) else { continue }
             running[id] = Task { await self.execute(id, job) }
         }
+        stats.set(active: running.count, queued: queue.count)
         metrics.setGauge("aragora_debates_active", Double(running.count))
         metrics.setGauge("aragora_debates_queued", Double(queue.count))
     }
@@ -183,4 +184,14 @@ public actor DebateRunner {
         for t in tasks { t.cancel() }
         for t in tasks { await t.value }
     }
+}
+
+/// A snapshot of the runner's load, updated whenever it changes.
+public final class RunnerStats: @unchecked Sendable {
+    // Safe: guarded by `lock`.
+    private let lock = NSLock()
+    private var counts = (active: 0, queued: 0)
+    func set(active: Int, queued: Int) { lock.withLock { counts = (active, queued) } }
+    public var active: Int { lock.withLock { counts.active } }
+    public var queued: Int { lock.withLock { counts.queued } }
 }

@@ -22,8 +22,8 @@ struct HealthController {
         let dbHealthy = database["healthy"]?.boolValue == true
         let redisHealthy = redis["healthy"]?.boolValue == true
         let status = !dbHealthy ? "unhealthy" : (redisHealthy ? "healthy" : "degraded")
-        let active = await service.runner.activeCount
-        let queued = await service.runner.queuedCount
+        let active = service.runner.stats.active
+        let queued = service.runner.stats.queued
         let body: JSONValue = [
             "status": .string(status),
             "version": .string(AragoraServerInfo.version),

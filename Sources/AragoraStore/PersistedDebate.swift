@@ -30,7 +30,10 @@ public struct PersistedDebate: Sendable {
             pending.append(event)
             publish?(event)
         }, checkpoint: { checkpoint in
-            do { try await store.save(checkpoint.record, checkpoint: checkpoint, events: pending.drain()) } catch {
+            // Saved from a fresh task: a debate being cancelled (shutdown) still completes the write it started.
+            let events = pending.drain()
+            let save = Task { try await store.save(checkpoint.record, checkpoint: checkpoint, events: events) }
+            do { try await save.value } catch {
                 onError(id, error)
             }
         })

@@ -99,7 +99,7 @@ public final class SQLiteDebateStore: DebateStore {
 
     public func save(_ record: DebateRecord, checkpoint: DebateCheckpoint?, events: [DebateEvent]) async throws {
         let json = try Self.encode(record)
-        let checkpointJSON = try checkpoint.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let checkpointJSON = checkpoint.map { $0.stateJSON.serialized() }
         let now = Timestamp.now()
         try await transaction { db in
             let before = try await db.all("SELECT status FROM debates WHERE id = ?", [.text(record.id)])
@@ -114,9 +114,16 @@ public final class SQLiteDebateStore: DebateStore {
                                      [.text(record.id), .text(record.status.rawValue), .float(now),
                                       record.error.map(SQLiteData.text) ?? .null])
             }
-            for e in events {
-                _ = try await db.all("INSERT OR REPLACE INTO debate_events (debate_id, seq, type, body) VALUES (?, ?, ?, ?)",
-                                     [.text(record.id), .integer(e.seq), .text(e.type.rawValue), .text(e.serialized())])
+            // One statement per batch of events (SQLite allows 32766 bound values; 4 per row).
+            var start = 0
+            while start < events.count {
+                let batch = events[start..<min(events.count, start + 500)]
+                let rows = Array(repeating: "(?, ?, ?, ?)", count: batch.count).joined(separator: ", ")
+                var binds: [SQLiteData] = []
+                binds.reserveCapacity(batch.count * 4)
+                for e in batch { binds += [.text(record.id), .integer(e.seq), .text(e.type.rawValue), .text(e.serialized())] }
+                _ = try await db.all("INSERT OR REPLACE INTO debate_events (debate_id, seq, type, body) VALUES \(rows)", binds)
+                start += batch.count
             }
         }
     }
@@ -173,7 +180,7 @@ public final class SQLiteDebateStore: DebateStore {
             let id = row.column("id")?.string ?? "?"
             guard let text = row.column("record")?.string else { throw StoreError.corrupt("debate \(id) has no record") }
             let record = try DebateRecord.decode(Data(text.utf8))
-            let checkpoint = row.column("checkpoint")?.string.flatMap { try? JSONDecoder().decode(DebateCheckpoint.self, from: Data($0.utf8)) }
+            let checkpoint = row.column("checkpoint")?.string.flatMap(JSONValue.parse).flatMap { DebateCheckpoint(record: record, state: $0) }
             return UnfinishedDebate(record: record, checkpoint: checkpoint)
         }
     }
@@ -220,7 +227,7 @@ public final class SQLiteDebateStore: DebateStore {
     }
 
     static func encode(_ record: DebateRecord) throws -> String {
-        String(decoding: try record.jsonData(pretty: false), as: UTF8.self)
+        record.json.serialized()
     }
 }
 
