@@ -12,6 +12,7 @@ public final class SQLiteDebateStore: DebateStore {
     private let writer: SQLiteConnection
     private let reader: SQLiteConnection
     private let writeLock = AsyncLock()
+    private let saves = SaveQueue()
 
     public static func open(path: String, logger: Logger = Logger(label: "aragora.sqlite")) async throws -> SQLiteDebateStore {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -83,7 +84,7 @@ public final class SQLiteDebateStore: DebateStore {
     // MARK: - Debates
 
     public func create(_ record: DebateRecord) async throws {
-        let json = try Self.encode(record)
+        let json = Self.encode(record)
         try await transaction { db in
             let existing = try await db.all("SELECT 1 FROM debates WHERE id = ?", [.text(record.id)])
             guard existing.isEmpty else { throw StoreError.duplicate(record.id) }
@@ -97,33 +98,39 @@ public final class SQLiteDebateStore: DebateStore {
         }
     }
 
+    /// Queues the save and returns once it is committed. Saves that arrive while a transaction is being
+    /// written are committed together in the next one (group commit); a debate's newer checkpoint replaces
+    /// an older one still waiting, with their events merged.
     public func save(_ record: DebateRecord, checkpoint: DebateCheckpoint?, events: [DebateEvent]) async throws {
-        let json = try Self.encode(record)
-        let checkpointJSON = checkpoint.map { $0.stateJSON.serialized() }
+        let item = SaveQueue.Item(id: record.id, status: record.status.rawValue, consensusReached: record.consensusReached,
+                                  confidence: record.confidence, error: record.error, record: Self.encode(record),
+                                  checkpoint: checkpoint.map { $0.stateJSON.serialized() },
+                                  events: events.map { ($0.seq, $0.type.rawValue, $0.serialized()) })
+        try await saves.enqueue(item) { batch in try await self.write(batch) }
+    }
+
+    private func write(_ batch: [SaveQueue.Item]) async throws {
         let now = Timestamp.now()
         try await transaction { db in
-            let before = try await db.all("SELECT status FROM debates WHERE id = ?", [.text(record.id)])
-            guard let previous = before.first?.column("status")?.string else { return }  // deleted meanwhile
-            _ = try await db.all("""
-                UPDATE debates SET status = ?, updated_at = ?, consensus_reached = ?, confidence = ?, record = ?, checkpoint = ?
-                WHERE id = ?
-                """, [.text(record.status.rawValue), .float(now), .integer(record.consensusReached ? 1 : 0),
-                      .float(record.confidence), .text(json), checkpointJSON.map(SQLiteData.text) ?? .null, .text(record.id)])
-            if previous != record.status.rawValue {
-                _ = try await db.all("INSERT INTO debate_status_history (debate_id, status, at, reason) VALUES (?, ?, ?, ?)",
-                                     [.text(record.id), .text(record.status.rawValue), .float(now),
-                                      record.error.map(SQLiteData.text) ?? .null])
+            for item in batch {
+                _ = try await db.all("""
+                    UPDATE debates SET status = ?, updated_at = ?, consensus_reached = ?, confidence = ?, record = ?,
+                        checkpoint = ?, error = ? WHERE id = ?
+                    """, [.text(item.status), .float(now), .integer(item.consensusReached ? 1 : 0), .float(item.confidence),
+                          .text(item.record), item.checkpoint.map(SQLiteData.text) ?? .null,
+                          item.error.map(SQLiteData.text) ?? .null, .text(item.id)])
             }
-            // One statement per batch of events (SQLite allows 32766 bound values; 4 per row).
+            // Events of the whole batch, 500 rows per statement (SQLite allows 32766 bound values).
+            let rows = batch.flatMap { item in item.events.map { (item.id, $0) } }
             var start = 0
-            while start < events.count {
-                let batch = events[start..<min(events.count, start + 500)]
-                let rows = Array(repeating: "(?, ?, ?, ?)", count: batch.count).joined(separator: ", ")
+            while start < rows.count {
+                let chunk = rows[start..<min(rows.count, start + 500)]
+                let marks = Array(repeating: "(?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
                 var binds: [SQLiteData] = []
-                binds.reserveCapacity(batch.count * 4)
-                for e in batch { binds += [.text(record.id), .integer(e.seq), .text(e.type.rawValue), .text(e.serialized())] }
-                _ = try await db.all("INSERT OR REPLACE INTO debate_events (debate_id, seq, type, body) VALUES \(rows)", binds)
-                start += batch.count
+                binds.reserveCapacity(chunk.count * 4)
+                for (id, e) in chunk { binds += [.text(id), .integer(e.seq), .text(e.type), .text(e.body)] }
+                _ = try await db.all("INSERT OR REPLACE INTO debate_events (debate_id, seq, type, body) VALUES \(marks)", binds)
+                start += chunk.count
             }
         }
     }
@@ -226,7 +233,7 @@ public final class SQLiteDebateStore: DebateStore {
                            draws: row.column("draws")?.integer ?? 0, debates: row.column("debates")?.integer ?? 0)
     }
 
-    static func encode(_ record: DebateRecord) throws -> String {
+    static func encode(_ record: DebateRecord) -> String {
         record.json.serialized()
     }
 }

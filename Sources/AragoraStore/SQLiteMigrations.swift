@@ -64,6 +64,16 @@ enum SQLiteMigrations {
             )
             """,
         ]),
+        Migration(version: 2, name: "status history by trigger, error column", statements: [
+            "ALTER TABLE debates ADD COLUMN error TEXT",
+            """
+            CREATE TRIGGER IF NOT EXISTS debates_status_history AFTER UPDATE OF status ON debates
+            WHEN OLD.status IS NOT NEW.status
+            BEGIN
+                INSERT INTO debate_status_history (debate_id, status, at, reason) VALUES (NEW.id, NEW.status, NEW.updated_at, NEW.error);
+            END
+            """,
+        ]),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }
