@@ -15,7 +15,7 @@ public final class AragoraService: Sendable {
     public let limiter = RateLimiter()
     public let logger: Logger
     let authenticator: TokenAuthenticator?
-    let clientIP: ClientIP
+    let clientIP: ClientIPResolver
     let startedAt = Date()
     let state = ServiceState()
     let routesBox = RoutesBox()
@@ -41,7 +41,7 @@ public final class AragoraService: Sendable {
         self.hub = hub
         self.metrics = metrics
         authenticator = config.apiToken.map(TokenAuthenticator.init(secret:))
-        clientIP = ClientIP(trusted: config.trustedProxies)
+        clientIP = ClientIPResolver(trusted: config.trustedProxies)
         runner = DebateRunner(store: store, hub: hub, factory: factory, signer: signer, config: config, metrics: metrics, logger: logger)
     }
 

@@ -49,10 +49,12 @@ public final class RateLimiter: @unchecked Sendable {
 }
 
 /// Works out the client's address: forwarded headers count only when the peer is a trusted proxy.
-struct ClientIP {
+public struct ClientIPResolver: Sendable {
     let trusted: [String]
 
-    func resolve(peer: String, headers: (String) -> String?) -> String {
+    public init(trusted: [String]) { self.trusted = trusted }
+
+    public func resolve(peer: String, headers: (String) -> String?) -> String {
         guard isTrusted(peer) else { return group(peer) }
         if let cf = headers("CF-Connecting-IP"), headers("CF-Ray") != nil, !cf.isEmpty {
             return group(cf.trimmingCharacters(in: .whitespaces))
@@ -77,12 +79,14 @@ struct ClientIP {
     /// IPv6 clients are grouped per /64 (one subscriber usually owns the whole prefix).
     func group(_ ip: String) -> String {
         guard ip.contains(":") else { return ip }
-        var parts = ip.components(separatedBy: ":")
-        if let empty = parts.firstIndex(of: ""), parts.count < 8 {
-            let fill = Array(repeating: "0", count: 8 - parts.count + 1)
-            parts.replaceSubrange(empty...empty, with: fill)
+        var addr = in6_addr()
+        let bare = ip.split(separator: "%").first.map(String.init) ?? ip
+        guard inet_pton(AF_INET6, bare, &addr) == 1 else { return ip }
+        let bytes = withUnsafeBytes(of: &addr) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
+            return bytes[12...].map(String.init).joined(separator: ".")  // IPv4-mapped
         }
-        let head = parts.prefix(4).map { $0.isEmpty ? "0" : $0.lowercased() }
-        return head.joined(separator: ":") + "::/64"
+        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+        return groups.joined(separator: ":") + "::/64"
     }
 }

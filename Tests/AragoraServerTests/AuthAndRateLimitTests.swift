@@ -137,3 +137,25 @@ final class RateLimitTests: XCTestCase {
         }
     }
 }
+
+final class ClientIPTests: XCTestCase {
+    func testForwardingRules() {
+        let resolver = ClientIPResolver(trusted: ["127.0.0.1", "10.0.*"])
+        let headers: [String: String] = ["X-Forwarded-For": "198.51.100.7, 10.0.0.5", "X-Real-IP": "192.0.2.1"]
+        XCTAssertEqual(resolver.resolve(peer: "127.0.0.1") { headers[$0] }, "198.51.100.7", "right-most untrusted hop")
+        XCTAssertEqual(resolver.resolve(peer: "203.0.113.9") { headers[$0] }, "203.0.113.9", "untrusted peer: headers ignored")
+        XCTAssertEqual(resolver.resolve(peer: "127.0.0.1") { ["X-Real-IP": "192.0.2.1"][$0] }, "192.0.2.1")
+        let cf = ["CF-Connecting-IP": "192.0.2.50", "CF-Ray": "abc", "X-Forwarded-For": "10.0.0.1"]
+        XCTAssertEqual(resolver.resolve(peer: "127.0.0.1") { cf[$0] }, "192.0.2.50")
+        let cfNoRay = ["CF-Connecting-IP": "192.0.2.50"]
+        XCTAssertEqual(resolver.resolve(peer: "127.0.0.1") { cfNoRay[$0] }, "127.0.0.1", "CF-Connecting-IP needs CF-Ray")
+    }
+
+    func testIPv6IsGroupedPerSlash64() {
+        let resolver = ClientIPResolver(trusted: [])
+        XCTAssertEqual(resolver.resolve(peer: "2001:db8:1:2:aaaa::1") { _ in nil }, "2001:db8:1:2::/64")
+        XCTAssertEqual(resolver.resolve(peer: "2001:db8:1:2:bbbb:cccc:dddd:eeee") { _ in nil }, "2001:db8:1:2::/64")
+        XCTAssertEqual(resolver.resolve(peer: "::1") { _ in nil }, "0:0:0:0::/64")
+        XCTAssertEqual(resolver.resolve(peer: "::ffff:192.0.2.3") { _ in nil }, "192.0.2.3")
+    }
+}
