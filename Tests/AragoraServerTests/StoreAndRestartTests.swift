@@ -64,56 +64,6 @@ final class StoreTests: XCTestCase {
 /// Kills the real `aragora serve` process mid-debate and starts it again: the debate must complete
 /// (or end as error), never stay `running`.
 final class CrashRecoveryTests: XCTestCase {
-    func binary() throws -> URL {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        var candidates = [dir.appendingPathComponent("aragora")]
-        var up = dir
-        for _ in 0..<4 {
-            up = up.deletingLastPathComponent()
-            candidates.append(up.appendingPathComponent("aragora"))
-        }
-        if let env = ProcessInfo.processInfo.environment["ARAGORA_BIN"] { candidates.insert(URL(fileURLWithPath: env), at: 0) }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            XCTFail("aragora binary not found next to the tests (\(dir.path)): run 'swift build' first")
-            throw CocoaError(.fileNoSuchFile)
-        }
-        return found
-    }
-
-    func start(_ bin: URL, dataDir: String) throws -> (Process, Int) {
-        let p = Process()
-        p.executableURL = bin
-        p.arguments = ["serve", "--port", "0"]
-        var env = ProcessInfo.processInfo.environment
-        env["ARAGORA_DATA_DIR"] = dataDir
-        env["ARAGORA_DEMO_LATENCY_MS"] = "60"
-        env["ARAGORA_DISABLE_ALL_RATE_LIMITS"] = "1"
-        p.environment = env
-        let pipe = Pipe()
-        p.standardError = pipe
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        // The startup log line names the port.
-        var seen = ""
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-            if let r = seen.range(of: "address=127.0.0.1:") {
-                let digits = seen[r.upperBound...].prefix { $0.isNumber }
-                if let port = Int(digits), port > 0 {
-                    // Keep draining stderr so the server never blocks on a full pipe.
-                    Thread.detachNewThread { while !pipe.fileHandleForReading.availableData.isEmpty {} }
-                    return (p, port)
-                }
-            }
-        }
-        p.terminate()
-        XCTFail("server did not start: \(seen)")
-        throw CocoaError(.fileReadUnknown)
-    }
-
     func http(_ method: String, _ url: String, body: String? = nil) async throws -> JSONValue {
         var req = URLRequest(url: URL(string: url)!)
         req.httpMethod = method
@@ -123,10 +73,10 @@ final class CrashRecoveryTests: XCTestCase {
     }
 
     func testKillMidDebateThenRestartCompletesIt() async throws {
-        let bin = try binary()
+        let bin = try ServerProcess.binary()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-crash-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (first, port1) = try start(bin, dataDir: dir)
+        let (first, port1) = try ServerProcess.start(bin, dataDir: dir)
         let created = try await http("POST", "http://127.0.0.1:\(port1)/api/debates", body: #"{"question":"Survive a crash?","rounds":3}"#)
         let id = try XCTUnwrap(created["debate_id"]?.stringValue)
         // Let it get into round 2, then kill -9: no chance to checkpoint anything more.
@@ -141,7 +91,7 @@ final class CrashRecoveryTests: XCTestCase {
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
 
-        let (second, port2) = try start(bin, dataDir: dir)
+        let (second, port2) = try ServerProcess.start(bin, dataDir: dir)
         defer { second.terminate(); second.waitUntilExit() }
         var final: JSONValue = .null
         for _ in 0..<200 {
@@ -157,17 +107,17 @@ final class CrashRecoveryTests: XCTestCase {
     }
 
     func testGracefulShutdownExitsZeroAndResumes() async throws {
-        let bin = try binary()
+        let bin = try ServerProcess.binary()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-term-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (first, port1) = try start(bin, dataDir: dir)
+        let (first, port1) = try ServerProcess.start(bin, dataDir: dir)
         let created = try await http("POST", "http://127.0.0.1:\(port1)/api/debates", body: #"{"question":"Stop politely?","rounds":3}"#)
         let id = try XCTUnwrap(created["debate_id"]?.stringValue)
         try await Task.sleep(for: .milliseconds(400))
         first.terminate()  // SIGTERM
         first.waitUntilExit()
         XCTAssertEqual(first.terminationStatus, 0)
-        let (second, port2) = try start(bin, dataDir: dir)
+        let (second, port2) = try ServerProcess.start(bin, dataDir: dir)
         defer { second.terminate(); second.waitUntilExit() }
         var final: JSONValue = .null
         for _ in 0..<200 {

@@ -1,0 +1,60 @@
+import Foundation
+import XCTest
+
+/// Runs the official Python client (`aragora-sdk`, pinned) against a real `aragora serve` process with auth
+/// on: its core calls must work unchanged. The client is installed into `.build/sdk-venv` on first use.
+final class SDKCompatibilityTests: XCTestCase {
+    static let sdkVersion = "2.11.0"
+
+    func packageRoot() -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    @discardableResult
+    func run(_ path: String, _ args: [String], env: [String: String] = [:]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(env) { _, b in b }
+        p.environment = environment
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// A virtualenv with the pinned SDK (created once; needs PyPI the first time).
+    func sdkPython() throws -> String {
+        let venv = packageRoot().appendingPathComponent(".build/sdk-venv")
+        let python = venv.appendingPathComponent("bin/python").path
+        let check = FileManager.default.isExecutableFile(atPath: python)
+            ? try run(python, ["-c", "import aragora_sdk, importlib.metadata as m; print(m.version('aragora-sdk'))"]) : (1, "")
+        if check.0 == 0 && check.1.contains(Self.sdkVersion) { return python }
+        let (venvStatus, venvOut) = try run("/usr/bin/env", ["python3", "-m", "venv", venv.path])
+        guard venvStatus == 0 else { XCTFail("cannot create a virtualenv: \(venvOut)"); throw CocoaError(.featureUnsupported) }
+        let (pipStatus, pipOut) = try run(python, ["-m", "pip", "install", "-q", "aragora-sdk==\(Self.sdkVersion)"])
+        guard pipStatus == 0 else {
+            XCTFail("cannot install aragora-sdk \(Self.sdkVersion) from PyPI (needed for this test): \(pipOut)")
+            throw CocoaError(.featureUnsupported)
+        }
+        return python
+    }
+
+    func testOfficialPythonClientCoreCalls() async throws {
+        let python = try sdkPython()
+        let bin = try ServerProcess.binary()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-sdk-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (server, port) = try ServerProcess.start(bin, dataDir: dir, extra: ["ARAGORA_API_TOKEN": "sdk-secret"])
+        defer { server.terminate(); server.waitUntilExit() }
+        let (_, token) = try run(bin.path, ["token", "--loop-id", "admin", "--ttl", "600"], env: ["ARAGORA_API_TOKEN": "sdk-secret"])
+        let script = packageRoot().appendingPathComponent("scripts/sdk_smoke.py").path
+        let (status, output) = try run(python, [script, "http://127.0.0.1:\(port)", token.trimmingCharacters(in: .whitespacesAndNewlines)])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("sdk calls: 12 ok, 0 failing"), output)
+    }
+}
