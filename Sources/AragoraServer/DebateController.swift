@@ -30,6 +30,12 @@ struct DebateController {
             throw APIError.badRequest("the body is not valid JSON", code: "invalid_json")
         }
         let input = try DebateRequest(json: body, config: service.config)
+        if service.runner.stats.queued >= service.config.maxQueuedDebates {
+            var error = APIError(.serviceUnavailable, "overloaded",
+                                 "too many debates waiting (\(service.config.maxQueuedDebates), ARAGORA_MAX_QUEUED_DEBATES): retry shortly")
+            error.headers[.retryAfter] = "1"
+            throw error
+        }
         let agents: [any Agent]
         do { agents = try service.factory.make(input.specs) } catch {
             throw APIError(.badRequest, "agent_unavailable", String(describing: error),

@@ -14,6 +14,8 @@ public struct ServerConfiguration: Sendable {
     public var tokenTTL = 3600
     public var metricsToken: String?
     public var maxConcurrentDebates = 16
+    /// Debates waiting for a slot; beyond this, creation answers 503 so the queue (and memory) stays bounded.
+    public var maxQueuedDebates = 5000
     public var debateTimeout: Double = 900
     public var callTimeout: Double = 120
     public var maxRounds = 12
@@ -69,6 +71,7 @@ public struct ServerConfiguration: Sendable {
         tokenTTL = try int("ARAGORA_TOKEN_TTL", 1...31_536_000) ?? tokenTTL
         metricsToken = value("ARAGORA_METRICS_TOKEN")
         maxConcurrentDebates = try int("ARAGORA_MAX_CONCURRENT_DEBATES", 1...10_000) ?? maxConcurrentDebates
+        maxQueuedDebates = try int("ARAGORA_MAX_QUEUED_DEBATES", 0...1_000_000) ?? maxQueuedDebates
         debateTimeout = try double("ARAGORA_DEBATE_TIMEOUT", 1...86_400) ?? debateTimeout
         callTimeout = try double("ARAGORA_AGENT_TIMEOUT", 1...3600) ?? callTimeout
         maxRounds = try int("ARAGORA_MAX_ROUNDS", 1...100) ?? maxRounds

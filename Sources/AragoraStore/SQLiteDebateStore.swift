@@ -83,18 +83,19 @@ public final class SQLiteDebateStore: DebateStore {
 
     // MARK: - Debates
 
+    /// One statement (its trigger records the first status), so accepting a debate costs the writer little.
     public func create(_ record: DebateRecord) async throws {
         let json = Self.encode(record)
-        try await transaction { db in
-            let existing = try await db.all("SELECT 1 FROM debates WHERE id = ?", [.text(record.id)])
-            guard existing.isEmpty else { throw StoreError.duplicate(record.id) }
-            _ = try await db.all("""
-                INSERT INTO debates (id, task, status, created_at, updated_at, consensus_reached, confidence, record, checkpoint)
-                VALUES (?, ?, ?, ?, ?, 0, 0, ?, NULL)
-                """, [.text(record.id), .text(record.task), .text(record.status.rawValue), .float(record.createdAt),
-                      .float(record.createdAt), .text(json)])
-            _ = try await db.all("INSERT INTO debate_status_history (debate_id, status, at, reason) VALUES (?, ?, ?, NULL)",
-                                 [.text(record.id), .text(record.status.rawValue), .float(record.createdAt)])
+        try await writeLock.withLock {
+            do {
+                _ = try await writer.all("""
+                    INSERT INTO debates (id, task, status, created_at, updated_at, consensus_reached, confidence, record, checkpoint)
+                    VALUES (?, ?, ?, ?, ?, 0, 0, ?, NULL)
+                    """, [.text(record.id), .text(record.task), .text(record.status.rawValue), .float(record.createdAt),
+                          .float(record.createdAt), .text(json)])
+            } catch let error as SQLiteError where error.reason == .constraint || error.reason == .constraintPrimaryKeyFailed || error.reason == .constraintUniqueFailed {
+                throw StoreError.duplicate(record.id)
+            }
         }
     }
 

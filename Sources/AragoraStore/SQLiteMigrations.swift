@@ -74,6 +74,14 @@ enum SQLiteMigrations {
             END
             """,
         ]),
+        Migration(version: 3, name: "status history of new debates by trigger", statements: [
+            """
+            CREATE TRIGGER IF NOT EXISTS debates_created_history AFTER INSERT ON debates
+            BEGIN
+                INSERT INTO debate_status_history (debate_id, status, at, reason) VALUES (NEW.id, NEW.status, NEW.created_at, NULL);
+            END
+            """,
+        ]),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -116,6 +116,24 @@ final class DebateAPITests: XCTestCase {
         }
     }
 
+    func testQueueIsBoundedWith503() async throws {
+        try await withServer(["ARAGORA_MAX_CONCURRENT_DEBATES": "1", "ARAGORA_MAX_QUEUED_DEBATES": "1",
+                              "ARAGORA_DEMO_LATENCY_MS": "200"]) { client, service in
+            let body = #"{"question":"Queue me","rounds":1}"#
+            let first = try await client.json(.post, "/api/debates", body: body)
+            let second = try await client.json(.post, "/api/debates", body: body)
+            XCTAssertEqual([first.status, second.status], [200, 200])
+            let third = try await client.json(.post, "/api/debates", body: body)
+            XCTAssertEqual(third.status, 503)
+            XCTAssertEqual(third.json["code"], "overloaded")
+            XCTAssertEqual(third.headers[.retryAfter], "1")
+            let stored = try await service.store.list(limit: 10, offset: 0, status: nil).total
+            XCTAssertEqual(stored, 2, "a refused debate is not stored")
+            let health = try await client.json(.get, "/api/health")
+            XCTAssertEqual(health.json["checks"]?["debates"]?["queued"], 1)
+        }
+    }
+
     func testEveryExportFormatAndTheReceipt() async throws {
         try await withServer { client, _ in
             let done = try await client.runDebate(#"{"question":"Is <b>HTML</b> escaped, \"quotes\", too?","rounds":1}"#)

@@ -15,11 +15,11 @@ final class StoreTests: XCTestCase {
     func testMigrationsRunTwice() async throws {
         let store = try await SQLiteDebateStore.open(path: tempPath())
         let awaited1 = try await store.migrate()
-        XCTAssertEqual(awaited1, [1, 2])
+        XCTAssertEqual(awaited1, [1, 2, 3])
         let awaited2 = try await store.migrate()
         XCTAssertEqual(awaited2, [])
         let state = try await store.migrationState()
-        XCTAssertEqual(state.applied, [1, 2])
+        XCTAssertEqual(state.applied, [1, 2, 3])
         XCTAssertEqual(state.pending, [])
         try await store.close()
     }
