@@ -52,6 +52,9 @@ socket=$(echo "$out" | awk '/Socket errors/ {print $0}')
 done_n=$((after - before))
 echo "POST /api/debates for ${POST_DUR}s at 64 connections: accepted ${accepted} ($(python3 -c "print(round(${accepted} / ${POST_DUR}))")/s), non-2xx ${errors:-0} ${socket}"
 echo "  completed during the run: ${done_n} = $(python3 -c "print(round($done_n / (($s1 - $s0) / 1e9), 1))") debates/s (target 500/s); still queued or running at the end: ${queued}"
+# Throughput without competing HTTP load: the backlog draining for a few seconds.
+d0=$(completed); t0=$(date +%s%N); sleep 5; d1=$(completed); t1=$(date +%s%N)
+echo "  backlog draining with no HTTP load: $(python3 -c "print(round(($d1 - $d0) / (($t1 - $t0) / 1e9), 1))") debates/s"
 # Start the memory phase from an empty queue.
 kill $PID; wait $PID 2>/dev/null || true; rm -rf "$DATA"/aragora.sqlite*
 "$BIN" serve & PID=$!
