@@ -76,7 +76,7 @@ struct RunnerService: Service {
         try? await gracefulShutdown()
         service.state.isReady = false
         await service.runner.shutdown()
-        try? await service.store.close()
+        // The store stays open: requests still draining may read it, and every commit is already durable.
         service.logger.info("aragora stopped: running debates checkpointed")
     }
 }
