@@ -76,7 +76,8 @@ struct RunnerService: Service {
         try? await gracefulShutdown()
         service.state.isReady = false
         await service.runner.shutdown()
-        // The store stays open: requests still draining may read it, and every commit is already durable.
+        // The HTTP server has stopped by now (services stop in reverse order); pending writes are committed first.
+        try? await service.store.close()
         service.logger.info("aragora stopped: running debates checkpointed")
     }
 }

@@ -40,7 +40,6 @@ public actor DebateRunner {
     /// Active and queued counts readable without waiting on the actor (health checks, metrics).
     public nonisolated let stats = RunnerStats()
     public func isActive(_ id: String) -> Bool { running[id] != nil || jobs[id] != nil }
-    public var activeIDs: [String] { Array(running.keys) + queue }
 
     /// Builds the engine for a debate from its record (new, or read back after a restart).
     nonisolated func engine(for record: DebateRecord) throws -> DebateEngine {

@@ -34,7 +34,6 @@ public final class EventHub: @unchecked Sendable {
         for s in subs { s.finish() }
     }
 
-    func isActive(_ id: String) -> Bool { lock.withLock { logs[id] != nil } }
 
     /// Subscribes to a debate. Returns the events kept in memory so far (nil when the debate is not
     /// running here) and a stream of the events that follow; both taken at the same instant.
@@ -55,6 +54,4 @@ public final class EventHub: @unchecked Sendable {
         let c = lock.withLock { subscribers[id]?.removeValue(forKey: token) }
         c?.finish()
     }
-
-    var subscriberCount: Int { lock.withLock { subscribers.values.reduce(0) { $0 + $1.count } } }
 }

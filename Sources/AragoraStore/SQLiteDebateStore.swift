@@ -13,6 +13,7 @@ public final class SQLiteDebateStore: DebateStore {
     private let reader: SQLiteConnection
     private let writeLock = AsyncLock()
     private let saves = SaveQueue()
+    private let state = OpenState()
 
     public static func open(path: String, logger: Logger = Logger(label: "aragora.sqlite")) async throws -> SQLiteDebateStore {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -32,14 +33,31 @@ public final class SQLiteDebateStore: DebateStore {
         self.reader = reader
     }
 
+    /// Closes both connections once pending writes are committed; later calls fail with
+    /// `StoreError.unavailable` instead of touching a closed handle.
     public func close() async throws {
-        try await reader.close()
-        try await writer.close()
+        try await writeLock.withLock {
+            guard !state.closed else { return }
+            state.closed = true
+            try await reader.close()
+            try await writer.close()
+        }
+    }
+
+    /// A read on the reader connection (WAL: runs alongside writes).
+    private func read(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+        try checkOpen()
+        return try await reader.all(sql, binds)
+    }
+
+    private func checkOpen() throws {
+        if state.closed { throw StoreError.unavailable("the store is closed (shutting down)") }
     }
 
     /// Runs `body` inside one transaction on the writer connection.
     private func transaction<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
         try await writeLock.withLock {
+            try checkOpen()
             _ = try await writer.all("BEGIN IMMEDIATE")
             do {
                 let result = try await body(writer)
@@ -70,15 +88,15 @@ public final class SQLiteDebateStore: DebateStore {
     }
 
     public func migrationState() async throws -> MigrationState {
-        let exists = try await reader.all("SELECT name FROM sqlite_master WHERE type='table' AND name='schema_migrations'")
-        let applied = exists.isEmpty ? [] : try await reader.all("SELECT version FROM schema_migrations ORDER BY version")
+        let exists = try await read("SELECT name FROM sqlite_master WHERE type='table' AND name='schema_migrations'")
+        let applied = exists.isEmpty ? [] : try await read("SELECT version FROM schema_migrations ORDER BY version")
             .compactMap { $0.column("version")?.integer }
         let all = SQLiteMigrations.all.map(\.version)
         return MigrationState(applied: applied, pending: all.filter { !applied.contains($0) }, latest: SQLiteMigrations.latest)
     }
 
     public func ping() async throws {
-        _ = try await reader.all("SELECT 1")
+        _ = try await read("SELECT 1")
     }
 
     // MARK: - Debates
@@ -87,6 +105,7 @@ public final class SQLiteDebateStore: DebateStore {
     public func create(_ record: DebateRecord) async throws {
         let json = Self.encode(record)
         try await writeLock.withLock {
+            try checkOpen()
             do {
                 _ = try await writer.all("""
                     INSERT INTO debates (id, task, status, created_at, updated_at, consensus_reached, confidence, record, checkpoint)
@@ -137,7 +156,7 @@ public final class SQLiteDebateStore: DebateStore {
     }
 
     public func recordJSON(id: String) async throws -> [UInt8]? {
-        let rows = try await reader.all("SELECT record FROM debates WHERE id = ?", [.text(id)])
+        let rows = try await read("SELECT record FROM debates WHERE id = ?", [.text(id)])
         guard let text = rows.first?.column("record")?.string else { return nil }
         return Array(text.utf8)
     }
@@ -150,11 +169,11 @@ public final class SQLiteDebateStore: DebateStore {
     public func list(limit: Int, offset: Int, status: DebateStatus?) async throws -> (items: [DebateSummary], total: Int) {
         let filter = status == nil ? "" : " WHERE status = ?"
         let binds: [SQLiteData] = status.map { [.text($0.rawValue)] } ?? []
-        let rows = try await reader.all("""
+        let rows = try await read("""
             SELECT id, task, status, created_at, updated_at, consensus_reached, confidence FROM debates\(filter)
             ORDER BY created_at DESC, id LIMIT ? OFFSET ?
             """, binds + [.integer(limit), .integer(offset)])
-        let total = try await reader.all("SELECT COUNT(*) AS n FROM debates\(filter)", binds).first?.column("n")?.integer ?? 0
+        let total = try await read("SELECT COUNT(*) AS n FROM debates\(filter)", binds).first?.column("n")?.integer ?? 0
         let items = rows.compactMap { row -> DebateSummary? in
             guard let id = row.column("id")?.string, let task = row.column("task")?.string,
                   let status = row.column("status")?.string.flatMap(DebateStatus.init(rawValue:)) else { return nil }
@@ -167,7 +186,7 @@ public final class SQLiteDebateStore: DebateStore {
     }
 
     public func events(id: String, since: Int, limit: Int) async throws -> [DebateEvent] {
-        let rows = try await reader.all("SELECT body FROM debate_events WHERE debate_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        let rows = try await read("SELECT body FROM debate_events WHERE debate_id = ? AND seq > ? ORDER BY seq LIMIT ?",
                                         [.text(id), .integer(since), .integer(limit)])
         return rows.compactMap { $0.column("body")?.string.flatMap(JSONValue.parse).flatMap(DebateEvent.parse) }
     }
@@ -183,7 +202,7 @@ public final class SQLiteDebateStore: DebateStore {
     }
 
     public func unfinished() async throws -> [UnfinishedDebate] {
-        let rows = try await reader.all("SELECT id, record, checkpoint FROM debates WHERE status IN ('created', 'running') ORDER BY created_at")
+        let rows = try await read("SELECT id, record, checkpoint FROM debates WHERE status IN ('created', 'running') ORDER BY created_at")
         return try rows.map { row in
             let id = row.column("id")?.string ?? "?"
             guard let text = row.column("record")?.string else { throw StoreError.corrupt("debate \(id) has no record") }
@@ -198,7 +217,7 @@ public final class SQLiteDebateStore: DebateStore {
     public func ratings(for agents: [String]) async throws -> [String: AgentRating] {
         guard !agents.isEmpty else { return [:] }
         let marks = Array(repeating: "?", count: agents.count).joined(separator: ",")
-        let rows = try await reader.all("SELECT * FROM agent_ratings WHERE agent IN (\(marks))", agents.map(SQLiteData.text))
+        let rows = try await read("SELECT * FROM agent_ratings WHERE agent IN (\(marks))", agents.map(SQLiteData.text))
         return Dictionary(rows.compactMap(Self.rating).map { ($0.agent, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
@@ -224,7 +243,7 @@ public final class SQLiteDebateStore: DebateStore {
     }
 
     public func leaderboard(limit: Int) async throws -> [AgentRating] {
-        try await reader.all("SELECT * FROM agent_ratings ORDER BY rating DESC, agent LIMIT ?", [.integer(limit)]).compactMap(Self.rating)
+        try await read("SELECT * FROM agent_ratings ORDER BY rating DESC, agent LIMIT ?", [.integer(limit)]).compactMap(Self.rating)
     }
 
     static func rating(_ row: SQLiteRow) -> AgentRating? {
@@ -236,6 +255,17 @@ public final class SQLiteDebateStore: DebateStore {
 
     static func encode(_ record: DebateRecord) -> String {
         record.json.serialized()
+    }
+}
+
+/// Whether `close()` has run.
+final class OpenState: @unchecked Sendable {
+    // Safe: guarded by `lock`.
+    private let lock = NSLock()
+    private var isClosed = false
+    var closed: Bool {
+        get { lock.withLock { isClosed } }
+        set { lock.withLock { isClosed = newValue } }
     }
 }
 

@@ -166,16 +166,7 @@ final class DebateAPITests: XCTestCase {
         try await withServer(["ARAGORA_DEMO_LATENCY_MS": "30"]) { client, _ in
             let created = try await client.json(.post, "/api/debates", body: #"{"question":"Watch me live","rounds":2}"#)
             let id = try XCTUnwrap(created.json["debate_id"]?.stringValue)
-            let received = Collected()
-            try await client.ws("/ws") { inbound, outbound, _ in
-                try await outbound.write(.text(#"{"type":"subscribe","debate_id":"\#(id)","replay_from_seq":0}"#))
-                for try await message in inbound.messages(maxSize: 1 << 20) {
-                    guard case .text(let text) = message, let v = JSONValue.parse(text) else { continue }
-                    received.add(v)
-                    if v["type"] == "debate_end" { break }
-                }
-            }
-            let all = received.items
+            let all = try await wsCollect(client, #"{"type":"subscribe","debate_id":"\#(id)","replay_from_seq":0}"#, until: "debate_end")
             XCTAssertEqual(all.first?["type"], "connection_info")
             XCTAssertTrue(all.contains { $0["type"] == "replay_start" })
             XCTAssertTrue(all.contains { $0["type"] == "replay_end" })
@@ -192,16 +183,9 @@ final class DebateAPITests: XCTestCase {
             XCTAssertTrue(frames.last?.contains("event: debate_end") == true)
 
             // Replay from a sequence number.
-            let tail = Collected()
-            try await client.ws("/ws") { inbound, outbound, _ in
-                try await outbound.write(.text(#"{"type":"subscribe","debate_id":"\#(id)","replay_from_seq":\#(seqs.count - 3)}"#))
-                for try await message in inbound.messages(maxSize: 1 << 20) {
-                    guard case .text(let text) = message, let v = JSONValue.parse(text) else { continue }
-                    tail.add(v)
-                    if v["type"] == "replay_end" { break }
-                }
-            }
-            XCTAssertEqual(tail.items.compactMap { $0["seq"]?.intValue }, Array((seqs.count - 2)...seqs.count))
+            let tail = try await wsCollect(client, #"{"type":"subscribe","debate_id":"\#(id)","replay_from_seq":\#(seqs.count - 3)}"#,
+                                           until: "replay_end")
+            XCTAssertEqual(tail.compactMap { $0["seq"]?.intValue }, Array((seqs.count - 2)...seqs.count))
         }
     }
 

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import HummingbirdWSTesting
 import Logging
 import NIOCore
 import XCTest
@@ -54,4 +55,18 @@ extension TestClientProtocol {
         XCTFail("debate \(id) did not finish")
         return .null
     }
+}
+
+/// Sends one message over a WebSocket and collects what comes back until a message of type `until`.
+func wsCollect(_ client: any TestClientProtocol, _ message: String, until: String) async throws -> [JSONValue] {
+    let received = Collected()
+    try await client.ws("/ws") { inbound, outbound, _ in
+        try await outbound.write(.text(message))
+        for try await message in inbound.messages(maxSize: 1 << 20) {
+            guard case .text(let text) = message, let v = JSONValue.parse(text) else { continue }
+            received.add(v)
+            if v["type"]?.stringValue == until { break }
+        }
+    }
+    return received.items
 }

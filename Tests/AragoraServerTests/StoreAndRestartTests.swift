@@ -72,6 +72,17 @@ final class CrashRecoveryTests: XCTestCase {
         return JSONValue.parse(data) ?? .null
     }
 
+    /// Polls until the debate leaves `created`/`running` (10 s at most); returns its last record.
+    func waitForEnd(port: Int, id: String) async throws -> JSONValue {
+        var record: JSONValue = .null
+        for _ in 0..<200 {
+            record = try await http("GET", "http://127.0.0.1:\(port)/api/debates/\(id)")
+            if let s = record["status"]?.stringValue, s != "running", s != "created" { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return record
+    }
+
     func testKillMidDebateThenRestartCompletesIt() async throws {
         let bin = try ServerProcess.binary()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-crash-\(UUID().uuidString)").path
@@ -93,12 +104,7 @@ final class CrashRecoveryTests: XCTestCase {
 
         let (second, port2) = try ServerProcess.start(bin, dataDir: dir)
         defer { second.terminate(); second.waitUntilExit() }
-        var final: JSONValue = .null
-        for _ in 0..<200 {
-            final = try await http("GET", "http://127.0.0.1:\(port2)/api/debates/\(id)")
-            if let s = final["status"]?.stringValue, s != "running", s != "created" { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let final = try await waitForEnd(port: port2, id: id)
         XCTAssertEqual(final["status"], "completed", "\(final["error"] ?? .null)")
         XCTAssertEqual(final["rounds_used"], 3)
         let events = try await http("GET", "http://127.0.0.1:\(port2)/api/debates/\(id)/events?limit=5000")
@@ -119,12 +125,7 @@ final class CrashRecoveryTests: XCTestCase {
         XCTAssertEqual(first.terminationStatus, 0)
         let (second, port2) = try ServerProcess.start(bin, dataDir: dir)
         defer { second.terminate(); second.waitUntilExit() }
-        var final: JSONValue = .null
-        for _ in 0..<200 {
-            final = try await http("GET", "http://127.0.0.1:\(port2)/api/debates/\(id)")
-            if let s = final["status"]?.stringValue, s != "running", s != "created" { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let final = try await waitForEnd(port: port2, id: id)
         XCTAssertEqual(final["status"], "completed")
     }
 }
