@@ -49,29 +49,47 @@ enum EngineBench {
         print("  median wall / (phases x latency) = \(Stats.f(Stats.median(ratios), 3)) · target <= 1.05")
     }
 
-    static func scale(concurrent: Int, latencyMS: Int) async {
+    /// One scale measurement in this process: `n` debates at once. Prints "n wall_ms peak_growth_kb".
+    static func scaleOnce(_ n: Int, latencyMS: Int) async {
         let e = engine(latency: .milliseconds(latencyMS))
-        let singleStart = ContinuousClock.now
-        _ = await debate(e, id: "single")
-        let single = (ContinuousClock.now - singleStart).ms
-        var rows: [(n: Int, wall: Double, perDebateKB: Double)] = []
-        for n in [concurrent / 10, concurrent / 2, concurrent] {
-            let baseline = Memory.residentKB()
-            Memory.resetPeak()
-            let sampler = Memory.Sampler()
-            let start = ContinuousClock.now
-            await withTaskGroup(of: DebateStatus.self) { group in
-                for i in 0..<n { group.addTask { await debate(e, id: "s\(n)-\(i)").status } }
-                for await status in group { precondition(status == .completed) }
+        let baseline = Memory.residentKB()
+        let sampler = Memory.Sampler()
+        let start = ContinuousClock.now
+        await withTaskGroup(of: DebateStatus.self) { group in
+            for i in 0..<n { group.addTask { await debate(e, id: "s\(n)-\(i)").status } }
+            for await status in group { precondition(status == .completed) }
+        }
+        let wall = (ContinuousClock.now - start).ms
+        let peak = sampler.stop()
+        print("\(n) \(wall) \(max(0, peak - baseline))")
+    }
+
+    /// Each size runs in a fresh process, so memory freed by one run cannot hide the next run's growth.
+    static func scale(concurrent: Int, latencyMS: Int) async {
+        var rows: [(n: Int, wall: Double, growthKB: Int)] = []
+        for n in [1, concurrent / 2, concurrent] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            p.arguments = ["scale-once", String(n), String(latencyMS)]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            do { try p.run() } catch {
+                print("scale: cannot run \(CommandLine.arguments[0]): \(error)")
+                return
             }
-            let wall = (ContinuousClock.now - start).ms
-            let peak = sampler.stop()
-            rows.append((n, wall, Double(max(0, peak - baseline)) / Double(n)))
+            let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            let f = out.split(whereSeparator: \.isWhitespace)
+            guard f.count == 3, let wall = Double(f[1]), let kb = Int(f[2]) else { continue }
+            rows.append((n, wall, kb))
         }
-        print("scale: concurrent debates in one process, agents with \(latencyMS) ms latency (single debate: \(Stats.f(single, 0)) ms)")
-        for r in rows {
-            print("  \(r.n) debates: wall \(Stats.f(r.wall, 0)) ms · ratio to single \(Stats.f(r.wall / single, 3)) (target <= 1.2) · peak memory \(Stats.f(r.perDebateKB, 1)) KB/debate in flight (target <= 25)")
+        guard let single = rows.first, rows.count == 3 else { return print("scale: measurement failed") }
+        print("scale: concurrent debates, each size in a fresh process, agents with \(latencyMS) ms latency (single debate: \(Stats.f(single.wall, 0)) ms)")
+        for r in rows.dropFirst() {
+            print("  \(r.n) debates: wall \(Stats.f(r.wall, 0)) ms · ratio to single \(Stats.f(r.wall / single.wall, 3)) (target <= 1.2) · peak memory growth \(Stats.f(Double(r.growthKB) / Double(r.n), 1)) KB/debate in flight (target <= 25)")
         }
+        let (mid, top) = (rows[1], rows[2])
+        print("  marginal: \(Stats.f(Double(top.growthKB - mid.growthKB) / Double(top.n - mid.n), 1)) KB per extra debate from \(mid.n) to \(top.n) (linear growth check)")
     }
 }
 

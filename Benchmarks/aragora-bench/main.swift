@@ -6,6 +6,10 @@ let args = CommandLine.arguments.dropFirst()
 let quick = args.contains("--quick")
 let which = args.first { !$0.hasPrefix("--") } ?? "all"
 
+if which == "scale-once", args.count >= 3, let n = Int(args[args.startIndex + 1]), let latency = Int(args[args.startIndex + 2]) {
+    await EngineBench.scaleOnce(n, latencyMS: latency)
+    exit(0)
+}
 if which == "const" {
     await EngineBench.constantOverhead(iterations: 2000)
 }
