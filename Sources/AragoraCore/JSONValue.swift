@@ -68,10 +68,6 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         return out
     }
 
-    public func write(into out: inout String) {
-        out += serialized()
-    }
-
     func write(into out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: [110, 117, 108, 108])
@@ -166,7 +162,7 @@ public enum JSONValue: Sendable, Equatable, Hashable {
             }
             out += String(repeating: "  ", count: indent) + "}"
         default:
-            write(into: &out)
+            out += serialized()
         }
     }
 

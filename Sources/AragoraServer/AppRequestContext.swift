@@ -1,3 +1,4 @@
+import AragoraCore
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -15,7 +16,7 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     public var credential = ""
     public var clientIP = ""
     /// Set by the app so `maxUploadSize` follows ARAGORA_MAX_REQUEST_SIZE.
-    static let uploadLimit = UploadLimit()
+    static let uploadLimit = Locked(1 << 20)
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -24,10 +25,4 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     }
 
     public var maxUploadSize: Int { Self.uploadLimit.value }
-}
-
-/// Process-wide upload limit, configured once at startup.
-final class UploadLimit: @unchecked Sendable {
-    // Safe: written once before the server starts, read afterwards.
-    var value = 1 << 20
 }

@@ -49,7 +49,7 @@ public func buildApplication(
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "aragora"),
         services: [RunnerService(service: service)],
         onServerRunning: { channel in
-            service.state.isReady = true
+            service.ready.value = true
             let port = channel.localAddress?.port ?? config.port
             logger.info("aragora serving", metadata: [
                 "address": "\(config.host):\(port)", "database": "sqlite \(config.sqlitePath)",
@@ -74,7 +74,7 @@ struct RunnerService: Service {
         }
         // Returns when SIGTERM/SIGINT starts the graceful shutdown (or the task is cancelled).
         try? await gracefulShutdown()
-        service.state.isReady = false
+        service.ready.value = false
         await service.runner.shutdown()
         // The HTTP server has stopped by now (services stop in reverse order); pending writes are committed first.
         try? await service.store.close()

@@ -17,7 +17,8 @@ public final class AragoraService: Sendable {
     let authenticator: TokenAuthenticator?
     let clientIP: ClientIPResolver
     let startedAt = Date()
-    let state = ServiceState()
+    /// Readiness: true once storage is ready, false again when shutdown begins.
+    let ready = Locked(false)
     let routesBox = RoutesBox()
 
     var routes: RouteTable { routesBox.table }
@@ -46,17 +47,6 @@ public final class AragoraService: Sendable {
     }
 
     var uptime: Double { Date().timeIntervalSince(startedAt) }
-}
-
-/// Readiness: true once storage is ready, false again when shutdown begins.
-final class ServiceState: @unchecked Sendable {
-    // Safe: guarded by `lock`.
-    private let lock = NSLock()
-    private var ready = false
-    var isReady: Bool {
-        get { lock.withLock { ready } }
-        set { lock.withLock { ready = newValue } }
-    }
 }
 
 /// The route table, filled in once the router is built.

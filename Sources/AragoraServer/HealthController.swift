@@ -10,7 +10,7 @@ struct HealthController {
         router.api(.get, "/health") { _, _ in await health() }
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         router.get("/readyz") { _, _ in
-            service.state.isReady
+            service.ready.value
                 ? JSONResponse.make(["status": "ready"])
                 : JSONResponse.make(["status": "not_ready"], status: .serviceUnavailable)
         }

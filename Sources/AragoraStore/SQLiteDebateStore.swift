@@ -13,7 +13,7 @@ public final class SQLiteDebateStore: DebateStore {
     private let reader: SQLiteConnection
     private let writeLock = AsyncLock()
     private let saves = SaveQueue()
-    private let state = OpenState()
+    private let closed = Locked(false)
 
     public static func open(path: String, logger: Logger = Logger(label: "aragora.sqlite")) async throws -> SQLiteDebateStore {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -37,8 +37,8 @@ public final class SQLiteDebateStore: DebateStore {
     /// `StoreError.unavailable` instead of touching a closed handle.
     public func close() async throws {
         try await writeLock.withLock {
-            guard !state.closed else { return }
-            state.closed = true
+            guard !closed.value else { return }
+            closed.value = true
             try await reader.close()
             try await writer.close()
         }
@@ -51,7 +51,7 @@ public final class SQLiteDebateStore: DebateStore {
     }
 
     private func checkOpen() throws {
-        if state.closed { throw StoreError.unavailable("the store is closed (shutting down)") }
+        if closed.value { throw StoreError.unavailable("the store is closed (shutting down)") }
     }
 
     /// Runs `body` inside one transaction on the writer connection.
@@ -255,17 +255,6 @@ public final class SQLiteDebateStore: DebateStore {
 
     static func encode(_ record: DebateRecord) -> String {
         record.json.serialized()
-    }
-}
-
-/// Whether `close()` has run.
-final class OpenState: @unchecked Sendable {
-    // Safe: guarded by `lock`.
-    private let lock = NSLock()
-    private var isClosed = false
-    var closed: Bool {
-        get { lock.withLock { isClosed } }
-        set { lock.withLock { isClosed = newValue } }
     }
 }
 
