@@ -1,10 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Layers (see docs/ARCHITECTURE.md): aragora -> AragoraServer -> AragoraStore -> AragoraCore.
+// Layers (see docs/architecture.md): aragora -> AragoraServer -> AragoraStore -> AragoraCore.
 let package = Package(
     name: "aragora",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "aragora", targets: ["aragora"]),
         .library(name: "AragoraCore", targets: ["AragoraCore"]),
@@ -18,6 +18,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
     ],
     targets: [
         .target(
@@ -30,6 +34,7 @@ let package = Package(
                 "AragoraCore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         .target(
@@ -42,6 +47,10 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -53,10 +62,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "aragora-bench",
-            dependencies: ["AragoraCore"],
+            dependencies: ["AragoraCore", "AragoraStore"],
             path: "Benchmarks/aragora-bench"
         ),
         .testTarget(name: "AragoraCoreTests", dependencies: ["AragoraCore"]),
+        .testTarget(name: "AragoraStoreTests", dependencies: ["AragoraStore", "AragoraCore"]),
         .testTarget(
             name: "AragoraServerTests",
             dependencies: [

@@ -44,23 +44,40 @@ public struct DebateEvent: Sendable, Codable, Equatable {
         case type, data, timestamp, round, agent, seq, agentSeq = "agent_seq", loopID = "loop_id"
     }
 
-    /// The envelope as one compact JSON object (sorted keys).
-    public var json: JSONValue {
-        [
-            "type": .string(type.rawValue), "data": data, "timestamp": .double(timestamp),
-            "round": round.map(JSONValue.int) ?? .null, "agent": JSONValue(agent), "seq": .int(seq),
-            "agent_seq": agentSeq.map(JSONValue.int) ?? .null, "loop_id": .string(loopID),
-        ]
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        type = try c.decode(DebateEventType.self, forKey: .type)
+        data = try c.decodeIfPresent(JSONValue.self, forKey: .data) ?? .null
+        timestamp = try c.decodeIfPresent(Double.self, forKey: .timestamp) ?? 0
+        round = try c.decodeIfPresent(Int.self, forKey: .round)
+        agent = try c.decodeIfPresent(String.self, forKey: .agent)
+        seq = try c.decode(Int.self, forKey: .seq)
+        agentSeq = try c.decodeIfPresent(Int.self, forKey: .agentSeq)
+        loopID = try c.decode(String.self, forKey: .loopID)
     }
 
-    public func serialized() -> String { json.serialized() }
+    /// Every envelope key is present; absent values are `null` (CONTRACT §5).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(type, forKey: .type)
+        try c.encode(data, forKey: .data)
+        try c.encode(timestamp, forKey: .timestamp)
+        try c.encode(round, forKey: .round)
+        try c.encode(agent, forKey: .agent)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(agentSeq, forKey: .agentSeq)
+        try c.encode(loopID, forKey: .loopID)
+    }
 
-    public static func parse(_ value: JSONValue) -> DebateEvent? {
-        guard let o = value.objectValue, let t = o["type"]?.stringValue.flatMap(DebateEventType.init(rawValue:)),
-              let seq = o["seq"]?.intValue, let loop = o["loop_id"]?.stringValue else { return nil }
-        return DebateEvent(type: t, data: o["data"] ?? .null, timestamp: o["timestamp"]?.doubleValue ?? 0,
-                           round: o["round"]?.intValue, agent: o["agent"]?.stringValue, seq: seq,
-                           agentSeq: o["agent_seq"]?.intValue, loopID: loop)
+    /// The envelope as one compact JSON object (sorted keys), as it travels on every channel.
+    public func serialized() -> String {
+        // Cannot fail: every field is a string, number, null or JSONValue.
+        (try? jsonString()) ?? "{}"
+    }
+
+    /// Reads an envelope back; nil when the text is not one.
+    public static func decode(_ text: String) -> DebateEvent? {
+        try? JSONDecoder().decode(DebateEvent.self, from: Data(text.utf8))
     }
 }
 

@@ -220,8 +220,11 @@ public struct DebateRecord: Sendable, Codable, Equatable {
         return agents.compactMap { a in latest[a.name].map { Position(agent: a.name, content: $0) } }
     }
 
+    /// The record's one JSON shape, used by the store, the API, the checkpoint, `aragora ask --json` and
+    /// the exports. `consensus_reached`, `confidence`, `final_answer` and `duration_seconds` are derived: written
+    /// for readers, ignored when decoding. Times are ISO 8601 strings (numbers are accepted when decoding).
     enum CodingKeys: String, CodingKey {
-        case id, debateID = "debate_id", task, question, context, status, agents, judge, rounds
+        case id, task, context, status, agents, judge, rounds
         case roundsUsed = "rounds_used", consensusMethod = "consensus_method", consensus
         case consensusReached = "consensus_reached", confidence, finalAnswer = "final_answer"
         case messages, critiques, votes, roundSummaries = "round_summaries", failures, usage, seed, metadata
@@ -256,15 +259,44 @@ public struct DebateRecord: Sendable, Codable, Equatable {
         receipt = try c.decodeIfPresent(Receipt.self, forKey: .receipt)
     }
 
+    /// Optional fields are written as `null` rather than left out: readers see every key of the shape.
     public func encode(to encoder: any Encoder) throws {
-        try json.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(task, forKey: .task)
+        try c.encode(context, forKey: .context)
+        try c.encode(status, forKey: .status)
+        try c.encode(agents, forKey: .agents)
+        try c.encode(judge, forKey: .judge)
+        try c.encode(rounds, forKey: .rounds)
+        try c.encode(roundsUsed, forKey: .roundsUsed)
+        try c.encode(consensusMethod, forKey: .consensusMethod)
+        try c.encode(consensus, forKey: .consensus)
+        try c.encode(consensusReached, forKey: .consensusReached)
+        try c.encode(confidence, forKey: .confidence)
+        try c.encode(finalAnswer, forKey: .finalAnswer)
+        try c.encode(messages, forKey: .messages)
+        try c.encode(critiques, forKey: .critiques)
+        try c.encode(votes, forKey: .votes)
+        try c.encode(roundSummaries, forKey: .roundSummaries)
+        try c.encode(failures, forKey: .failures)
+        try c.encode(usage, forKey: .usage)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(metadata, forKey: .metadata)
+        try c.encode(Timestamp.iso8601(createdAt), forKey: .createdAt)
+        try c.encode(startedAt.map(Timestamp.iso8601), forKey: .startedAt)
+        try c.encode(completedAt.map(Timestamp.iso8601), forKey: .completedAt)
+        try c.encode(durationSeconds, forKey: .durationSeconds)
+        try c.encode(error, forKey: .error)
+        try c.encode(receipt, forKey: .receipt)
     }
 }
 
 extension DebateRecord {
-    /// The record as pretty, key-sorted JSON: what the API and `aragora ask --json` print.
+    /// The record as key-sorted JSON (indented for people by default): what `aragora ask --json` prints.
     public func jsonData(pretty: Bool = true) throws -> Data {
-        Data((pretty ? json.prettySerialized() : json.serialized()).utf8)
+        let value = try JSONValueEncoder().encode(self)
+        return Data((pretty ? value.prettySerialized() : value.serialized()).utf8)
     }
 
     public static func decode(_ data: Data) throws -> DebateRecord {

@@ -89,8 +89,7 @@ final class DebateRun {
             "status": .string(status.rawValue), "rounds_used": .int(record.roundsUsed),
             "consensus_reached": .bool(record.consensusReached), "confidence": .double(record.confidence),
             "final_answer": JSONValue(record.finalAnswer), "duration_seconds": .double(record.durationSeconds ?? 0),
-            "usage": ["input_tokens": .int(record.usage.inputTokens), "output_tokens": .int(record.usage.outputTokens),
-                      "cost_usd": .double(record.usage.costUSD)],
+            "usage": JSONValue(shape: record.usage),
             "error": JSONValue(error),
         ]
         if let receipt = record.receipt { data["receipt_digest"] = .string(receipt.digest) }
@@ -287,14 +286,9 @@ final class DebateRun {
         }
         if Task.isCancelled { return }
         record.consensus = result
-        emit(.consensus, data: [
-            "method": .string(result.method.rawValue), "reached": .bool(result.reached),
-            "confidence": .double(result.confidence), "final_answer": .string(result.finalAnswer),
-            "winner": JSONValue(result.winner), "supporting_agents": JSONValue(result.supportingAgents),
-            "dissenting_agents": JSONValue(result.dissentingAgents), "summary": .string(result.summary),
-            "dissent": .array(result.dissent.map { ["agent": .string($0.agent), "choice": JSONValue($0.choice), "reason": .string($0.reason)] }),
-            "round_summaries": .array(record.roundSummaries.map(Self.summaryJSON)),
-        ])
+        var data = JSONValue(shape: result).objectValue ?? [:]
+        data["round_summaries"] = JSONValue(shape: record.roundSummaries)
+        emit(.consensus, data: .object(data))
         state.step = .done
     }
 
@@ -386,11 +380,6 @@ final class DebateRun {
         guard !pairs.isEmpty else { return 0 }
         let s = TextSimilarity.pairwise(pairs)
         return ((s.reduce(0, +) / Double(s.count)) * 1000).rounded() / 1000
-    }
-
-    static func summaryJSON(_ s: RoundSummary) -> JSONValue {
-        ["round": .int(s.round), "convergence": .string(s.convergence),
-         "similarity": .object(s.similarity.mapValues(JSONValue.double)), "consensus_reached": .bool(s.consensusReached)]
     }
 
     static func parseAnswer(_ reply: AgentReply) -> Result<(AgentReply, String), CallFailure> {

@@ -20,6 +20,13 @@ public enum EloRating {
         public var before: Double
         public var after: Double
         public var outcome: Outcome
+
+        public init(agent: String, before: Double, after: Double, outcome: Outcome) {
+            self.agent = agent
+            self.before = before
+            self.after = after
+            self.outcome = outcome
+        }
     }
 
     /// New ratings for `participants` after a debate won by `winner` (nil: no consensus, all draw).

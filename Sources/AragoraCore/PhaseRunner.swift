@@ -19,9 +19,10 @@ public enum CallFailure: Error, Sendable, CustomStringConvertible {
 
 /// Runs one phase's calls at once and hands back each result as it arrives.
 ///
-/// Every call runs in its own task; one timer bounds the whole phase (all calls start together, so this
+/// Every call runs in its own task; one deadline bounds the whole phase (all calls start together, so this
 /// is the per-call timeout). A call that hangs past it, even one that ignores cancellation, is abandoned
-/// and reported as timed out: the debate never waits on it.
+/// and reported as timed out: the debate never waits on it. Unstructured tasks on purpose: a child task of
+/// a group could not be abandoned.
 struct PhaseRunner {
     struct Call<Output: Sendable>: Sendable {
         var index: Int
@@ -52,7 +53,10 @@ struct PhaseRunner {
                 continuation.yield(.done(call.index, await outcome(of: call)))
             })
         }
-        let timer = DeadlineTimer.shared.schedule(after: timeout) { continuation.yield(.deadline) }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            if !Task.isCancelled { continuation.yield(.deadline) }
+        }
         let order = calls.map(\.index)
         var results: [Int: Result<Output, CallFailure>] = [:]
         var released = 0
@@ -76,7 +80,7 @@ struct PhaseRunner {
         } onCancel: {
             continuation.finish()
         }
-        DeadlineTimer.shared.cancel(timer)
+        timer.cancel()
         continuation.finish()
         if results.count < order.count {
             for t in tasks { t.cancel() }
@@ -121,20 +125,5 @@ struct PhaseRunner {
     static func describe(_ error: any Error) -> String {
         let text = String(describing: error)
         return text.count > 500 ? String(text.prefix(500)) + "…" : text
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let c = components
-        return Double(c.seconds) + Double(c.attoseconds) / 1e18
-    }
-}
-
-extension Double {
-    /// "1.25", "0.3", "12"
-    var formatted2: String {
-        let r = (self * 100).rounded() / 100
-        return r == r.rounded() ? String(Int(r)) : String(r)
     }
 }

@@ -15,14 +15,10 @@ public struct AppRequestContext: RequestContext, WebSocketRequestContext {
     /// The credential rate limits are keyed on: `token:<loop_id>` or `ip:<client ip>`.
     public var credential = ""
     public var clientIP = ""
-    /// Set by the app so `maxUploadSize` follows ARAGORA_MAX_REQUEST_SIZE.
-    static let uploadLimit = Locked(1 << 20)
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         webSocket = .init()
         remoteAddress = source.channel.remoteAddress
     }
-
-    public var maxUploadSize: Int { Self.uploadLimit.value }
 }

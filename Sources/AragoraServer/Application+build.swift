@@ -6,22 +6,33 @@ import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
 
-/// Builds the whole service: used by `aragora serve` and by the tests (with port 0).
-public func buildApplication(
-    configuration config: ServerConfiguration, logger: Logger? = nil,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) async throws -> (some ApplicationProtocol, AragoraService) {
-    let logger = logger ?? makeLogger(config)
-    let store = try await SQLiteDebateStore.open(path: config.sqlitePath, logger: logger)
-    let applied = try await store.migrate()
-    if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": "\(applied)", "path": "\(config.sqlitePath)"]) }
-    let signer = try ReceiptSigner.load(environmentKey: config.receiptKey, directory: config.dataDirectory)
-    let factory = AgentFactory(demoLatency: .milliseconds(config.demoLatencyMS))
-    let service = AragoraService(config: config, store: store, factory: factory, signer: signer, logger: logger)
-    AppRequestContext.uploadLimit.value = config.maxRequestSize
+extension AragoraService {
+    /// Builds the service from its configuration: the store (`DATABASE_URL`, migrated), the receipt key and the
+    /// agent factory. Pass `store` to use another one (tests inject an in-memory store). Used by `aragora serve`
+    /// and `aragora ask`.
+    public static func make(configuration config: ServerConfiguration, store: (any DebateStore)? = nil,
+                            logger: Logger? = nil) async throws -> AragoraService {
+        let logger = logger ?? makeLogger(config)
+        let opened: any DebateStore
+        if let store { opened = store } else { opened = try await config.database.open(logger: logger) }
+        let applied = try await opened.migrate()
+        if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": "\(applied)", "database": "\(config.database)"]) }
+        let signer = try ReceiptSigner.load(environmentKey: config.receiptKey, directory: config.dataDirectory)
+        let factory = AgentFactory(demoLatency: .milliseconds(config.demoLatencyMS))
+        return AragoraService(config: config, store: opened, factory: factory, signer: signer, logger: logger)
+    }
+}
 
+/// Builds the HTTP application around a service: used by `aragora serve` and by the tests (with port 0).
+public func buildApplication(
+    service: AragoraService, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let config = service.config
+    let logger = service.logger
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware(service: service))
+    // Inside the request log, so it sees errors as thrown: unknown paths count as one `NotFound` route.
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: AuthMiddleware(service: service))
     router.add(middleware: RateLimitMiddleware(service: service))
     HealthController(service: service).register(on: router)
@@ -35,35 +46,32 @@ public func buildApplication(
     let wsRouter = Router(context: AppRequestContext.self)
     wsRouter.add(middleware: RequestLogMiddleware(service: service))
     LiveStreams(service: service).registerWebSocket(on: wsRouter)
+    // /ws is answered by the WebSocket router (upgrade) and by the HTTP router (a JSON hint): one route.
     router.get("/ws") { _, _ -> Response in
         throw APIError.badRequest("/ws is a WebSocket endpoint: connect with an Upgrade: websocket request", code: "websocket_required")
     }
-    let routes = router.routes.map { ($0.method, "\($0.path)") }
-    service.routesBox.table = RouteTable(routes)
-    // /ws is answered by the WebSocket router (upgrade) and by the HTTP router (a JSON hint): one route.
-    service.routesBox.served = routes.map { ($0.0.rawValue, $0.1) }
+    service.routes.set(router.routes.map { ($0.method, "\($0.path)") })
 
-    let app = Application(
+    return Application(
         router: router,
         server: .http1WebSocketUpgrade(webSocketRouter: wsRouter),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "aragora"),
         services: [RunnerService(service: service)],
         onServerRunning: { channel in
-            service.ready.value = true
+            service.ready.withLock { $0 = true }
             let port = channel.localAddress?.port ?? config.port
             logger.info("aragora serving", metadata: [
-                "address": "\(config.host):\(port)", "database": "sqlite \(config.sqlitePath)",
+                "address": "\(config.host):\(port)", "database": "\(config.database)",
                 "auth": "\(config.authEnabled ? "on" : "off")", "instance_id": "\(config.instanceID)",
             ])
             await onServerRunning(port)
         },
         logger: logger
     )
-    return (app, service)
 }
 
-/// Resumes unfinished debates at startup; on shutdown marks the service not ready and checkpoints
-/// running debates so the next start resumes them.
+/// Resumes unfinished debates at startup (and keeps taking over those of dead instances); on shutdown marks
+/// the service not ready and checkpoints running debates so the next start resumes them.
 struct RunnerService: Service {
     let service: AragoraService
 
@@ -74,7 +82,7 @@ struct RunnerService: Service {
         }
         // Returns when SIGTERM/SIGINT starts the graceful shutdown (or the task is cancelled).
         try? await gracefulShutdown()
-        service.ready.value = false
+        service.ready.withLock { $0 = false }
         await service.runner.shutdown()
         // The HTTP server has stopped by now (services stop in reverse order); pending writes are committed first.
         try? await service.store.close()

@@ -2,56 +2,90 @@ import AragoraCore
 import AragoraStore
 import Foundation
 import Logging
+import Synchronization
 
-/// Everything a request handler needs, built once at startup and passed down explicitly.
+/// Everything a request handler or command needs, built once and passed down explicitly. What differs
+/// between one instance and several sits behind protocols: `DebateStore`, `EventBus`, `RateLimitStore`.
 public final class AragoraService: Sendable {
     public let config: ServerConfiguration
     public let store: any DebateStore
+    public let bus: any EventBus
+    public let rateLimits: any RateLimitStore
     public let runner: DebateRunner
-    public let hub: EventHub
     public let factory: AgentFactory
     public let signer: ReceiptSigner
     public let metrics: ServiceMetrics
-    public let limiter = RateLimiter()
     public let logger: Logger
     let authenticator: TokenAuthenticator?
     let clientIP: ClientIPResolver
-    let startedAt = Date()
+    let startedAt = ContinuousClock.now
     /// Readiness: true once storage is ready, false again when shutdown begins.
-    let ready = Locked(false)
-    let routesBox = RoutesBox()
+    let ready = Mutex(false)
+    /// The routes the routers serve, filled in once by `buildApplication`.
+    let routes = RouteRegistry()
 
-    var routes: RouteTable { routesBox.table }
-
-    /// Every route the routers serve, in OpenAPI form (`/api/debates/{id}`).
-    public var servedRoutes: [(method: String, path: String)] {
-        routesBox.served.map { route in
-            let path = route.1.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
-            return (route.0, "/" + path.joined(separator: "/"))
-        }
-    }
-
-    init(config: ServerConfiguration, store: any DebateStore, factory: AgentFactory, signer: ReceiptSigner, logger: Logger) {
+    public init(config: ServerConfiguration, store: any DebateStore, bus: any EventBus = LocalEventBus(),
+                rateLimits: any RateLimitStore = LocalRateLimitStore(), factory: AgentFactory, signer: ReceiptSigner,
+                logger: Logger) {
         self.config = config
         self.store = store
+        self.bus = bus
+        self.rateLimits = rateLimits
         self.factory = factory
         self.signer = signer
         self.logger = logger
-        let hub = EventHub()
         let metrics = ServiceMetrics()
-        self.hub = hub
         self.metrics = metrics
         authenticator = config.apiToken.map(TokenAuthenticator.init(secret:))
         clientIP = ClientIPResolver(trusted: config.trustedProxies)
-        runner = DebateRunner(store: store, hub: hub, factory: factory, signer: signer, config: config, metrics: metrics, logger: logger)
+        runner = DebateRunner(store: store, bus: bus, factory: factory, signer: signer, config: config, metrics: metrics, logger: logger)
     }
 
-    var uptime: Double { Date().timeIntervalSince(startedAt) }
+    /// Every route the routers serve, in OpenAPI form (`/api/debates/{id}`).
+    public var servedRoutes: [(method: String, path: String)] { routes.served }
+
+    var uptime: Double { (ContinuousClock.now - startedAt).seconds }
+
+    // MARK: - Debates
+
+    /// Starts a debate: admission (queue bound), agents, engine, the stored record and its lease, the runner.
+    /// The HTTP API and `aragora ask` both start debates through here.
+    public func startDebate(_ input: DebateInput) async throws(StartDebateError) -> DebateRecord {
+        if runner.stats.queued >= config.maxQueuedDebates { throw .overloaded(queueLimit: config.maxQueuedDebates) }
+        let engine: DebateEngine
+        do { engine = try runner.engine(for: input) } catch {
+            throw .agentUnavailable(error.description, available: factory.availableProviders)
+        }
+        var metadata = input.metadata
+        if let budget = input.budgetLimitUSD { metadata["budget_limit_usd"] = .double(budget) }
+        let record = engine.newRecord(id: DebateID.make(), question: input.question, context: input.context, metadata: metadata)
+        let lease: DebateLease
+        do { lease = try await store.create(record, owner: config.instanceID, leaseSeconds: config.leaseSeconds) } catch {
+            throw .store(error)
+        }
+        await runner.submit(record, engine: engine, lease: lease)
+        metrics.increment("aragora_debates_created_total")
+        return record
+    }
+
+    /// Cancels a debate wherever it runs: at once when it runs here, else through the store, where its
+    /// owner sees the request at its next lease renewal (a third of `ARAGORA_LEASE_TTL` at most).
+    public func cancelDebate(_ id: String) async throws -> CancelRequest {
+        if await runner.cancel(id) { return .requested }
+        return try await store.requestCancel(id: id)
+    }
 }
 
-/// The route table, filled in once the router is built.
-final class RoutesBox: @unchecked Sendable {
-    // Safe: written once during application setup, before the server accepts requests.
-    var table = RouteTable([])
-    var served: [(String, String)] = []
+public enum StartDebateError: Error, CustomStringConvertible {
+    case overloaded(queueLimit: Int)
+    case agentUnavailable(String, available: [String])
+    case store(any Error)
+
+    public var description: String {
+        switch self {
+        case .overloaded(let limit): return "too many debates waiting (\(limit), ARAGORA_MAX_QUEUED_DEBATES): retry shortly"
+        case .agentUnavailable(let why, _): return why
+        case .store(let error): return "cannot store the debate: \(error)"
+        }
+    }
 }

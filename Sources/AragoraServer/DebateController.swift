@@ -25,33 +25,24 @@ struct DebateController {
     // MARK: - Create
 
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let buffer = try await request.body.collect(upTo: service.config.maxRequestSize)
         guard let body = JSONValue.parse(bytes: Array(buffer.readableBytesView)) else {
             throw APIError.badRequest("the body is not valid JSON", code: "invalid_json")
         }
-        let input = try DebateRequest(json: body, config: service.config)
-        if service.runner.stats.queued >= service.config.maxQueuedDebates {
-            var error = APIError(.serviceUnavailable, "overloaded",
-                                 "too many debates waiting (\(service.config.maxQueuedDebates), ARAGORA_MAX_QUEUED_DEBATES): retry shortly")
-            error.headers[.retryAfter] = "1"
-            throw error
+        let input = try DebateRequest.input(from: body, config: service.config)
+        let record: DebateRecord
+        do { record = try await service.startDebate(input) } catch {
+            switch error {
+            case .overloaded:
+                var e = APIError(.serviceUnavailable, "overloaded", error.description)
+                e.headers[.retryAfter] = "1"
+                throw e
+            case .agentUnavailable(let why, let available):
+                throw APIError(.badRequest, "agent_unavailable", why, details: ["available": JSONValue(available)])
+            case .store(let underlying):
+                throw underlying
+            }
         }
-        let agents: [any Agent]
-        do { agents = try service.factory.make(input.specs) } catch {
-            throw APIError(.badRequest, "agent_unavailable", String(describing: error),
-                           details: ["available": JSONValue(service.factory.availableProviders)])
-        }
-        var metadata = input.metadata
-        if let budget = input.budgetLimitUSD { metadata["budget_limit_usd"] = .double(budget) }
-        let config = DebateConfig(rounds: input.rounds, consensus: input.consensus,
-                                  seed: input.seed ?? UInt64.random(in: 1...UInt64(Int32.max)),
-                                  callTimeout: .milliseconds(Int(service.config.callTimeout * 1000)),
-                                  debateTimeout: .milliseconds(Int(service.config.debateTimeout * 1000)))
-        let engine = DebateEngine(agents: agents, config: config, signer: service.signer)
-        let record = engine.newRecord(id: DebateID.make(), question: input.question, context: input.context, metadata: metadata)
-        try await service.store.create(record)
-        await service.runner.submit(record, engine: engine)
-        service.metrics.increment("aragora_debates_created_total")
         let host = request.head.authority ?? "\(service.config.host):\(service.config.port)"
         return JSONResponse.make([
             "success": true, "debate_id": .string(record.id), "status": "created", "task": .string(record.task),
@@ -74,21 +65,21 @@ struct DebateController {
             status = parsed
         }
         let (items, total) = try await service.store.list(limit: limit, offset: offset, status: status)
-        return JSONResponse.make(["debates": .array(items.map(\.json)), "count": .int(items.count), "total": .int(total),
+        return JSONResponse.make(["debates": JSONValue(shape: items.map(DebateSummaryResponse.init)), "count": .int(items.count), "total": .int(total),
                                   "limit": .int(limit), "offset": .int(offset)])
     }
 
+    /// Unfinished debates wherever they run, newest first; `total` counts them all, `debates` holds 100 at most.
     func active() async throws -> Response {
-        let running = try await service.store.list(limit: 100, offset: 0, status: .running).items
-        let created = try await service.store.list(limit: 100, offset: 0, status: .created).items
-        let all = running + created
-        return JSONResponse.make(["debates": .array(all.map(\.json)), "count": .int(all.count), "total": .int(all.count)])
+        let (items, total) = try await service.store.active(limit: 100)
+        return JSONResponse.make(["debates": JSONValue(shape: items.map(DebateSummaryResponse.init)), "count": .int(items.count),
+                                  "total": .int(total)])
     }
 
     func get(_ context: AppRequestContext) async throws -> Response {
         let id = try Self.debateID(context)
         guard let bytes = try await service.store.recordJSON(id: id) else { throw Self.missing(id) }
-        return JSONResponse.bytes(bytes)
+        return JSONResponse.bytes(DebateRecordResponse.bytes(storedRecord: bytes, id: id))
     }
 
     func record(_ context: AppRequestContext) async throws -> DebateRecord {
@@ -103,8 +94,7 @@ struct DebateController {
         let offset = try Self.intParam(q["offset"].map(String.init), name: "offset", default: 0, range: 0...Int(Int32.max))
         let r = try await record(context)
         let page = r.messages.dropFirst(offset).prefix(limit)
-        let encoded = try JSONValue.parse(JSONEncoder().encode(Array(page))) ?? .array([])
-        return JSONResponse.make(["debate_id": .string(r.id), "messages": encoded, "total": .int(r.messages.count),
+        return JSONResponse.make(["debate_id": .string(r.id), "messages": JSONValue(shape: Array(page)), "total": .int(r.messages.count),
                                   "offset": .int(offset), "limit": .int(limit), "has_more": .bool(offset + page.count < r.messages.count)])
     }
 
@@ -113,8 +103,7 @@ struct DebateController {
         let q = request.uri.queryParameters
         let since = try Self.intParam(q["since"].map(String.init), name: "since", default: 0, range: 0...Int(Int32.max))
         let limit = try Self.intParam(q["limit"].map(String.init), name: "limit", default: 500, range: 1...5000)
-        let (history, _, token) = service.hub.subscribe(id)
-        service.hub.unsubscribe(id, token)
+        let history = await service.bus.history(id)
         var events: [DebateEvent]
         if let history {
             events = Array(history.filter { $0.seq > since }.prefix(limit))
@@ -123,7 +112,7 @@ struct DebateController {
             events = try await service.store.events(id: id, since: since, limit: limit)
         }
         let last = events.last?.seq ?? since
-        return JSONResponse.make(["debate_id": .string(id), "events": .array(events.map(\.json)), "count": .int(events.count),
+        return JSONResponse.make(["debate_id": .string(id), "events": JSONValue(shape: events), "count": .int(events.count),
                                   "next_since": .int(last), "active": .bool(history != nil)])
     }
 
@@ -132,8 +121,7 @@ struct DebateController {
         guard let receipt = r.receipt else {
             throw APIError(.conflict, "not_finished", "debate \(r.id) has no receipt yet (status \(r.status.rawValue))")
         }
-        let data = try JSONEncoder().encode(receipt)
-        return JSONResponse.bytes(Array(data))
+        return JSONResponse.make(JSONValue(shape: receipt))
     }
 
     func export(_ context: AppRequestContext) async throws -> Response {
@@ -151,15 +139,20 @@ struct DebateController {
 
     // MARK: - Change
 
+    /// Reaches the debate wherever it runs: here at once, elsewhere at its owner's next lease renewal.
     func cancel(_ context: AppRequestContext) async throws -> Response {
         let id = try Self.debateID(context)
-        if await service.runner.cancel(id) {
+        switch try await service.cancelDebate(id) {
+        case .requested:
             return JSONResponse.make(["success": true, "debate_id": .string(id), "status": "cancelling"])
+        case .alreadyFinished(let status):
+            throw APIError(.conflict, "already_finished", "debate \(id) already ended with status \(status.rawValue)")
+        case .notFound:
+            throw Self.missing(id)
         }
-        guard let r = try await service.store.record(id: id) else { throw Self.missing(id) }
-        throw APIError(.conflict, "already_finished", "debate \(id) already ended with status \(r.status.rawValue)")
     }
 
+    /// Deletes the record and its events; a debate still running anywhere stops at its next write.
     func delete(_ context: AppRequestContext) async throws -> Response {
         let id = try Self.debateID(context)
         _ = await service.runner.cancel(id)

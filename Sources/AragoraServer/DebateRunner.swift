@@ -1,14 +1,17 @@
 import AragoraCore
 import AragoraStore
+import DequeModule
 import Foundation
 import Logging
+import Synchronization
 
-/// Runs accepted debates in the background: at most `maxConcurrent` at once, the rest queued in
-/// arrival order. Saves a checkpoint (record, resume point, new events) after every phase, so a crash
-/// loses at most the phase in progress, and resumes unfinished debates at startup.
+/// Runs accepted debates in the background: at most `maxConcurrentDebates` at once, the rest queued in
+/// arrival order. Every debate it holds is leased in the store: it renews the leases, saves a fenced checkpoint
+/// after every phase (a crash loses at most the phase in progress), stops a debate whose lease was lost or whose
+/// cancellation was requested from any instance, and takes over debates whose owner died.
 public actor DebateRunner {
     let store: any DebateStore
-    let hub: EventHub
+    let bus: any EventBus
     let factory: AgentFactory
     let signer: ReceiptSigner
     let config: ServerConfiguration
@@ -18,18 +21,28 @@ public actor DebateRunner {
     struct Job {
         var engine: DebateEngine
         var start: DebateCheckpoint
+        var lease: DebateLease
     }
 
-    private var queue: [String] = []
-    private var jobs: [String: Job] = [:]
-    private var running: [String: Task<Void, Never>] = [:]
-    private var cancelRequested: Set<String> = []
-    private var shuttingDown = false
+    /// How a debate ended here: its record and ELO changes (empty unless completed).
+    public struct Completion: Sendable {
+        public var record: DebateRecord
+        public var eloChanges: [EloRating.Change]
+    }
 
-    init(store: any DebateStore, hub: EventHub, factory: AgentFactory, signer: ReceiptSigner, config: ServerConfiguration,
+    private var queue = Deque<String>()
+    private var jobs: [String: Job] = [:]
+    private var running: [String: (task: Task<Void, Never>, lease: DebateLease)] = [:]
+    private var cancelRequested: Set<String> = []
+    private var lost: Set<String> = []
+    private var waiters: [String: [CheckedContinuation<Completion?, Never>]] = [:]
+    private var shuttingDown = false
+    private var maintenance: Task<Void, Never>?
+
+    init(store: any DebateStore, bus: any EventBus, factory: AgentFactory, signer: ReceiptSigner, config: ServerConfiguration,
          metrics: ServiceMetrics, logger: Logger) {
         self.store = store
-        self.hub = hub
+        self.bus = bus
         self.factory = factory
         self.signer = signer
         self.config = config
@@ -37,42 +50,77 @@ public actor DebateRunner {
         self.logger = logger
     }
 
-    /// Active and queued counts readable without waiting on the actor (health checks, metrics).
+    /// Active and queued counts readable without waiting on the actor (health checks, admission, metrics).
     public nonisolated let stats = RunnerStats()
+
     public func isActive(_ id: String) -> Bool { running[id] != nil || jobs[id] != nil }
 
-    /// Builds the engine for a debate from its record (new, or read back after a restart).
-    nonisolated func engine(for record: DebateRecord) throws -> DebateEngine {
+    // MARK: - Engines
+
+    /// The engine for a new debate: agents from the factory, limits from the configuration.
+    nonisolated func engine(for input: DebateInput) throws(AgentFactoryError) -> DebateEngine {
+        let agents = try factory.make(input.specs)
+        var judge: (any Agent)?
+        if var spec = input.judge {
+            spec.role = "judge"
+            // The judge's name must not clash with a panelist's: made as the second of two identical specs if so.
+            let made = try factory.make([spec])[0]
+            judge = agents.contains { $0.identity.name == made.identity.name } ? try factory.make([spec, spec])[1] : made
+        }
+        let seed = input.seed ?? UInt64.random(in: 1...UInt64(Int32.max))
+        return DebateEngine(agents: agents, judge: judge,
+                            config: debateConfig(rounds: input.rounds, consensus: input.consensus, seed: seed,
+                                                 callTimeout: input.callTimeout, earlyStop: input.earlyStop),
+                            signer: signer)
+    }
+
+    /// The engine for a stored debate (resumed after a restart or taken over from another instance).
+    nonisolated func engine(for record: DebateRecord) throws(AgentFactoryError) -> DebateEngine {
         var agents: [any Agent] = []
         for identity in record.agents { agents.append(try factory.make(identity: identity)) }
-        let judge = try record.judge.flatMap { j in record.agents.contains(j) ? nil : try factory.make(identity: j) }
-        let debateConfig = DebateConfig(rounds: record.rounds, consensus: record.consensusMethod, seed: record.seed,
-                                        callTimeout: .milliseconds(Int(config.callTimeout * 1000)),
-                                        debateTimeout: .milliseconds(Int(config.debateTimeout * 1000)))
-        return DebateEngine(agents: agents, judge: judge, config: debateConfig, signer: signer)
+        var judge: (any Agent)?
+        if let j = record.judge, !record.agents.contains(j) { judge = try factory.make(identity: j) }
+        return DebateEngine(agents: agents, judge: judge,
+                            config: debateConfig(rounds: record.rounds, consensus: record.consensusMethod, seed: record.seed),
+                            signer: signer)
     }
 
-    /// Accepts a stored, `created` debate for running.
-    public func submit(_ record: DebateRecord, engine: DebateEngine) {
-        enqueue(record.id, Job(engine: engine, start: DebateCheckpoint(record: record, active: record.agents.map(\.name))))
+    /// The one place a `DebateConfig` is built from the configuration.
+    nonisolated func debateConfig(rounds: Int, consensus: ConsensusMethod, seed: UInt64, callTimeout: Duration? = nil,
+                                  earlyStop: Bool = true) -> DebateConfig {
+        DebateConfig(rounds: rounds, consensus: consensus, seed: seed,
+                     callTimeout: callTimeout ?? .milliseconds(Int(config.callTimeout * 1000)), earlyStop: earlyStop,
+                     debateTimeout: .milliseconds(Int(config.debateTimeout * 1000)))
     }
 
-    private func enqueue(_ id: String, _ job: Job) {
+    // MARK: - Accepting and running
+
+    /// Accepts a stored, `created` debate this instance holds the lease of.
+    public func submit(_ record: DebateRecord, engine: DebateEngine, lease: DebateLease) {
+        enqueue(Job(engine: engine, start: DebateCheckpoint(starting: record), lease: lease), prior: [])
+    }
+
+    private func enqueue(_ job: Job, prior: [DebateEvent]) {
+        let id = job.lease.debateID
         jobs[id] = job
         queue.append(id)
-        hub.open(id, prior: [])
+        bus.open(id, prior: prior)
+        startMaintenance()
         pump()
     }
 
     private func pump() {
-        while !shuttingDown, running.count < config.maxConcurrentDebates, !queue.isEmpty {
-            let id = queue.removeFirst()
+        while !shuttingDown, running.count < config.maxConcurrentDebates, let id = queue.popFirst() {
             guard let job = jobs.removeValue(forKey: id) else { continue }
-            running[id] = Task { await self.execute(id, job) }
+            running[id] = (Task { await self.execute(id, job) }, job.lease)
         }
-        stats.set(active: running.count, queued: queue.count)
+        publishStats()
+    }
+
+    private func publishStats() {
+        stats.set(active: running.count, queued: jobs.count)
         metrics.setGauge("aragora_debates_active", Double(running.count))
-        metrics.setGauge("aragora_debates_queued", Double(queue.count))
+        metrics.setGauge("aragora_debates_queued", Double(jobs.count))
     }
 
     private func execute(_ id: String, _ job: Job) async {
@@ -82,115 +130,201 @@ public actor DebateRunner {
             var visible = start.record
             visible.status = .running
             visible.startedAt = Timestamp.now()
-            try? await store.save(visible, checkpoint: nil, events: [])
+            try? await store.save(visible, progress: nil, events: [], lease: job.lease)
         }
-        let hub = self.hub
         let logger = self.logger
-        let persisted = PersistedDebate(store: store) { id, error in
+        let bus = self.bus
+        let persisted = PersistedDebate(store: store, lease: job.lease) { id, error in
             logger.error("checkpoint failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
         }
-        let (final, unsaved) = await persisted.run(job.engine, from: start, publish: { hub.publish($0) })
-        await finished(id, final, unsaved: unsaved, persisted: persisted)
+        let outcome = await persisted.run(job.engine, from: start, publish: { bus.publish($0) })
+        await finished(id, outcome, persisted: persisted)
     }
 
-    private func finished(_ id: String, _ record: DebateRecord, unsaved: [DebateEvent], persisted: PersistedDebate) async {
+    private func finished(_ id: String, _ outcome: PersistedDebate.Outcome, persisted: PersistedDebate) async {
         running[id] = nil
+        let record = outcome.record
+        let wasLost = outcome.leaseLost || lost.remove(id) != nil
         let interruptedByShutdown = shuttingDown && record.status == .cancelled && !cancelRequested.contains(id)
         cancelRequested.remove(id)
-        if interruptedByShutdown {
-            // Keep the last checkpoint (status running): the next start resumes it.
+        var completion: Completion?
+        if wasLost {
+            logger.warning("debate stopped here: its lease was lost (taken over elsewhere or deleted)", metadata: ["debate_id": "\(id)"])
+        } else if interruptedByShutdown {
+            // Keep the last checkpoint (status running) and give the lease up: the next start, or another instance, resumes it.
+            try? await store.release(persisted.lease)
             logger.info("debate checkpointed for shutdown", metadata: ["debate_id": "\(id)"])
         } else {
             // A cancelled debate's task is itself cancelled: save from a fresh task so the write still happens.
-            let save = Task { try await persisted.finish(record, unsaved: unsaved) }
-            do { try await save.value } catch {
+            let save = Task { try await persisted.finish(record, unsaved: outcome.unsaved) }
+            do {
+                completion = Completion(record: record, eloChanges: try await save.value)
+            } catch {
+                completion = Completion(record: record, eloChanges: [])
                 logger.error("saving the finished debate failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
             }
-            metrics.increment("aragora_debates_finished_total", labels: ["status": record.status.rawValue])
+            metrics.increment("aragora_debates_finished_total", labels: [("status", record.status.rawValue)])
             logger.info("debate finished", metadata: [
                 "debate_id": "\(id)", "status": "\(record.status.rawValue)", "rounds_used": "\(record.roundsUsed)",
                 "duration_s": "\(record.durationSeconds ?? 0)",
             ])
         }
-        hub.close(id)
+        bus.close(id)
+        resumeWaiters(id, completion)
         pump()
     }
 
-    /// Cancels a queued or running debate. Returns false when it is not active here.
+    /// Waits until a debate held here ends; nil when it is not held here or ended without a result here.
+    public func completion(of id: String) async -> Completion? {
+        guard isActive(id) else { return nil }
+        return await withCheckedContinuation { waiters[id, default: []].append($0) }
+    }
+
+    private func resumeWaiters(_ id: String, _ completion: Completion?) {
+        for w in waiters.removeValue(forKey: id) ?? [] { w.resume(returning: completion) }
+    }
+
+    // MARK: - Cancelling
+
+    /// Cancels a debate queued or running here. Returns false when it is not held here.
     public func cancel(_ id: String) async -> Bool {
         if let job = jobs.removeValue(forKey: id) {
             queue.removeAll { $0 == id }
+            publishStats()
             var record = job.start.record
             record.status = .cancelled
             record.error = "cancelled before it started"
             record.completedAt = Timestamp.now()
-            try? await store.save(record, checkpoint: nil, events: [])
-            hub.close(id)
-            metrics.increment("aragora_debates_finished_total", labels: ["status": "cancelled"])
+            try? await store.save(record, progress: nil, events: [], lease: job.lease)
+            bus.close(id)
+            metrics.increment("aragora_debates_finished_total", labels: [("status", "cancelled")])
+            resumeWaiters(id, Completion(record: record, eloChanges: []))
             return true
         }
-        guard let task = running[id] else { return false }
+        guard let entry = running[id] else { return false }
         cancelRequested.insert(id)
-        task.cancel()
+        entry.task.cancel()
         return true
     }
 
-    /// Resumes debates a crash or restart left unfinished: from their last checkpoint, from the start
-    /// when none was saved, or ends them as `error` when that is impossible (say, a provider is gone).
+    /// Stops a debate whose lease is gone without writing anything more for it.
+    private func drop(_ id: String) {
+        if jobs.removeValue(forKey: id) != nil {
+            queue.removeAll { $0 == id }
+            bus.close(id)
+            resumeWaiters(id, nil)
+            publishStats()
+        } else if let entry = running[id] {
+            lost.insert(id)
+            entry.task.cancel()
+        }
+    }
+
+    // MARK: - Leases
+
+    /// Renews the leases of every debate held here, acts on lost leases and cancel requests, and (when
+    /// `takeOver` is on, in the service) claims debates whose owner died. Runs while debates are held.
+    private func startMaintenance() {
+        guard maintenance == nil else { return }
+        let interval = Duration.milliseconds(Int(config.leaseSeconds * 1000 / 3))
+        maintenance = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let self, !Task.isCancelled else { return }
+                await self.maintain()
+            }
+        }
+    }
+
+    private var takesOver = false
+
+    func maintain() async {
+        let held = Array(jobs.values.map(\.lease)) + running.values.map(\.lease)
+        if !held.isEmpty {
+            do {
+                let renewal = try await store.renewLeases(owner: config.instanceID, held: held, leaseSeconds: config.leaseSeconds,
+                                                          now: Timestamp.now())
+                for id in renewal.lost { drop(id) }
+                for id in renewal.cancelRequested where !renewal.lost.contains(id) { _ = await cancel(id) }
+            } catch {
+                logger.warning("lease renewal failed", metadata: ["error": "\(error)"])
+            }
+        }
+        if takesOver, !shuttingDown { _ = try? await takeOverUnfinished() }
+    }
+
+    /// Resumes debates left unfinished by a crash or restart, this instance's own or those of an instance
+    /// whose lease expired: from their last checkpoint, from the start when none was saved, or ends them as
+    /// `error` when that is impossible (a provider is gone). From then on keeps looking for such debates.
     public func resumeUnfinished() async throws -> (resumed: Int, failed: Int) {
+        takesOver = true
+        startMaintenance()
+        return try await takeOverUnfinished()
+    }
+
+    private func takeOverUnfinished() async throws -> (resumed: Int, failed: Int) {
         var resumed = 0, failed = 0
-        for item in try await store.unfinished() where !isActive(item.record.id) {
+        let now = Timestamp.now()
+        for item in try await store.claimable(owner: config.instanceID, now: now, limit: 500) where !isActive(item.record.id) {
             let id = item.record.id
+            guard let lease = try await store.claim(id: id, owner: config.instanceID, leaseSeconds: config.leaseSeconds, now: now) else {
+                continue  // another instance was quicker
+            }
+            let cancelWanted = (try? await store.renewLeases(owner: config.instanceID, held: [lease], leaseSeconds: config.leaseSeconds,
+                                                              now: now))?.cancelRequested.contains(id) ?? false
             do {
                 let engine = try engine(for: item.record)
-                let start: DebateCheckpoint
+                var start = DebateCheckpoint(starting: Self.fresh(item.record))
                 var prior: [DebateEvent] = []
                 if let cp = item.checkpoint {
                     start = cp
                     prior = try await store.events(id: id, since: 0, limit: 1_000_000)
-                } else {
-                    // No phase completed: start over from the original request.
-                    var fresh = item.record
-                    fresh.status = .created
-                    fresh.startedAt = nil
-                    fresh.messages = []; fresh.critiques = []; fresh.votes = []; fresh.roundSummaries = []
-                    fresh.failures = []; fresh.roundsUsed = 0; fresh.usage = TokenUsage()
-                    start = DebateCheckpoint(record: fresh, active: fresh.agents.map(\.name))
                 }
-                jobs[id] = Job(engine: engine, start: start)
-                queue.append(id)
-                hub.open(id, prior: prior)
+                enqueue(Job(engine: engine, start: start, lease: lease), prior: prior)
+                if cancelWanted { _ = await cancel(id) }
                 resumed += 1
-                logger.info("resuming debate", metadata: ["debate_id": "\(id)", "from": "\(item.checkpoint.map { "round \($0.round) \($0.step.rawValue)" } ?? "start")"])
+                logger.info("resuming debate", metadata: [
+                    "debate_id": "\(id)", "from": "\(item.checkpoint.map { "round \($0.round) \($0.step.rawValue)" } ?? "start")",
+                ])
             } catch {
                 var record = item.record
                 record.status = .error
                 record.error = "could not resume after restart: \(error)"
                 record.completedAt = Timestamp.now()
-                try await store.save(record, checkpoint: nil, events: [])
+                try await store.save(record, progress: nil, events: [], lease: lease)
                 failed += 1
                 logger.warning("debate could not be resumed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
             }
         }
-        pump()
         return (resumed, failed)
     }
 
-    /// Stops taking work and interrupts running debates; their last checkpoints stay for the next start.
+    /// A debate with no completed phase starts over from the original request.
+    static func fresh(_ record: DebateRecord) -> DebateRecord {
+        var r = record
+        r.status = .created
+        r.startedAt = nil
+        r.messages = []; r.critiques = []; r.votes = []; r.roundSummaries = []
+        r.failures = []; r.roundsUsed = 0; r.usage = TokenUsage()
+        return r
+    }
+
+    /// Stops taking work, interrupts running debates (their last checkpoints stay) and gives every lease up,
+    /// so the next start or another instance resumes them at once.
     public func shutdown() async {
         shuttingDown = true
-        let tasks = Array(running.values)
+        maintenance?.cancel()
+        let tasks = running.values.map(\.task)
         for t in tasks { t.cancel() }
         for t in tasks { await t.value }
+        for job in jobs.values { try? await store.release(job.lease) }
     }
 }
 
 /// A snapshot of the runner's load, updated whenever it changes.
-public final class RunnerStats: @unchecked Sendable {
-    // Safe: guarded by `lock`.
-    private let lock = NSLock()
-    private var counts = (active: 0, queued: 0)
-    func set(active: Int, queued: Int) { lock.withLock { counts = (active, queued) } }
-    public var active: Int { lock.withLock { counts.active } }
-    public var queued: Int { lock.withLock { counts.queued } }
+public final class RunnerStats: Sendable {
+    private let counts = Mutex((active: 0, queued: 0))
+    func set(active: Int, queued: Int) { counts.withLock { $0 = (active, queued) } }
+    public var active: Int { counts.withLock { $0.active } }
+    public var queued: Int { counts.withLock { $0.queued } }
 }

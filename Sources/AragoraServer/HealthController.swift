@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraStore
 import Foundation
 import Hummingbird
 
@@ -10,7 +11,7 @@ struct HealthController {
         router.api(.get, "/health") { _, _ in await health() }
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         router.get("/readyz") { _, _ in
-            service.ready.value
+            service.ready.withLock { $0 }
                 ? JSONResponse.make(["status": "ready"])
                 : JSONResponse.make(["status": "not_ready"], status: .serviceUnavailable)
         }
@@ -26,7 +27,7 @@ struct HealthController {
         let queued = service.runner.stats.queued
         let body: JSONValue = [
             "status": .string(status),
-            "version": .string(AragoraServerInfo.version),
+            "version": .string(AragoraVersion.current),
             "instance_id": .string(service.config.instanceID),
             "uptime_seconds": .double((service.uptime * 1000).rounded() / 1000),
             "timestamp": .string(Timestamp.iso8601(Timestamp.now())),
@@ -65,21 +66,4 @@ struct HealthController {
     static func ms(since start: ContinuousClock.Instant) -> Double {
         ((ContinuousClock.now - start).seconds * 1_000_000).rounded() / 1000
     }
-}
-
-public enum AragoraServerInfo {
-    public static let version = "0.1.0"
-}
-
-extension Router where Context == AppRequestContext {
-    /// Registers a route at `/api/X` and `/api/v1/X`.
-    func api(_ method: HTTPRequest.Method, _ path: String,
-             _ handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response) {
-        on(RouterPath("/api" + path), method: method, use: handler)
-        on(RouterPath("/api/v1" + path), method: method, use: handler)
-    }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -1,9 +1,11 @@
 import AragoraCore
+import AsyncAlgorithms
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
+import Synchronization
 
 /// Live debate events over WebSocket (`/ws`) and Server-Sent Events (`/api/debates/{id}/stream`).
 struct LiveStreams {
@@ -33,7 +35,7 @@ struct LiveStreams {
         service.metrics.addGauge("aragora_websocket_connections", 1)
         defer { service.metrics.addGauge("aragora_websocket_connections", -1) }
         post.yield(Self.message("connection_info", [
-            "instance_id": .string(service.config.instanceID), "version": .string(AragoraServerInfo.version),
+            "instance_id": .string(service.config.instanceID), "version": .string(AragoraVersion.current),
             "heartbeat_interval": .int(15), "auth_required": .bool(service.authenticator != nil),
         ]))
         let subscriptions = Subscriptions()
@@ -42,9 +44,7 @@ struct LiveStreams {
                 for await text in outbox { try? await outbound.write(.text(text)) }
             }
             group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: Self.heartbeatInterval)
-                    if Task.isCancelled { break }
+                for await _ in AsyncTimerSequence(interval: Self.heartbeatInterval, clock: .continuous) {
                     post.yield(Self.message("heartbeat", ["timestamp": .double(Timestamp.now())]))
                 }
             }
@@ -88,10 +88,11 @@ struct LiveStreams {
 
     func subscribe(_ id: String, replayFrom: Int?, post: AsyncStream<String>.Continuation, subscriptions: Subscriptions) async {
         subscriptions.cancel(id)
-        let (history, stream, token) = service.hub.subscribe(id)
+        let subscription = await service.bus.subscribe(id)
+        let history = subscription.history
         if history == nil {
             guard (try? await service.store.recordJSON(id: id)) != nil else {
-                service.hub.unsubscribe(id, token)
+                subscription.cancel()
                 post.yield(Self.message("error", ["message": .string("debate \(id) not found"), "debate_id": .string(id)]))
                 return
             }
@@ -110,7 +111,8 @@ struct LiveStreams {
         }
         let after = last
         let task = Task {
-            for await e in stream where e.seq > after { post.yield(e.serialized()) }
+            for await e in subscription.events where e.seq > after { post.yield(e.serialized()) }
+            subscription.cancel()
         }
         subscriptions.add(id, task: task)
     }
@@ -125,18 +127,18 @@ struct LiveStreams {
         let id = try DebateController.debateID(context)
         let lastEventID = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int($0) }
         let since = lastEventID ?? request.uri.queryParameters["since"].flatMap { Int($0) } ?? 0
-        let (history, stream, token) = service.hub.subscribe(id)
+        let subscription = await service.bus.subscribe(id)
+        let history = subscription.history
         var past: [DebateEvent]
         if let history {
             past = history.filter { $0.seq > since }
         } else {
-            service.hub.unsubscribe(id, token)
+            subscription.cancel()
             guard try await service.store.recordJSON(id: id) != nil else { throw DebateController.missing(id) }
             past = try await service.store.events(id: id, since: since, limit: 1_000_000)
         }
         let live = history != nil
         let replay = past
-        let hub = service.hub
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache",
                                    HTTPField.Name("X-Accel-Buffering")!: "no"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
@@ -146,7 +148,7 @@ struct LiveStreams {
                 last = e.seq
             }
             if live {
-                let merged = Self.withHeartbeats(stream)
+                let merged = Self.withHeartbeats(subscription.events)
                 for await item in merged {
                     switch item {
                     case .event(let e) where e.seq > last:
@@ -157,7 +159,7 @@ struct LiveStreams {
                         try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
                     }
                 }
-                hub.unsubscribe(id, token)
+                subscription.cancel()
             }
             try await writer.finish(nil)
         })
@@ -176,10 +178,7 @@ struct LiveStreams {
     static func withHeartbeats(_ events: AsyncStream<DebateEvent>) -> AsyncStream<Item> {
         let (out, cont) = AsyncStream<Item>.makeStream()
         let beat = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: heartbeatInterval)
-                if !Task.isCancelled { cont.yield(.heartbeat) }
-            }
+            for await _ in AsyncTimerSequence(interval: heartbeatInterval, clock: .continuous) { cont.yield(.heartbeat) }
         }
         let forward = Task {
             for await e in events { cont.yield(.event(e)) }
@@ -195,15 +194,13 @@ struct LiveStreams {
 }
 
 /// A WebSocket connection's subscriptions: one forwarding task per debate.
-final class Subscriptions: @unchecked Sendable {
-    // Safe: guarded by `lock`.
-    private let lock = NSLock()
-    private var tasks: [String: Task<Void, Never>] = [:]
+final class Subscriptions: Sendable {
+    private let tasks = Mutex<[String: Task<Void, Never>]>([:])
 
-    func add(_ id: String, task: Task<Void, Never>) { lock.withLock { tasks[id] = task } }
-    func cancel(_ id: String) { lock.withLock { tasks.removeValue(forKey: id) }?.cancel() }
+    func add(_ id: String, task: Task<Void, Never>) { tasks.withLock { $0[id] = task } }
+    func cancel(_ id: String) { tasks.withLock { $0.removeValue(forKey: id) }?.cancel() }
     func cancelAll() {
-        let all = lock.withLock { defer { tasks = [:] }; return Array(tasks.values) }
+        let all = tasks.withLock { t in defer { t = [:] }; return Array(t.values) }
         for t in all { t.cancel() }
     }
 }

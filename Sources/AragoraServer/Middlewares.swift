@@ -21,7 +21,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         } catch let error as APIError {
             response = error.response()
         } catch let error as HTTPError {
-            response = service.routes.errorResponse(for: error, request: request)
+            response = service.routes.table.errorResponse(for: error, request: request)
         } catch is NIOTooManyBytesError {
             response = APIError(.contentTooLarge, "request_too_large",
                                 "request body exceeds \(service.config.maxRequestSize) bytes (ARAGORA_MAX_REQUEST_SIZE)").response()
@@ -32,8 +32,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         response.headers[HTTPField.Name("X-Request-ID")!] = context.requestID
         let seconds = (ContinuousClock.now - start).seconds
         let path = request.uri.path
-        service.metrics.increment("aragora_http_requests_total", labels: ["method": request.method.rawValue, "status": String(response.status.code)])
-        service.metrics.observe(route: RouteTable.metricsLabel(path), seconds: seconds)
+        service.metrics.increment("aragora_http_requests_total", labels: [("method", request.method.rawValue), ("status", String(response.status.code))])
         if !(path == "/healthz" || path == "/readyz") || response.status.code >= 400 {
             service.logger.info("request", metadata: [
                 "method": "\(request.method.rawValue)", "path": "\(path)", "status": "\(response.status.code)",
@@ -65,7 +64,7 @@ struct AuthMiddleware: RouterMiddleware {
         let path = request.uri.path
         let token = Self.bearer(request)
         if path == "/metrics", let metricsToken = service.config.metricsToken {
-            guard let token, TokenAuthenticator.constantTimeEqual(token, metricsToken) else {
+            guard let token, TokenAuthenticator.equalInConstantTime(token, metricsToken) else {
                 throw APIError(.unauthorized, "auth_required", "metrics need the metrics token")
             }
             return try await next(request, context)
@@ -75,7 +74,8 @@ struct AuthMiddleware: RouterMiddleware {
             switch auth.validate(token) {
             case .success(let loop):
                 context.loopID = loop
-                context.credential = "token:" + token
+                // Keyed on the loop id, not the token: minting a fresh token does not reset a limit.
+                context.credential = "token:" + loop
             case .failure(let f):
                 if !RouteTable.isPublic(method: request.method, path: path) { throw APIError(.unauthorized, f.code, f.message) }
             }
@@ -107,10 +107,9 @@ struct RateLimitMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         let authenticated = context.loopID != nil
-        var decision = service.limiter.take(context.credential, perMinute: authenticated ? config.tokenRateLimit : config.ipRateLimit,
-                                            burst: config.burstMultiplier)
+        var decision = try await take(context.credential, perMinute: authenticated ? config.tokenRateLimit : config.ipRateLimit)
         if decision.allowed, request.method == .post, RouteTable.isCreate(path) {
-            decision = service.limiter.take("create:" + context.credential, perMinute: config.createRateLimit, burst: config.burstMultiplier)
+            decision = try await take("create:" + context.credential, perMinute: config.createRateLimit)
         }
         guard decision.allowed else {
             service.metrics.increment("aragora_rate_limited_total")
@@ -130,8 +129,13 @@ struct RateLimitMiddleware: RouterMiddleware {
         return response
     }
 
-    static func headers(_ d: RateLimiter.Decision) -> HTTPFields {
+    func take(_ key: String, perMinute: Double) async throws -> RateLimitDecision {
+        try await service.rateLimits.take(key, perMinute: perMinute, capacity: perMinute * service.config.burstMultiplier,
+                                          now: Timestamp.now())
+    }
+
+    static func headers(_ d: RateLimitDecision) -> HTTPFields {
         [HTTPField.Name("X-RateLimit-Limit")!: String(d.limit), HTTPField.Name("X-RateLimit-Remaining")!: String(d.remaining),
-         HTTPField.Name("X-RateLimit-Reset")!: String(d.resetSeconds)]
+         HTTPField.Name("X-RateLimit-Reset")!: String(d.retryAfter)]
     }
 }

@@ -129,7 +129,7 @@ enum OpenAPIDocument {
 
     static let document: JSONValue = [
         "openapi": "3.1.0",
-        "info": ["title": "Aragora", "version": .string(AragoraServerInfo.version),
+        "info": ["title": "Aragora", "version": .string(AragoraVersion.current),
                  "description": "Multi-agent debates: propose, critique, revise, vote; signed receipts."],
         "paths": .object(paths),
         "components": ["schemas": schemas,

@@ -1,4 +1,5 @@
 import Hummingbird
+import Synchronization
 
 /// The routes the router actually serves, for 404-vs-405 answers, auth exemptions and metric labels.
 struct RouteTable: Sendable {
@@ -64,17 +65,23 @@ struct RouteTable: Sendable {
     static func canonical(_ path: String) -> String {
         path.hasPrefix("/api/v1/") ? "/api/" + path.dropFirst(8) : path
     }
+}
 
-    /// Bounded label set for latency metrics: ids replaced by `{id}`.
-    static func metricsLabel(_ path: String) -> String {
-        let segs = split(canonical(path))
-        guard segs.first == "api" else { return segs.first.map { "/" + $0 } ?? "/" }
-        if segs.count >= 3, segs[1] == "debates", !["active"].contains(segs[2]) {
-            var s = segs
-            s[2] = "{id}"
-            if s.count > 4 { s = Array(s.prefix(4)) + ["{format}"] }
-            return "/" + s.joined(separator: "/")
+/// The route table, written once when the application is built and read by the middlewares.
+final class RouteRegistry: Sendable {
+    private let state = Mutex((table: RouteTable([]), served: [(method: String, path: String)]()))
+
+    func set(_ routes: [(HTTPRequest.Method, String)]) {
+        state.withLock { $0 = (RouteTable(routes), routes.map { ($0.0.rawValue, $0.1) }) }
+    }
+
+    var table: RouteTable { state.withLock { $0.table } }
+
+    /// Every route served, in OpenAPI form (`/api/debates/{id}`).
+    var served: [(method: String, path: String)] {
+        state.withLock { $0.served }.map { route in
+            let path = route.path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+            return (route.method, "/" + path.joined(separator: "/"))
         }
-        return "/" + segs.prefix(3).joined(separator: "/")
     }
 }

@@ -2,13 +2,15 @@ import AragoraCore
 import AragoraStore
 import Foundation
 
-/// Everything the service reads from its environment, validated once at startup.
+/// Everything Aragora reads from its environment, validated once: used by `aragora serve`, `aragora ask`,
+/// `aragora db` and `aragora token` alike.
 public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var environment = "development"
     public var dataDirectory: URL
-    public var databaseURL: String?
+    /// Where debates are stored (`DATABASE_URL`; default SQLite in the data directory).
+    public var database: DatabaseLocation
     public var redisURL: String?
     public var apiToken: String?
     public var tokenTTL = 3600
@@ -18,8 +20,8 @@ public struct ServerConfiguration: Sendable {
     public var maxQueuedDebates = 5000
     public var debateTimeout: Double = 900
     public var callTimeout: Double = 120
-    public var maxRounds = 12
-    public var defaultRounds = 3
+    public var maxRounds = DebateLimits.defaultMaxRounds
+    public var defaultRounds = DebateLimits.defaultRounds
     public var defaultAgents: String?
     public var ipRateLimit = 30.0
     public var tokenRateLimit = 120.0
@@ -32,11 +34,16 @@ public struct ServerConfiguration: Sendable {
     public var logLevel = "info"
     public var demoLatencyMS = 0
     public var receiptKey: String?
+    /// Names this instance in health checks and as the owner of the debates it runs. Stable across restarts
+    /// (default: the host name), so a restarted instance takes its debates back at once; give each instance on
+    /// one host its own.
     public var instanceID: String
+    /// Seconds a debate's lease lasts without renewal: how long before another instance takes over the
+    /// debates of one that died (`ARAGORA_LEASE_TTL`).
+    public var leaseSeconds: Double = 30
 
     public var isProduction: Bool { environment.lowercased() == "production" }
     public var authEnabled: Bool { apiToken != nil }
-    public var sqlitePath: String
 
     /// Reads the configuration; throws a message naming the variable for any invalid value.
     public init(environment env: [String: String]) throws {
@@ -65,7 +72,10 @@ public struct ServerConfiguration: Sendable {
         port = try int("ARAGORA_PORT", 0...65535) ?? port
         environment = value("ARAGORA_ENV") ?? environment
         dataDirectory = DataDirectory.url(environment: env)
-        databaseURL = value("DATABASE_URL")
+        do {
+            database = try DatabaseLocation.parse(value("DATABASE_URL"),
+                                                  defaultSQLitePath: dataDirectory.appendingPathComponent("aragora.sqlite").path)
+        } catch { throw ConfigurationError(error.description) }
         redisURL = value("REDIS_URL")
         apiToken = value("ARAGORA_API_TOKEN")
         tokenTTL = try int("ARAGORA_TOKEN_TTL", 1...31_536_000) ?? tokenTTL
@@ -74,8 +84,8 @@ public struct ServerConfiguration: Sendable {
         maxQueuedDebates = try int("ARAGORA_MAX_QUEUED_DEBATES", 0...1_000_000) ?? maxQueuedDebates
         debateTimeout = try double("ARAGORA_DEBATE_TIMEOUT", 1...86_400) ?? debateTimeout
         callTimeout = try double("ARAGORA_AGENT_TIMEOUT", 1...3600) ?? callTimeout
-        maxRounds = try int("ARAGORA_MAX_ROUNDS", 1...100) ?? maxRounds
-        defaultRounds = try int("ARAGORA_DEFAULT_ROUNDS", 1...100) ?? defaultRounds
+        maxRounds = try int("ARAGORA_MAX_ROUNDS", 1...DebateLimits.roundsCeiling) ?? maxRounds
+        defaultRounds = try int("ARAGORA_DEFAULT_ROUNDS", 1...DebateLimits.roundsCeiling) ?? defaultRounds
         defaultAgents = value("ARAGORA_DEFAULT_AGENTS")
         ipRateLimit = try double("ARAGORA_IP_RATE_LIMIT", 0.001...1_000_000) ?? ipRateLimit
         tokenRateLimit = try double("ARAGORA_RATE_LIMIT", 0.001...1_000_000) ?? tokenRateLimit
@@ -90,17 +100,14 @@ public struct ServerConfiguration: Sendable {
         logLevel = value("ARAGORA_LOG_LEVEL")?.lowercased() ?? logLevel
         demoLatencyMS = try int("ARAGORA_DEMO_LATENCY_MS", 0...600_000) ?? 0
         receiptKey = value("ARAGORA_RECEIPT_KEY")
-        instanceID = value("ARAGORA_INSTANCE_ID") ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
-        sqlitePath = SQLiteDebateStore.defaultPath(environment: env)
+        instanceID = value("ARAGORA_INSTANCE_ID") ?? ProcessInfo.processInfo.hostName
+        leaseSeconds = try double("ARAGORA_LEASE_TTL", 2...3600) ?? leaseSeconds
 
         guard defaultRounds <= maxRounds else {
             throw ConfigurationError("ARAGORA_DEFAULT_ROUNDS (\(defaultRounds)) exceeds ARAGORA_MAX_ROUNDS (\(maxRounds))")
         }
         if isProduction && apiToken == nil {
             throw ConfigurationError("ARAGORA_ENV=production requires ARAGORA_API_TOKEN: refusing to start without authentication")
-        }
-        if let url = databaseURL, !url.hasPrefix("sqlite:") {
-            throw ConfigurationError("DATABASE_URL=\(Redaction.url(url)): only SQLite is supported by this build (PostgreSQL support is not implemented yet)")
         }
     }
 }
@@ -110,10 +117,3 @@ public struct ConfigurationError: Error, CustomStringConvertible {
     public init(_ d: String) { description = d }
 }
 
-/// Hides credentials in URLs before they reach a log line or an error message.
-enum Redaction {
-    static func url(_ s: String) -> String {
-        guard let at = s.lastIndex(of: "@"), let scheme = s.range(of: "://") else { return s }
-        return String(s[..<scheme.upperBound]) + "***" + String(s[at...])
-    }
-}

@@ -50,17 +50,39 @@ public struct TokenAuthenticator: Sendable {
         let loopID = String(message[..<expiresColon])
         let expiresText = message[message.index(after: expiresColon)...]
         guard let expires = Int(expiresText) else { return .failure(.invalid("expires is not an integer")) }
-        guard Self.constantTimeEqual(signature, self.signature(message)) else { return .failure(.invalid("bad signature")) }
+        // Lowercase hex only, as the original mints them; compared in constant time by swift-crypto.
+        guard let mac = Self.lowercaseHexBytes(signature),
+              HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(message.utf8), using: key) else {
+            return .failure(.invalid("bad signature"))
+        }
         guard now.timeIntervalSince1970 <= Double(expires) else { return .failure(.expired) }
         return .success(loopID)
     }
 
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var diff = UInt8(x.count == y.count ? 0 : 1)
-        for i in 0..<max(x.count, y.count) {
-            diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
+    static func lowercaseHexBytes(_ hex: String) -> [UInt8]? {
+        let u = Array(hex.utf8)
+        guard u.count == 64 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+            default: return nil
+            }
         }
-        return diff == 0
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        for i in stride(from: 0, to: 64, by: 2) {
+            guard let hi = nibble(u[i]), let lo = nibble(u[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+        }
+        return out
+    }
+
+    /// Compares two secrets without leaking where they differ: both are MACed with a one-off key and the
+    /// MACs compared by swift-crypto in constant time.
+    static func equalInConstantTime(_ a: String, _ b: String) -> Bool {
+        let key = SymmetricKey(size: .bits256)
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(b.utf8), using: key)
+        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(a.utf8), using: key)
     }
 }

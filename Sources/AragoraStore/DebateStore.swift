@@ -1,57 +1,13 @@
 import AragoraCore
-import Foundation
 
-/// One row of a debate listing.
-public struct DebateSummary: Sendable, Equatable {
-    public var id: String
-    public var task: String
-    public var status: DebateStatus
-    public var createdAt: Double
-    public var updatedAt: Double
-    public var consensusReached: Bool
-    public var confidence: Double
-
-    public var json: JSONValue {
-        ["id": .string(id), "debate_id": .string(id), "task": .string(task), "status": .string(status.rawValue),
-         "created_at": .string(Timestamp.iso8601(createdAt)), "updated_at": .string(Timestamp.iso8601(updatedAt)),
-         "consensus_reached": .bool(consensusReached), "confidence": .double(confidence)]
-    }
-}
-
-/// An agent's standing on the leaderboard.
-public struct AgentRating: Sendable, Equatable {
-    public var agent: String
-    public var rating: Double
-    public var wins: Int
-    public var losses: Int
-    public var draws: Int
-    public var debates: Int
-
-    public init(agent: String, rating: Double = EloRating.initial, wins: Int = 0, losses: Int = 0, draws: Int = 0, debates: Int = 0) {
-        self.agent = agent
-        self.rating = rating
-        self.wins = wins
-        self.losses = losses
-        self.draws = draws
-        self.debates = debates
-    }
-}
-
-public struct MigrationState: Sendable, Equatable {
-    public var applied: [Int]
-    public var pending: [Int]
-    public var latest: Int
-}
-
-/// A debate that was not finished when the process stopped.
-public struct UnfinishedDebate: Sendable {
-    public var record: DebateRecord
-    public var checkpoint: DebateCheckpoint?
-}
-
-/// Persistence for debates, their events and ELO ratings. Every implementation passes the same
-/// conformance tests (`DebateStoreConformance`).
+/// Persistence for debates, their events and ELO ratings, shared by every instance of the service.
+///
+/// Every implementation passes the same conformance suite (`Tests/AragoraStoreTests/DebateStoreConformance`).
+/// Debates are owned through leases so several instances can share one store: the instance that creates or
+/// claims a debate holds its lease, renews it while the debate is queued or running, and writes progress
+/// fenced by it; when the holder dies its lease expires and any instance may claim the debate and resume it.
 public protocol DebateStore: Sendable {
+    /// `sqlite`, `memory` or `postgres`: shown in health checks.
     var backend: String { get }
 
     func migrate() async throws -> [Int]
@@ -59,37 +15,61 @@ public protocol DebateStore: Sendable {
     /// A trivial round trip, for health checks.
     func ping() async throws
 
-    /// Stores a new debate (status `created`). Fails with `StoreError.duplicate` if the id exists.
-    func create(_ record: DebateRecord) async throws
-    /// Saves progress: the record, the checkpoint to resume from, and the events emitted since the last save.
-    func save(_ record: DebateRecord, checkpoint: DebateCheckpoint?, events: [DebateEvent]) async throws
-    /// The record's JSON as the API serves it.
+    /// Stores a new debate (status `created`) leased to `owner`. Fails with `StoreError.duplicate` if the id exists.
+    func create(_ record: DebateRecord, owner: String, leaseSeconds: Double) async throws -> DebateLease
+    /// Saves progress: the record, where to resume (nil once finished) and the events emitted since the last
+    /// save. Fenced: fails with `StoreError.leaseLost` and changes nothing when the lease is no longer held (another
+    /// instance claimed the debate, or it was deleted). A terminal status releases the lease.
+    func save(_ record: DebateRecord, progress: DebateCheckpoint.Progress?, events: [DebateEvent], lease: DebateLease) async throws
+    /// The record's JSON as stored (the record's Codable shape).
     func recordJSON(id: String) async throws -> [UInt8]?
     func record(id: String) async throws -> DebateRecord?
     func list(limit: Int, offset: Int, status: DebateStatus?) async throws -> (items: [DebateSummary], total: Int)
+    /// Debates not finished yet (`created` or `running`), newest first, wherever they run, with their count.
+    func active(limit: Int) async throws -> (items: [DebateSummary], total: Int)
     func events(id: String, since: Int, limit: Int) async throws -> [DebateEvent]
-    /// Deletes a debate and its events; false when it did not exist.
+    /// Deletes a debate and its events; false when it did not exist. A holder's later fenced writes fail.
     func delete(id: String) async throws -> Bool
-    func unfinished() async throws -> [UnfinishedDebate]
+
+    // MARK: Ownership
+
+    /// Unfinished debates `owner` may take over: unowned, lease expired, or leased to `owner` itself (the
+    /// previous run of a restarted instance). Oldest first.
+    func claimable(owner: String, now: Double, limit: Int) async throws -> [UnfinishedDebate]
+    /// Takes the lease of an unfinished debate that is unowned, expired or already `owner`'s; nil otherwise.
+    /// Every claim raises the fence, so writes under an older lease fail.
+    func claim(id: String, owner: String, leaseSeconds: Double, now: Double) async throws -> DebateLease?
+    /// Extends every lease `owner` holds; reports which of `held` are lost and which have a cancel request.
+    func renewLeases(owner: String, held: [DebateLease], leaseSeconds: Double, now: Double) async throws -> LeaseRenewal
+    /// Gives a lease up (shutdown): any instance may claim the debate at once.
+    func release(_ lease: DebateLease) async throws
+    /// Asks whichever instance runs an unfinished debate to cancel it (seen at its next lease renewal).
+    func requestCancel(id: String) async throws -> CancelRequest
+
+    // MARK: Ratings
 
     func ratings(for agents: [String]) async throws -> [String: AgentRating]
     /// Applies a finished debate's ELO changes once (idempotent per debate).
     func recordMatch(debateID: String, changes: [EloRating.Change]) async throws
     func leaderboard(limit: Int) async throws -> [AgentRating]
 
+    /// Commits pending writes and closes; later calls fail with `StoreError.unavailable`.
     func close() async throws
 }
 
-public enum StoreError: Error, CustomStringConvertible {
+public enum StoreError: Error, Equatable, CustomStringConvertible {
     case duplicate(String)
     case corrupt(String)
     case unavailable(String)
+    /// The debate's lease is held by someone else now, or the debate was deleted.
+    case leaseLost(String)
 
     public var description: String {
         switch self {
         case .duplicate(let id): return "a debate with id \(id) already exists"
         case .corrupt(let what): return "stored data is unreadable: \(what)"
         case .unavailable(let why): return "database unavailable: \(why)"
+        case .leaseLost(let id): return "debate \(id) is no longer owned by this instance (claimed elsewhere or deleted)"
         }
     }
 }

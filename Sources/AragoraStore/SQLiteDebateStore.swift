@@ -3,84 +3,69 @@ import Foundation
 import Logging
 import NIOCore
 import SQLiteNIO
+import Synchronization
 
-/// The embedded store: one SQLite file in WAL mode. Writes go through one connection, serialised
-/// (transactions must not interleave); reads use a second connection and run alongside writes.
+/// The embedded store: one SQLite file in WAL mode. Writes go through one connection and one writer
+/// (`SQLiteWriter`, group commit); reads use a second connection and run alongside writes.
 public final class SQLiteDebateStore: DebateStore {
     public let backend = "sqlite"
     public let path: String
-    private let writer: SQLiteConnection
+    private let writerConnection: SQLiteConnection
     private let reader: SQLiteConnection
-    private let writeLock = AsyncLock()
-    private let saves = SaveQueue()
-    private let closed = Locked(false)
+    private let writer: SQLiteWriter
+    private let closed = Mutex(false)
 
     public static func open(path: String, logger: Logger = Logger(label: "aragora.sqlite")) async throws -> SQLiteDebateStore {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000"] {
-            _ = try await writer.all(pragma)
+            _ = try await writer.query(pragma)
         }
         let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        _ = try await reader.all("PRAGMA busy_timeout=5000")
+        _ = try await reader.query("PRAGMA busy_timeout=5000")
         return SQLiteDebateStore(path: path, writer: writer, reader: reader)
     }
 
     private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection) {
         self.path = path
-        self.writer = writer
+        self.writerConnection = writer
         self.reader = reader
+        self.writer = SQLiteWriter(connection: writer)
     }
 
     /// Closes both connections once pending writes are committed; later calls fail with
     /// `StoreError.unavailable` instead of touching a closed handle.
     public func close() async throws {
-        try await writeLock.withLock {
-            guard !closed.value else { return }
-            closed.value = true
-            try await reader.close()
-            try await writer.close()
+        let first = closed.withLock { c in
+            defer { c = true }
+            return !c
         }
+        guard first else { return }
+        await writer.close()
+        try await reader.close()
+        try await writerConnection.close()
     }
 
     /// A read on the reader connection (WAL: runs alongside writes).
     private func read(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        try checkOpen()
-        return try await reader.all(sql, binds)
+        if closed.withLock({ $0 }) { throw StoreError.unavailable("the store is closed (shutting down)") }
+        return try await reader.query(sql, binds)
     }
 
-    private func checkOpen() throws {
-        if closed.value { throw StoreError.unavailable("the store is closed (shutting down)") }
-    }
-
-    /// Runs `body` inside one transaction on the writer connection.
-    private func transaction<T: Sendable>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
-        try await writeLock.withLock {
-            try checkOpen()
-            _ = try await writer.all("BEGIN IMMEDIATE")
-            do {
-                let result = try await body(writer)
-                _ = try await writer.all("COMMIT")
-                return result
-            } catch {
-                _ = try? await writer.all("ROLLBACK")
-                throw error
-            }
-        }
-    }
+    private static let unfinished = "status IN ('created', 'running')"
 
     // MARK: - Schema
 
     public func migrate() async throws -> [Int] {
-        try await transaction { db in
-            _ = try await db.all("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)")
-            let applied = Set(try await db.all("SELECT version FROM schema_migrations").compactMap { $0.column("version")?.integer })
+        try await writer.perform { db in
+            _ = try await db.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)")
+            let applied = Set(try await db.query("SELECT version FROM schema_migrations").compactMap { $0.column("version")?.integer })
             var done: [Int] = []
             for m in SQLiteMigrations.all where !applied.contains(m.version) {
-                for statement in m.statements { _ = try await db.all(statement) }
-                _ = try await db.all("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                                     [.integer(m.version), .text(m.name), .float(Timestamp.now())])
+                for statement in m.statements { _ = try await db.query(statement) }
+                _ = try await db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                                       [.integer(m.version), .text(m.name), .float(Timestamp.now())])
                 done.append(m.version)
             }
             return done
@@ -101,55 +86,54 @@ public final class SQLiteDebateStore: DebateStore {
 
     // MARK: - Debates
 
-    /// One statement (its trigger records the first status), so accepting a debate costs the writer little.
-    public func create(_ record: DebateRecord) async throws {
-        let json = Self.encode(record)
-        try await writeLock.withLock {
-            try checkOpen()
+    /// One statement (a trigger records the first status), so accepting a debate costs the writer little.
+    public func create(_ record: DebateRecord, owner: String, leaseSeconds: Double) async throws -> DebateLease {
+        let json = try record.jsonString()
+        let expires = Timestamp.now() + leaseSeconds
+        try await writer.perform { db in
             do {
-                _ = try await writer.all("""
-                    INSERT INTO debates (id, task, status, created_at, updated_at, consensus_reached, confidence, record, checkpoint)
-                    VALUES (?, ?, ?, ?, ?, 0, 0, ?, NULL)
+                _ = try await db.query("""
+                    INSERT INTO debates (id, task, status, created_at, updated_at, consensus_reached, confidence, record, checkpoint,
+                        lease_owner, lease_fence, lease_expires)
+                    VALUES (?, ?, ?, ?, ?, 0, 0, ?, NULL, ?, 1, ?)
                     """, [.text(record.id), .text(record.task), .text(record.status.rawValue), .float(record.createdAt),
-                          .float(record.createdAt), .text(json)])
-            } catch let error as SQLiteError where error.reason == .constraint || error.reason == .constraintPrimaryKeyFailed || error.reason == .constraintUniqueFailed {
+                          .float(record.createdAt), .text(json), .text(owner), .float(expires)])
+            } catch let error as SQLiteError where [.constraint, .constraintPrimaryKeyFailed, .constraintUniqueFailed].contains(error.reason) {
                 throw StoreError.duplicate(record.id)
             }
         }
+        return DebateLease(debateID: record.id, owner: owner, fence: 1)
     }
 
-    /// Queues the save and returns once it is committed. Saves that arrive while a transaction is being
-    /// written are committed together in the next one (group commit); a debate's newer checkpoint replaces
-    /// an older one still waiting, with their events merged.
-    public func save(_ record: DebateRecord, checkpoint: DebateCheckpoint?, events: [DebateEvent]) async throws {
-        let item = SaveQueue.Item(id: record.id, status: record.status.rawValue, consensusReached: record.consensusReached,
-                                  confidence: record.confidence, error: record.error, record: Self.encode(record),
-                                  checkpoint: checkpoint.map { $0.stateJSON.serialized() },
-                                  events: events.map { ($0.seq, $0.type.rawValue, $0.serialized()) })
-        try await saves.enqueue(item) { batch in try await self.write(batch) }
-    }
-
-    private func write(_ batch: [SaveQueue.Item]) async throws {
-        let now = Timestamp.now()
-        try await transaction { db in
-            for item in batch {
-                _ = try await db.all("""
-                    UPDATE debates SET status = ?, updated_at = ?, consensus_reached = ?, confidence = ?, record = ?,
-                        checkpoint = ?, error = ? WHERE id = ?
-                    """, [.text(item.status), .float(now), .integer(item.consensusReached ? 1 : 0), .float(item.confidence),
-                          .text(item.record), item.checkpoint.map(SQLiteData.text) ?? .null,
-                          item.error.map(SQLiteData.text) ?? .null, .text(item.id)])
-            }
-            // Events of the whole batch, 500 rows per statement (SQLite allows 32766 bound values).
-            let rows = batch.flatMap { item in item.events.map { (item.id, $0) } }
+    /// Saves arriving while a transaction is being written are committed together in the next one (group
+    /// commit). The update is fenced by the lease; events are inserted only when it matched, so a deleted
+    /// debate stays deleted.
+    public func save(_ record: DebateRecord, progress: DebateCheckpoint.Progress?, events: [DebateEvent], lease: DebateLease) async throws {
+        let json = try record.jsonString()
+        let progressJSON = try progress.map { try $0.jsonString() }
+        let rows = events.map { (seq: $0.seq, type: $0.type.rawValue, body: $0.serialized()) }
+        let terminal = record.status.isTerminal
+        try await writer.perform { db in
+            let now = Timestamp.now()
+            let matched = try await db.query("""
+                UPDATE debates SET status = ?, updated_at = ?, consensus_reached = ?, confidence = ?, record = ?, checkpoint = ?, error = ?,
+                    lease_owner = CASE WHEN ? THEN NULL ELSE lease_owner END,
+                    lease_expires = CASE WHEN ? THEN 0 ELSE lease_expires END
+                WHERE id = ? AND lease_owner = ? AND lease_fence = ? RETURNING id
+                """, [.text(record.status.rawValue), .float(now), .integer(record.consensusReached ? 1 : 0), .float(record.confidence),
+                      .text(json), progressJSON.map(SQLiteData.text) ?? .null, record.error.map(SQLiteData.text) ?? .null,
+                      .integer(terminal ? 1 : 0), .integer(terminal ? 1 : 0),
+                      .text(record.id), .text(lease.owner), .integer(lease.fence)])
+            guard !matched.isEmpty else { throw StoreError.leaseLost(record.id) }
+            // 500 rows per statement (SQLite allows 32766 bound values).
             var start = 0
             while start < rows.count {
                 let chunk = rows[start..<min(rows.count, start + 500)]
                 let marks = Array(repeating: "(?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
                 var binds: [SQLiteData] = []
                 binds.reserveCapacity(chunk.count * 4)
-                for (id, e) in chunk { binds += [.text(id), .integer(e.seq), .text(e.type), .text(e.body)] }
-                _ = try await db.all("INSERT OR REPLACE INTO debate_events (debate_id, seq, type, body) VALUES \(marks)", binds)
+                for e in chunk { binds += [.text(record.id), .integer(e.seq), .text(e.type), .text(e.body)] }
+                _ = try await db.query("INSERT OR REPLACE INTO debate_events (debate_id, seq, type, body) VALUES \(marks)", binds)
                 start += chunk.count
             }
         }
@@ -166,12 +150,21 @@ public final class SQLiteDebateStore: DebateStore {
         do { return try DebateRecord.decode(Data(bytes)) } catch { throw StoreError.corrupt("debate \(id): \(error)") }
     }
 
+    private static let summaryColumns = "id, task, status, created_at, updated_at, consensus_reached, confidence"
+
     public func list(limit: Int, offset: Int, status: DebateStatus?) async throws -> (items: [DebateSummary], total: Int) {
         let filter = status == nil ? "" : " WHERE status = ?"
         let binds: [SQLiteData] = status.map { [.text($0.rawValue)] } ?? []
+        return try await summaries(filter: filter, binds: binds, limit: limit, offset: offset)
+    }
+
+    public func active(limit: Int) async throws -> (items: [DebateSummary], total: Int) {
+        try await summaries(filter: " WHERE \(Self.unfinished)", binds: [], limit: limit, offset: 0)
+    }
+
+    private func summaries(filter: String, binds: [SQLiteData], limit: Int, offset: Int) async throws -> (items: [DebateSummary], total: Int) {
         let rows = try await read("""
-            SELECT id, task, status, created_at, updated_at, consensus_reached, confidence FROM debates\(filter)
-            ORDER BY created_at DESC, id LIMIT ? OFFSET ?
+            SELECT \(Self.summaryColumns) FROM debates\(filter) ORDER BY created_at DESC, id LIMIT ? OFFSET ?
             """, binds + [.integer(limit), .integer(offset)])
         let total = try await read("SELECT COUNT(*) AS n FROM debates\(filter)", binds).first?.column("n")?.integer ?? 0
         let items = rows.compactMap { row -> DebateSummary? in
@@ -187,28 +180,88 @@ public final class SQLiteDebateStore: DebateStore {
 
     public func events(id: String, since: Int, limit: Int) async throws -> [DebateEvent] {
         let rows = try await read("SELECT body FROM debate_events WHERE debate_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                                        [.text(id), .integer(since), .integer(limit)])
-        return rows.compactMap { $0.column("body")?.string.flatMap(JSONValue.parse).flatMap(DebateEvent.parse) }
+                                  [.text(id), .integer(since), .integer(limit)])
+        return rows.compactMap { $0.column("body")?.string.flatMap(DebateEvent.decode) }
     }
 
     public func delete(id: String) async throws -> Bool {
-        try await transaction { db in
-            let existed = !(try await db.all("SELECT 1 FROM debates WHERE id = ?", [.text(id)])).isEmpty
-            for table in ["debates WHERE id = ?", "debate_events WHERE debate_id = ?", "debate_status_history WHERE debate_id = ?"] {
-                _ = try await db.all("DELETE FROM \(table)", [.text(id)])
-            }
+        try await writer.perform { db in
+            let existed = !(try await db.query("DELETE FROM debates WHERE id = ? RETURNING id", [.text(id)])).isEmpty
+            _ = try await db.query("DELETE FROM debate_events WHERE debate_id = ?", [.text(id)])
+            _ = try await db.query("DELETE FROM debate_status_history WHERE debate_id = ?", [.text(id)])
             return existed
         }
     }
 
-    public func unfinished() async throws -> [UnfinishedDebate] {
-        let rows = try await read("SELECT id, record, checkpoint FROM debates WHERE status IN ('created', 'running') ORDER BY created_at")
+    // MARK: - Ownership
+
+    public func claimable(owner: String, now: Double, limit: Int) async throws -> [UnfinishedDebate] {
+        let rows = try await read("""
+            SELECT id, record, checkpoint FROM debates
+            WHERE \(Self.unfinished) AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires < ?)
+            ORDER BY created_at, id LIMIT ?
+            """, [.text(owner), .float(now), .integer(limit)])
         return try rows.map { row in
             let id = row.column("id")?.string ?? "?"
             guard let text = row.column("record")?.string else { throw StoreError.corrupt("debate \(id) has no record") }
-            let record = try DebateRecord.decode(Data(text.utf8))
-            let checkpoint = row.column("checkpoint")?.string.flatMap(JSONValue.parse).flatMap { DebateCheckpoint(record: record, state: $0) }
-            return UnfinishedDebate(record: record, checkpoint: checkpoint)
+            let record: DebateRecord
+            do { record = try DebateRecord.decode(Data(text.utf8)) } catch { throw StoreError.corrupt("debate \(id): \(error)") }
+            let progress = row.column("checkpoint")?.string.flatMap {
+                try? JSONDecoder().decode(DebateCheckpoint.Progress.self, from: Data($0.utf8))
+            }
+            return UnfinishedDebate(record: record, checkpoint: progress.map { DebateCheckpoint(record: record, progress: $0) })
+        }
+    }
+
+    public func claim(id: String, owner: String, leaseSeconds: Double, now: Double) async throws -> DebateLease? {
+        try await writer.perform { db in
+            let rows = try await db.query("""
+                UPDATE debates SET lease_owner = ?, lease_fence = lease_fence + 1, lease_expires = ?
+                WHERE id = ? AND \(Self.unfinished) AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires < ?)
+                RETURNING lease_fence
+                """, [.text(owner), .float(now + leaseSeconds), .text(id), .text(owner), .float(now)])
+            return rows.first?.column("lease_fence")?.integer.map { DebateLease(debateID: id, owner: owner, fence: $0) }
+        }
+    }
+
+    public func renewLeases(owner: String, held: [DebateLease], leaseSeconds: Double, now: Double) async throws -> LeaseRenewal {
+        let rows = try await writer.perform { db in
+            try await db.query("""
+                UPDATE debates SET lease_expires = ? WHERE lease_owner = ? AND \(Self.unfinished)
+                RETURNING id, lease_fence, cancel_requested
+                """, [.float(now + leaseSeconds), .text(owner)])
+        }
+        var current: [String: (fence: Int, cancel: Bool)] = [:]
+        for row in rows {
+            if let id = row.column("id")?.string {
+                current[id] = (row.column("lease_fence")?.integer ?? 0, row.column("cancel_requested")?.integer == 1)
+            }
+        }
+        var renewal = LeaseRenewal()
+        for lease in held {
+            guard let c = current[lease.debateID], c.fence == lease.fence else {
+                renewal.lost.insert(lease.debateID)
+                continue
+            }
+            if c.cancel { renewal.cancelRequested.insert(lease.debateID) }
+        }
+        return renewal
+    }
+
+    public func release(_ lease: DebateLease) async throws {
+        try await writer.perform { db in
+            _ = try await db.query("UPDATE debates SET lease_owner = NULL, lease_expires = 0 WHERE id = ? AND lease_owner = ? AND lease_fence = ?",
+                                   [.text(lease.debateID), .text(lease.owner), .integer(lease.fence)])
+        }
+    }
+
+    public func requestCancel(id: String) async throws -> CancelRequest {
+        try await writer.perform { db in
+            let marked = try await db.query("UPDATE debates SET cancel_requested = 1 WHERE id = ? AND \(Self.unfinished) RETURNING id", [.text(id)])
+            if !marked.isEmpty { return .requested }
+            let row = try await db.query("SELECT status FROM debates WHERE id = ?", [.text(id)]).first
+            guard let status = row?.column("status")?.string.flatMap(DebateStatus.init(rawValue:)) else { return .notFound }
+            return .alreadyFinished(status)
         }
     }
 
@@ -223,15 +276,15 @@ public final class SQLiteDebateStore: DebateStore {
 
     public func recordMatch(debateID: String, changes: [EloRating.Change]) async throws {
         let now = Timestamp.now()
-        try await transaction { db in
-            let done = try await db.all("SELECT 1 FROM elo_matches WHERE debate_id = ? LIMIT 1", [.text(debateID)])
+        try await writer.perform { db in
+            let done = try await db.query("SELECT 1 FROM elo_matches WHERE debate_id = ? LIMIT 1", [.text(debateID)])
             guard done.isEmpty else { return }
             for c in changes {
-                _ = try await db.all("""
+                _ = try await db.query("""
                     INSERT INTO elo_matches (debate_id, agent, rating_before, rating_after, outcome, at) VALUES (?, ?, ?, ?, ?, ?)
                     """, [.text(debateID), .text(c.agent), .float(c.before), .float(c.after), .text(c.outcome.rawValue), .float(now)])
                 // Apply the delta to the current rating: concurrent debates may have moved it since `before` was read.
-                _ = try await db.all("""
+                _ = try await db.query("""
                     INSERT INTO agent_ratings (agent, rating, wins, losses, draws, debates, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?)
                     ON CONFLICT(agent) DO UPDATE SET rating = rating + ?, wins = wins + excluded.wins,
                         losses = losses + excluded.losses, draws = draws + excluded.draws, debates = debates + 1,
@@ -252,24 +305,4 @@ public final class SQLiteDebateStore: DebateStore {
                            wins: row.column("wins")?.integer ?? 0, losses: row.column("losses")?.integer ?? 0,
                            draws: row.column("draws")?.integer ?? 0, debates: row.column("debates")?.integer ?? 0)
     }
-
-    static func encode(_ record: DebateRecord) -> String {
-        record.json.serialized()
-    }
-}
-
-extension SQLiteConnection {
-    /// Runs a statement and collects its rows.
-    func all(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        let rows = RowCollector()
-        try await query(sql, binds) { rows.append($0) }
-        return rows.rows
-    }
-}
-
-/// Collects rows delivered on the database thread.
-final class RowCollector: @unchecked Sendable {
-    // Safe: sqlite-nio calls `onRow` serially and the rows are read only after the query completed.
-    var rows: [SQLiteRow] = []
-    func append(_ row: SQLiteRow) { rows.append(row) }
 }

@@ -82,6 +82,13 @@ enum SQLiteMigrations {
             END
             """,
         ]),
+        Migration(version: 4, name: "debate leases, fences and cancel requests", statements: [
+            "ALTER TABLE debates ADD COLUMN lease_owner TEXT",
+            "ALTER TABLE debates ADD COLUMN lease_fence INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE debates ADD COLUMN lease_expires REAL NOT NULL DEFAULT 0",
+            "ALTER TABLE debates ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX IF NOT EXISTS debates_lease_owner ON debates (lease_owner)",
+        ]),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -1,3 +1,4 @@
+import AragoraCore
 import ArgumentParser
 import Foundation
 
@@ -36,8 +37,4 @@ struct Aragora: AsyncParsableCommand {
 /// Ends the process with a code after the command has already said why.
 struct CLIExit: Error {
     var code: Int32
-}
-
-enum AragoraVersion {
-    static let current = "0.1.0"
 }

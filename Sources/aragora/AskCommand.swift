@@ -1,7 +1,9 @@
 import AragoraCore
+import AragoraServer
 import AragoraStore
 import ArgumentParser
 import Foundation
+import Logging
 
 struct AskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,7 +25,7 @@ struct AskCommand: AsyncParsableCommand {
         discussion: "Demo personas: \(DemoAgent.personaNames.joined(separator: ", ")). Default: $ARAGORA_DEFAULT_AGENTS, else demo:skeptic,demo:pragmatist,demo:visionary."))
     var agents: String?
 
-    @Option(help: "Number of rounds, 1 to 12 (default $ARAGORA_DEFAULT_ROUNDS, else 3).")
+    @Option(help: "Number of rounds, 1 to $ARAGORA_MAX_ROUNDS (default 12); default $ARAGORA_DEFAULT_ROUNDS, else 3.")
     var rounds: Int?
 
     @Option(help: "Consensus method: \(ConsensusMethod.names).")
@@ -54,78 +56,79 @@ struct AskCommand: AsyncParsableCommand {
     var noSave = false
 
     func validate() throws {
-        let q = question.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !q.isEmpty else { throw ValidationError("the question is empty") }
-        guard q.count <= 10_000 else { throw ValidationError("the question is longer than 10,000 characters") }
-        if let rounds, !(1...12).contains(rounds) { throw ValidationError("--rounds must be between 1 and 12, got \(rounds)") }
         guard ConsensusMethod(rawValue: consensus.lowercased()) != nil else {
             throw ValidationError("unknown --consensus '\(consensus)' (use one of: \(ConsensusMethod.names))")
         }
-        if let context, context.count > 100_000 { throw ValidationError("--context is longer than 100,000 characters") }
         guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
     }
 
     func run() async throws {
-        let env = ProcessInfo.processInfo.environment
-        let debate: PreparedDebate
+        var config = try ConfigurationLoader.load()
+        if noSave { config.database = .memory }
+        let seed = seed ?? UInt64.random(in: 1...999_999)
+        let input: DebateInput
         do {
-            debate = try PreparedDebate(
-                question: question, agentsText: agents ?? env["ARAGORA_DEFAULT_AGENTS"], judgeText: judge,
-                rounds: rounds ?? Int(env["ARAGORA_DEFAULT_ROUNDS"] ?? "") ?? 3,
-                consensus: ConsensusMethod(rawValue: consensus.lowercased())!, context: context,
-                seed: seed ?? UInt64.random(in: 1...999_999), callTimeout: .milliseconds(Int(timeout * 1000)),
-                earlyStop: !noEarlyStop, environment: env)
+            input = try DebateInput(
+                question: question, specs: try agents.map { try AgentSpec.parseList($0) }, judge: try judge.map { try AgentSpec.parse($0) },
+                rounds: rounds, consensus: ConsensusMethod(rawValue: consensus.lowercased())!, context: context, seed: seed,
+                callTimeout: .milliseconds(Int(timeout * 1000)), earlyStop: !noEarlyStop, config: config)
         } catch {
-            Terminal.errorLine("error: \(error)")
+            Terminal.errorLine("error: \(error) (see 'aragora ask --help')")
             throw CLIExit(code: 2)
         }
 
-        var store: SQLiteDebateStore?
-        let storePath = SQLiteDebateStore.defaultPath(environment: env)
-        if !noSave {
-            do {
-                let s = try await SQLiteDebateStore.open(path: storePath)
-                _ = try await s.migrate()
-                try await s.create(debate.record)
-                store = s
-            } catch {
-                Terminal.errorLine("error: cannot record the debate in \(storePath): \(error) (use --no-save to skip)")
-                throw CLIExit(code: 1)
-            }
+        // The same service call as POST /api/debates: the debate is stored, leased and run by the runner.
+        var logger = Logger(label: "aragora") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .warning
+        let service: AragoraService
+        let record: DebateRecord
+        do {
+            service = try await AragoraService.make(configuration: config, logger: logger)
+        } catch {
+            Terminal.errorLine("error: cannot open the store (\(config.database)): \(error) (use --no-save to skip recording)")
+            throw CLIExit(code: 1)
+        }
+        do { record = try await service.startDebate(input) } catch {
+            try? await service.store.close()
+            Terminal.errorLine("error: \(error)")
+            if case .agentUnavailable = error { throw CLIExit(code: 2) }
+            throw CLIExit(code: 1)
         }
 
         let console = Console()
         let view = DebateView(term: Terminal(fileDescriptor: json ? STDERR_FILENO : STDOUT_FILENO), quiet: quiet)
         let liveToStderr = json && isatty(STDERR_FILENO) == 1 && !quiet
         let showLive = !json || liveToStderr
-        let (events, post) = AsyncStream<DebateEvent>.makeStream()
-        let engine = debate.engine
-        let start = DebateCheckpoint(record: debate.record, active: debate.record.agents.map(\.name))
-        let result = Task { [store] () -> (DebateRecord, [EloRating.Change]) in
-            defer { post.finish() }
-            guard let store else {
-                return (await engine.run(start.record, sink: { post.yield($0) }), [])
-            }
-            let persisted = PersistedDebate(store: store)
-            let (record, unsaved) = await persisted.run(engine, from: start, publish: { post.yield($0) })
-            post.finish()
-            let changes = (try? await persisted.finish(record, unsaved: unsaved)) ?? []
-            return (record, changes)
-        }
-        let interrupt = InterruptHandler { result.cancel() }
-
+        let interrupt = InterruptHandler { Task { _ = try? await service.cancelDebate(record.id) } }
         let progress = ProgressTicker(console: console)
-        for await event in events {
+        let subscription = await service.bus.subscribe(record.id)
+        // A debate that ended before we subscribed replays from the store.
+        var past = subscription.history ?? []
+        if subscription.history == nil { past = (try? await service.store.events(id: record.id, since: 0, limit: 1_000_000)) ?? [] }
+        var last = 0
+        for event in past {
+            last = event.seq
+            if showLive, let text = view.render(event) { await console.print(text, toError: json) }
+        }
+        for await event in subscription.events where event.seq > last {
             await progress.saw(event)
             if showLive, let text = view.render(event) { await console.print(text, toError: json) }
         }
         progress.stop()
-        let (record, changes) = await result.value
+        let completion = await service.runner.completion(of: record.id)
         interrupt.stop()
-        try? await store?.close()
+        var stored = completion?.record
+        if stored == nil { stored = try await service.store.record(id: record.id) }
+        guard let final = stored else {
+            try? await service.store.close()
+            Terminal.errorLine("error: the debate's record is missing")
+            throw CLIExit(code: 1)
+        }
+        let changes = completion?.eloChanges ?? []
+        try? await service.store.close()
 
         if json {
-            let data = try record.jsonData()
+            let data = try final.jsonData()
             await console.print(String(decoding: data, as: UTF8.self))
         } else if !quiet {
             let term = Terminal(fileDescriptor: STDOUT_FILENO)
@@ -136,10 +139,10 @@ struct AskCommand: AsyncParsableCommand {
                 }.joined(separator: " · ")
                 await console.print(term.bold("ELO: ") + text)
             }
-            let saved = store == nil ? "not saved" : "saved in \(storePath)"
-            await console.print(term.dim("Seed \(debate.seed) · debate id \(record.id) · \(saved)"))
+            let saved = noSave ? "not saved" : "saved in \(config.database)"
+            await console.print(term.dim("Seed \(seed) · debate id \(final.id) · \(saved)"))
         }
-        switch record.status {
+        switch final.status {
         case .completed: return
         case .cancelled: throw CLIExit(code: 130)
         default: throw CLIExit(code: 1)

@@ -2,6 +2,7 @@ import AragoraServer
 import AragoraStore
 import ArgumentParser
 import Foundation
+import Logging
 
 struct DatabaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,13 +10,9 @@ struct DatabaseCommand: AsyncParsableCommand {
         abstract: "Create, upgrade or inspect the database schema.",
         subcommands: [Migrate.self, Status.self])
 
-    static func open() async throws -> (SQLiteDebateStore, ServerConfiguration) {
-        let config: ServerConfiguration
-        do { config = try ServerConfiguration(environment: ProcessInfo.processInfo.environment) } catch {
-            Terminal.errorLine("error: \(error)")
-            throw CLIExit(code: 78)
-        }
-        return (try await SQLiteDebateStore.open(path: config.sqlitePath), config)
+    static func open() async throws -> (any DebateStore, ServerConfiguration) {
+        let config = try ConfigurationLoader.load()
+        return (try await config.database.open(logger: Logger(label: "aragora.db")), config)
     }
 
     struct Migrate: AsyncParsableCommand {
@@ -26,8 +23,8 @@ struct DatabaseCommand: AsyncParsableCommand {
             let state = try await store.migrationState()
             try await store.close()
             print(applied.isEmpty
-                  ? "database \(config.sqlitePath) is up to date (schema version \(state.applied.max() ?? 0))"
-                  : "applied migrations \(applied.map(String.init).joined(separator: ", ")) to \(config.sqlitePath) (schema version \(state.applied.max() ?? 0))")
+                  ? "database \(config.database) is up to date (schema version \(state.applied.max() ?? 0))"
+                  : "applied migrations \(applied.map(String.init).joined(separator: ", ")) to \(config.database) (schema version \(state.applied.max() ?? 0))")
         }
     }
 
@@ -37,7 +34,7 @@ struct DatabaseCommand: AsyncParsableCommand {
             let (store, config) = try await DatabaseCommand.open()
             let state = try await store.migrationState()
             try await store.close()
-            print("database: sqlite \(config.sqlitePath)")
+            print("database: \(config.database)")
             print("applied:  \(state.applied.isEmpty ? "none" : state.applied.map(String.init).joined(separator: ", "))")
             print("pending:  \(state.pending.isEmpty ? "none" : state.pending.map(String.init).joined(separator: ", "))")
             if !state.pending.isEmpty {

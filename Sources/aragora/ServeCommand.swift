@@ -20,11 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
-        var config: ServerConfiguration
-        do { config = try ServerConfiguration(environment: ProcessInfo.processInfo.environment) } catch {
-            Terminal.errorLine("aragora serve: \(error)")
-            throw CLIExit(code: 78)
-        }
+        var config = try ConfigurationLoader.load()
         if let host { config.host = host }
         if let port {
             guard (0...65535).contains(port) else {
@@ -34,41 +30,11 @@ struct ServeCommand: AsyncParsableCommand {
             config.port = port
         }
         do {
-            let (app, _) = try await buildApplication(configuration: config)
-            try await app.runService()
+            let service = try await AragoraService.make(configuration: config)
+            try await buildApplication(service: service).runService()
         } catch {
             Terminal.errorLine("aragora serve: \(error)")
             throw CLIExit(code: 1)
         }
-    }
-}
-
-struct TokenCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "token",
-        abstract: "Print an API token signed with ARAGORA_API_TOKEN (format loop_id:expires:signature).")
-
-    @Option(help: "The token's loop id: 'admin' or a debate id.")
-    var loopId: String = "admin"
-
-    @Option(help: "Seconds until it expires (default $ARAGORA_TOKEN_TTL, else 3600).")
-    var ttl: Int?
-
-    func run() async throws {
-        let env = ProcessInfo.processInfo.environment
-        guard let secret = env["ARAGORA_API_TOKEN"], !secret.isEmpty else {
-            Terminal.errorLine("error: ARAGORA_API_TOKEN is not set: it is the secret tokens are signed with")
-            throw CLIExit(code: 2)
-        }
-        let ttl = ttl ?? Int(env["ARAGORA_TOKEN_TTL"] ?? "") ?? 3600
-        guard ttl > 0 else {
-            Terminal.errorLine("error: --ttl must be positive")
-            throw CLIExit(code: 2)
-        }
-        guard !loopId.isEmpty else {
-            Terminal.errorLine("error: --loop-id is empty")
-            throw CLIExit(code: 2)
-        }
-        print(TokenAuthenticator(secret: secret).mint(loopID: loopId, ttl: ttl))
     }
 }

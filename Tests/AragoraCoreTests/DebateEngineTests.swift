@@ -203,7 +203,7 @@ final class DebateEngineTests: XCTestCase {
         XCTAssertEqual(noStop.roundsUsed, 3)
     }
 
-    func testResumeFromCheckpointGivesTheSameDebate() async {
+    func testResumeFromCheckpointGivesTheSameDebate() async throws {
         let config = DebateConfig(rounds: 3, consensus: .judge, seed: 9, earlyStop: false)
         let engine = DebateEngine(agents: demoPanel(), config: config)
         let record = engine.newRecord(id: "deb_r", question: "Should we rewrite it in Swift?")
@@ -212,8 +212,12 @@ final class DebateEngineTests: XCTestCase {
         XCTAssertEqual(saved.items.count, 3 * 3 + 0, "one checkpoint per phase until finalize")
         // Simulate a crash after round 2's critiques: resume from that checkpoint.
         let mid = saved.items.first { $0.round == 2 && $0.step == .vote }!
-        let encoded = try! JSONEncoder().encode(mid)
-        let restored = try! JSONDecoder().decode(DebateCheckpoint.self, from: encoded)
+        // Through the stored forms the store uses: the record's JSON and the progress' JSON, read back by Foundation.
+        let recordJSON = try mid.record.jsonBytes()
+        let progressJSON = try mid.progress.jsonBytes()
+        let restored = DebateCheckpoint(record: try DebateRecord.decode(Data(recordJSON)),
+                                        progress: try JSONDecoder().decode(DebateCheckpoint.Progress.self, from: Data(progressJSON)))
+        XCTAssertEqual(restored, mid)
         let log = EventLog()
         let resumed = await engine.resume(restored, sink: log.sink)
         XCTAssertEqual(resumed.status, .completed)

@@ -85,14 +85,16 @@ final class AuthMatrixTests: XCTestCase {
 
 final class RateLimitTests: XCTestCase {
     func testBucketArithmetic() {
-        let limiter = RateLimiter()
+        let limiter = LocalRateLimitStore()
         let t0 = 1000.0
-        for _ in 0..<4 { XCTAssertTrue(limiter.take("k", perMinute: 2, burst: 2, now: t0).allowed) }
-        let denied = limiter.take("k", perMinute: 2, burst: 2, now: t0)
+        for _ in 0..<4 { XCTAssertTrue(limiter.take("k", perMinute: 2, capacity: 4, now: t0).allowed) }
+        let denied = limiter.take("k", perMinute: 2, capacity: 4, now: t0)
         XCTAssertFalse(denied.allowed)
         XCTAssertEqual(denied.retryAfter, 30)
-        XCTAssertTrue(limiter.take("k", perMinute: 2, burst: 2, now: t0 + 30).allowed, "one token back after 30 s")
-        XCTAssertTrue(limiter.take("other", perMinute: 2, burst: 2, now: t0).allowed, "buckets are per key")
+        XCTAssertEqual(denied.limit, 2, "X-RateLimit-Limit is the configured rate")
+        XCTAssertTrue(limiter.take("k", perMinute: 2, capacity: 4, now: t0 + 30).allowed, "one token back after 30 s")
+        XCTAssertFalse(limiter.take("k", perMinute: 2, capacity: 4, now: t0 + 30).allowed, "and only one")
+        XCTAssertTrue(limiter.take("other", perMinute: 2, capacity: 4, now: t0).allowed, "buckets are per key")
     }
 
     func test429WithHeadersAndRecovery() async throws {
@@ -101,7 +103,7 @@ final class RateLimitTests: XCTestCase {
                               "ARAGORA_BURST_MULTIPLIER": "0.0167"]) { client, _ in
             let first = try await client.json(.get, "/api/debates")
             XCTAssertEqual(first.status, 200)
-            XCTAssertEqual(first.headers[HTTPField.Name("X-RateLimit-Limit")!], "1")
+            XCTAssertEqual(first.headers[HTTPField.Name("X-RateLimit-Limit")!], "60")
             XCTAssertNotNil(first.headers[HTTPField.Name("X-RateLimit-Remaining")!])
             XCTAssertNotNil(first.headers[HTTPField.Name("X-RateLimit-Reset")!])
             let second = try await client.json(.get, "/api/debates")

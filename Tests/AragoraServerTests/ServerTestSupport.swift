@@ -21,7 +21,8 @@ func withServer<T: Sendable>(
     let config = try ServerConfiguration(environment: environment)
     var logger = Logger(label: "test")
     logger.logLevel = .warning
-    let (app, service) = try await buildApplication(configuration: config, logger: logger)
+    let service = try await AragoraService.make(configuration: config, logger: logger)
+    let app = buildApplication(service: service)
     defer { if dataDir == nil { try? FileManager.default.removeItem(at: dir) } }
     return try await app.test(.live) { client in try await body(client, service) }
 }

@@ -7,60 +7,6 @@ import FoundationNetworking
 #endif
 import XCTest
 
-final class StoreTests: XCTestCase {
-    func tempPath() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("aragora-store-\(UUID().uuidString)/a.sqlite").path
-    }
-
-    func testMigrationsRunTwice() async throws {
-        let store = try await SQLiteDebateStore.open(path: tempPath())
-        let awaited1 = try await store.migrate()
-        XCTAssertEqual(awaited1, [1, 2, 3])
-        let awaited2 = try await store.migrate()
-        XCTAssertEqual(awaited2, [])
-        let state = try await store.migrationState()
-        XCTAssertEqual(state.applied, [1, 2, 3])
-        XCTAssertEqual(state.pending, [])
-        try await store.close()
-    }
-
-    func testSaveListEventsDeleteAndRatings() async throws {
-        let store = try await SQLiteDebateStore.open(path: tempPath())
-        _ = try await store.migrate()
-        let engine = DebateEngine(agents: DemoAgent.defaultPersonas.map { DemoAgent(name: "demo-\($0)", persona: $0) },
-                                  config: DebateConfig(rounds: 2, consensus: .majority, seed: 5))
-        let record = engine.newRecord(id: "deb_store", question: "Stored?")
-        try await store.create(record)
-        do {
-            try await store.create(record)
-            XCTFail("duplicate accepted")
-        } catch StoreError.duplicate {}
-        let persisted = PersistedDebate(store: store)
-        let (final, unsaved) = await persisted.run(engine, from: DebateCheckpoint(record: record, active: record.agents.map(\.name)))
-        let changes = try await persisted.finish(final, unsaved: unsaved)
-        let awaited3 = try await store.record(id: "deb_store")
-        XCTAssertEqual(awaited3, final)
-        let events = try await store.events(id: "deb_store", since: 0, limit: 10_000)
-        XCTAssertEqual(events.map(\.seq), Array(1...events.count))
-        let awaited4 = try await store.list(limit: 10, offset: 0, status: .completed).total
-        XCTAssertEqual(awaited4, 1)
-        let awaited5 = try await store.list(limit: 10, offset: 0, status: .running).total
-        XCTAssertEqual(awaited5, 0)
-        let ratings = try await store.ratings(for: final.agents.map(\.name))
-        XCTAssertEqual(ratings.count, changes.isEmpty ? 0 : 3)
-        try await persisted.finish(final, unsaved: [])  // applying the same debate again changes nothing
-        let awaited6 = try await store.ratings(for: final.agents.map(\.name))
-        XCTAssertEqual(awaited6, ratings)
-        let awaited7 = try await store.delete(id: "deb_store")
-        XCTAssertTrue(awaited7)
-        let awaited8 = try await store.delete(id: "deb_store")
-        XCTAssertFalse(awaited8)
-        let awaited9 = try await store.events(id: "deb_store", since: 0, limit: 10).count
-        XCTAssertEqual(awaited9, 0)
-        try await store.close()
-    }
-}
-
 /// Kills the real `aragora serve` process mid-debate and starts it again: the debate must complete
 /// (or end as error), never stay `running`.
 final class CrashRecoveryTests: XCTestCase {

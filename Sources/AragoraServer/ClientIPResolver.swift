@@ -1,53 +1,5 @@
 import Foundation
 
-/// In-process token buckets: `rate` tokens per minute, holding up to `rate x burst`.
-public final class RateLimiter: @unchecked Sendable {
-    // Safe: `buckets` is guarded by `lock`.
-    private let lock = NSLock()
-    private var buckets: [String: Bucket] = [:]
-    private var lastSweep = Date().timeIntervalSince1970
-
-    struct Bucket {
-        var tokens: Double
-        var updated: Double
-    }
-
-    public struct Decision: Sendable {
-        public var allowed: Bool
-        public var limit: Int
-        public var remaining: Int
-        /// Seconds until the bucket is full again (`X-RateLimit-Reset`) and until one token is back (`Retry-After`).
-        public var resetSeconds: Int
-        public var retryAfter: Int
-    }
-
-    public init() {}
-
-    public func take(_ key: String, perMinute rate: Double, burst: Double, now: Double = Date().timeIntervalSince1970) -> Decision {
-        let capacity = max(1, rate * burst)
-        let perSecond = rate / 60
-        return lock.withLock {
-            sweep(now)
-            var b = buckets[key] ?? Bucket(tokens: capacity, updated: now)
-            b.tokens = min(capacity, b.tokens + (now - b.updated) * perSecond)
-            b.updated = now
-            let allowed = b.tokens >= 1
-            if allowed { b.tokens -= 1 }
-            buckets[key] = b
-            let reset = Int(((capacity - b.tokens) / perSecond).rounded(.up))
-            let retry = allowed ? 0 : max(1, Int(((1 - b.tokens) / perSecond).rounded(.up)))
-            return Decision(allowed: allowed, limit: Int(capacity), remaining: max(0, Int(b.tokens)), resetSeconds: reset, retryAfter: retry)
-        }
-    }
-
-    /// Drops buckets idle for ten minutes (they would be full again anyway).
-    private func sweep(_ now: Double) {
-        guard now - lastSweep > 60 else { return }
-        lastSweep = now
-        buckets = buckets.filter { now - $0.value.updated < 600 }
-    }
-}
-
 /// Works out the client's address: forwarded headers count only when the peer is a trusted proxy.
 public struct ClientIPResolver: Sendable {
     let trusted: [String]

@@ -1,0 +1,42 @@
+import AragoraCore
+import AragoraStore
+
+// Response shapes that belong to the HTTP API rather than to the debate record.
+
+/// One row of `GET /api/debates` and `/api/debates/active`.
+struct DebateSummaryResponse: Encodable {
+    let summary: DebateSummary
+
+    enum CodingKeys: String, CodingKey {
+        case id, debateID = "debate_id", task, status, createdAt = "created_at", updatedAt = "updated_at"
+        case consensusReached = "consensus_reached", confidence
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(summary.id, forKey: .id)
+        try c.encode(summary.id, forKey: .debateID)
+        try c.encode(summary.task, forKey: .task)
+        try c.encode(summary.status, forKey: .status)
+        try c.encode(Timestamp.iso8601(summary.createdAt), forKey: .createdAt)
+        try c.encode(Timestamp.iso8601(summary.updatedAt), forKey: .updatedAt)
+        try c.encode(summary.consensusReached, forKey: .consensusReached)
+        try c.encode(summary.confidence, forKey: .confidence)
+    }
+}
+
+/// `GET /api/debates/{id}`: the stored record plus `debate_id`, the alias of `id` that clients read (CONTRACT §4).
+enum DebateRecordResponse {
+    /// Splices the alias into the stored record's JSON object instead of decoding and re-encoding it: the
+    /// record is served as stored, at the cost of one copy (`DebateRecordResponseTests` checks the result).
+    static func bytes(storedRecord json: [UInt8], id: String) -> [UInt8] {
+        guard json.first == UInt8(ascii: "{") else { return json }
+        let alias: JSONValue = ["debate_id": .string(id)]
+        var out = alias.bytes()  // `{"debate_id":"..."}`
+        out.removeLast()
+        out.reserveCapacity(out.count + json.count + 1)
+        if json.count > 2 { out.append(UInt8(ascii: ",")) }
+        out.append(contentsOf: json.dropFirst())
+        return out
+    }
+}

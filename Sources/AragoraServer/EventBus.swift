@@ -1,0 +1,34 @@
+import AragoraCore
+
+/// Carries live debate events from the instance running a debate to every subscriber, on any instance.
+///
+/// The runner `open`s a debate, `publish`es its events in `seq` order and `close`s it when it ends. A subscriber
+/// gets, atomically, the events published so far and a stream of those that follow: replay plus live has no gap
+/// and no duplicate. The in-process implementation is `LocalEventBus`; a shared one (Redis) lets clients of one
+/// instance follow debates running on another.
+public protocol EventBus: Sendable {
+    /// Starts carrying a debate's events; `prior` are events already stored (a resumed debate).
+    func open(_ id: String, prior: [DebateEvent])
+    /// Must not block: called from the debate's task for every event.
+    func publish(_ event: DebateEvent)
+    /// The debate ended: its subscribers' streams finish.
+    func close(_ id: String)
+    /// Subscribes to a debate running anywhere; `history` is nil when it is not running (read the store).
+    func subscribe(_ id: String) async -> EventSubscription
+    /// The events published so far, without subscribing; nil when the debate is not running.
+    func history(_ id: String) async -> [DebateEvent]?
+}
+
+/// One subscriber's view of a debate: what happened so far and what follows. Ends when the debate ends or
+/// `cancel` is called.
+public struct EventSubscription: Sendable {
+    public var history: [DebateEvent]?
+    public var events: AsyncStream<DebateEvent>
+    public var cancel: @Sendable () -> Void
+
+    public init(history: [DebateEvent]?, events: AsyncStream<DebateEvent>, cancel: @escaping @Sendable () -> Void) {
+        self.history = history
+        self.events = events
+        self.cancel = cancel
+    }
+}

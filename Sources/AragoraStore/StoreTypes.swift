@@ -1,0 +1,98 @@
+import AragoraCore
+
+/// One row of a debate listing.
+public struct DebateSummary: Sendable, Equatable {
+    public var id: String
+    public var task: String
+    public var status: DebateStatus
+    public var createdAt: Double
+    public var updatedAt: Double
+    public var consensusReached: Bool
+    public var confidence: Double
+
+    public init(id: String, task: String, status: DebateStatus, createdAt: Double, updatedAt: Double,
+                consensusReached: Bool, confidence: Double) {
+        self.id = id
+        self.task = task
+        self.status = status
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.consensusReached = consensusReached
+        self.confidence = confidence
+    }
+}
+
+/// An agent's standing on the leaderboard.
+public struct AgentRating: Sendable, Equatable {
+    public var agent: String
+    public var rating: Double
+    public var wins: Int
+    public var losses: Int
+    public var draws: Int
+    public var debates: Int
+
+    public init(agent: String, rating: Double = EloRating.initial, wins: Int = 0, losses: Int = 0, draws: Int = 0, debates: Int = 0) {
+        self.agent = agent
+        self.rating = rating
+        self.wins = wins
+        self.losses = losses
+        self.draws = draws
+        self.debates = debates
+    }
+}
+
+public struct MigrationState: Sendable, Equatable {
+    public var applied: [Int]
+    public var pending: [Int]
+    public var latest: Int
+
+    public init(applied: [Int], pending: [Int], latest: Int) {
+        self.applied = applied
+        self.pending = pending
+        self.latest = latest
+    }
+}
+
+/// An unfinished debate and where to resume it (nil when no phase completed before it stopped).
+public struct UnfinishedDebate: Sendable {
+    public var record: DebateRecord
+    public var checkpoint: DebateCheckpoint?
+
+    public init(record: DebateRecord, checkpoint: DebateCheckpoint?) {
+        self.record = record
+        self.checkpoint = checkpoint
+    }
+}
+
+/// The right to run one debate and write its progress. `fence` grows with every claim: a write carrying an
+/// older fence is refused, so a slow former owner cannot overwrite the new owner's progress.
+public struct DebateLease: Sendable, Hashable {
+    public var debateID: String
+    public var owner: String
+    public var fence: Int
+
+    public init(debateID: String, owner: String, fence: Int) {
+        self.debateID = debateID
+        self.owner = owner
+        self.fence = fence
+    }
+}
+
+/// What a lease renewal learned about the debates an instance holds.
+public struct LeaseRenewal: Sendable, Equatable {
+    /// Debates no longer held (claimed by another instance, deleted or finished elsewhere).
+    public var lost: Set<String>
+    /// Held debates whose cancellation was requested (from any instance).
+    public var cancelRequested: Set<String>
+
+    public init(lost: Set<String> = [], cancelRequested: Set<String> = []) {
+        self.lost = lost
+        self.cancelRequested = cancelRequested
+    }
+}
+
+public enum CancelRequest: Sendable, Equatable {
+    case requested
+    case alreadyFinished(DebateStatus)
+    case notFound
+}

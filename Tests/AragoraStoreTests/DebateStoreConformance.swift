@@ -1,0 +1,194 @@
+import AragoraCore
+import AragoraStore
+import Foundation
+import Testing
+
+/// What every `DebateStore` must do, run against each implementation (`StoreKind`).
+@Suite("DebateStore conformance")
+struct DebateStoreConformance {
+    static let engine = DebateEngine(agents: DemoAgent.defaultPersonas.map { DemoAgent(name: "demo-\($0)", persona: $0) },
+                                     config: DebateConfig(rounds: 2, consensus: .majority, seed: 5))
+
+    static func record(_ id: String, createdAt: Double = Timestamp.now()) -> DebateRecord {
+        engine.newRecord(id: id, question: "Stored \(id)?", createdAt: createdAt)
+    }
+
+    static func event(_ id: String, _ seq: Int) -> DebateEvent {
+        DebateEvent(type: .roundStart, data: ["n": .int(seq)], timestamp: 1, round: 1, agent: nil, seq: seq, agentSeq: nil, loopID: id)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func createReadBackAndRefuseDuplicates(_ kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let r = Self.record("deb_a")
+        let lease = try await store.create(r, owner: "i1", leaseSeconds: 30)
+        #expect(lease == DebateLease(debateID: "deb_a", owner: "i1", fence: 1))
+        #expect(try await store.record(id: "deb_a") == r)
+        let bytes = try #require(try await store.recordJSON(id: "deb_a"))
+        #expect(try DebateRecord.decode(Data(bytes)) == r, "the stored JSON is the record's Codable shape")
+        await #expect(throws: StoreError.duplicate("deb_a")) { _ = try await store.create(r, owner: "i2", leaseSeconds: 30) }
+        #expect(try await store.record(id: "deb_missing") == nil)
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aWholeDebateRoundTrips(_ kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let r = Self.record("deb_run")
+        let lease = try await store.create(r, owner: "i1", leaseSeconds: 30)
+        let persisted = PersistedDebate(store: store, lease: lease)
+        let outcome = await persisted.run(Self.engine, from: DebateCheckpoint(starting: r))
+        #expect(!outcome.leaseLost)
+        let changes = try await persisted.finish(outcome.record, unsaved: outcome.unsaved)
+        #expect(try await store.record(id: "deb_run") == outcome.record)
+        let events = try await store.events(id: "deb_run", since: 0, limit: 10_000)
+        #expect(events.map(\.seq) == Array(1...events.count), "every event, in order, without gaps")
+        #expect(events.last?.type == .debateEnd)
+        #expect(try await store.events(id: "deb_run", since: 3, limit: 2).map(\.seq) == [4, 5])
+        let ratings = try await store.ratings(for: outcome.record.agents.map(\.name))
+        #expect(ratings.count == (changes.isEmpty ? 0 : 3))
+        try await store.recordMatch(debateID: "deb_run", changes: changes)  // the same debate again changes nothing
+        #expect(try await store.ratings(for: outcome.record.agents.map(\.name)) == ratings)
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func listingFiltersPagesAndCountsActiveDebates(_ kind: StoreKind) async throws {
+        let store = try await kind.make()
+        var leases: [DebateLease] = []
+        for i in 0..<5 { leases.append(try await store.create(Self.record("deb_\(i)", createdAt: 1000 + Double(i)), owner: "i1", leaseSeconds: 30)) }
+        var done = Self.record("deb_2", createdAt: 1002)
+        done.status = .completed
+        try await store.save(done, progress: nil, events: [], lease: leases[2])
+        let page = try await store.list(limit: 2, offset: 1, status: nil)
+        #expect(page.total == 5)
+        #expect(page.items.map(\.id) == ["deb_3", "deb_2"], "newest first")
+        #expect(try await store.list(limit: 10, offset: 0, status: .completed).items.map(\.id) == ["deb_2"])
+        let active = try await store.active(limit: 2)
+        #expect(active.total == 4, "total counts every unfinished debate, not just the page")
+        #expect(active.items.map(\.id) == ["deb_4", "deb_3"])
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func leasesAreClaimedOnlyWhenFreeExpiredOrOwn(_ kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let now = Timestamp.now()
+        _ = try await store.create(Self.record("deb_l", createdAt: now), owner: "i1", leaseSeconds: 30)
+        #expect(try await store.claim(id: "deb_l", owner: "i2", leaseSeconds: 30, now: now) == nil, "held and not expired")
+        #expect(try await store.claimable(owner: "i2", now: now, limit: 10).isEmpty)
+        #expect(try await store.claimable(owner: "i1", now: now, limit: 10).map(\.record.id) == ["deb_l"], "a restarted owner takes its own back")
+        let later = now + 60
+        #expect(try await store.claimable(owner: "i2", now: later, limit: 10).map(\.record.id) == ["deb_l"])
+        let taken = try #require(try await store.claim(id: "deb_l", owner: "i2", leaseSeconds: 30, now: later))
+        #expect(taken.fence == 2, "every claim raises the fence")
+        #expect(try await store.claim(id: "deb_l", owner: "i3", leaseSeconds: 30, now: later) == nil)
+        try await store.release(taken)
+        #expect(try await store.claim(id: "deb_l", owner: "i3", leaseSeconds: 30, now: later)?.fence == 3, "a released lease is free at once")
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func writesUnderALostLeaseAreRefusedAndChangeNothing(_ kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let now = Timestamp.now()
+        var r = Self.record("deb_f", createdAt: now)
+        let old = try await store.create(r, owner: "i1", leaseSeconds: 30)
+        let new = try #require(try await store.claim(id: "deb_f", owner: "i2", leaseSeconds: 30, now: now + 60))
+        r.status = .running
+        r.roundsUsed = 1
+        await #expect(throws: StoreError.leaseLost("deb_f")) {
+            try await store.save(r, progress: nil, events: [Self.event("deb_f", 1)], lease: old)
+        }
+        #expect(try await store.record(id: "deb_f")?.status == .created)
+        #expect(try await store.events(id: "deb_f", since: 0, limit: 10).isEmpty)
+        try await store.save(r, progress: nil, events: [Self.event("deb_f", 1)], lease: new)
+        #expect(try await store.record(id: "deb_f")?.roundsUsed == 1)
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aDeletedDebateStaysDeletedEventsIncluded(_ kind: StoreKind) async throws {
+        let store = try await kind.make()
+        var r = Self.record("deb_d")
+        let lease = try await store.create(r, owner: "i1", leaseSeconds: 30)
+        try await store.save(r, progress: nil, events: [Self.event("deb_d", 1)], lease: lease)
+        #expect(try await store.delete(id: "deb_d"))
+        r.status = .completed
+        // The runner's final save arrives after the delete: refused, nothing comes back.
+        await #expect(throws: StoreError.leaseLost("deb_d")) {
+            try await store.save(r, progress: nil, events: [Self.event("deb_d", 2)], lease: lease)
+        }
+        #expect(try await store.record(id: "deb_d") == nil)
+        #expect(try await store.events(id: "deb_d", since: 0, limit: 10).isEmpty)
+        #expect(try await store.delete(id: "deb_d") == false)
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func renewalReportsLostLeasesAndCancelRequests(_ kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let now = Timestamp.now()
+        let a = try await store.create(Self.record("deb_ra", createdAt: now), owner: "i1", leaseSeconds: 30)
+        let b = try await store.create(Self.record("deb_rb", createdAt: now), owner: "i1", leaseSeconds: 30)
+        #expect(try await store.requestCancel(id: "deb_ra") == .requested)
+        _ = try await store.claim(id: "deb_rb", owner: "i2", leaseSeconds: 30, now: now + 60)
+        let renewal = try await store.renewLeases(owner: "i1", held: [a, b], leaseSeconds: 30, now: now + 61)
+        #expect(renewal == LeaseRenewal(lost: ["deb_rb"], cancelRequested: ["deb_ra"]))
+        // Renewed: nobody else may claim it within the new lease.
+        #expect(try await store.claim(id: "deb_ra", owner: "i2", leaseSeconds: 30, now: now + 62) == nil)
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func finishingReleasesTheLeaseAndEndsCancellation(_ kind: StoreKind) async throws {
+        let store = try await kind.make()
+        var r = Self.record("deb_t")
+        let lease = try await store.create(r, owner: "i1", leaseSeconds: 30)
+        r.status = .cancelled
+        try await store.save(r, progress: nil, events: [], lease: lease)
+        #expect(try await store.requestCancel(id: "deb_t") == .alreadyFinished(.cancelled))
+        #expect(try await store.requestCancel(id: "deb_nope") == .notFound)
+        #expect(try await store.claimable(owner: "i1", now: Timestamp.now() + 100, limit: 10).isEmpty)
+        #expect(try await store.claim(id: "deb_t", owner: "i2", leaseSeconds: 30, now: Timestamp.now() + 100) == nil)
+        #expect(try await store.active(limit: 10).total == 0)
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func checkpointsResumeWhereTheyStopped(_ kind: StoreKind) async throws {
+        let store = try await kind.make()
+        var r = Self.record("deb_c")
+        let lease = try await store.create(r, owner: "i1", leaseSeconds: 30)
+        r.status = .running
+        let progress = DebateCheckpoint.Progress(round: 2, step: .vote, active: ["demo-skeptic", "demo-visionary"],
+                                                 consecutiveFailures: ["demo-pragmatist": 2], seq: 17, agentSeq: ["demo-skeptic": 5])
+        try await store.save(r, progress: progress, events: [], lease: lease)
+        let unfinished = try await store.claimable(owner: "i1", now: Timestamp.now(), limit: 10)
+        #expect(unfinished.count == 1)
+        #expect(unfinished.first?.checkpoint == DebateCheckpoint(record: r, progress: progress))
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func leaderboardOrdersByRating(_ kind: StoreKind) async throws {
+        let store = try await kind.make()
+        try await store.recordMatch(debateID: "m1", changes: [
+            EloRating.Change(agent: "a", before: 1500, after: 1516, outcome: .win),
+            EloRating.Change(agent: "b", before: 1500, after: 1484, outcome: .loss),
+        ])
+        try await store.recordMatch(debateID: "m2", changes: [EloRating.Change(agent: "b", before: 1484, after: 1484, outcome: .draw)])
+        let board = try await store.leaderboard(limit: 10)
+        #expect(board.map(\.agent) == ["a", "b"])
+        #expect(board.last == AgentRating(agent: "b", rating: 1484, wins: 0, losses: 1, draws: 1, debates: 2))
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aClosedStoreRefusesWork(_ kind: StoreKind) async throws {
+        let store = try await kind.make()
+        try await store.close()
+        await #expect(throws: StoreError.unavailable("the store is closed (shutting down)")) { try await store.ping() }
+        await #expect(throws: StoreError.self) { _ = try await store.create(Self.record("deb_x"), owner: "i1", leaseSeconds: 30) }
+    }
+}
