@@ -82,9 +82,12 @@ public struct PhaseRequest: Sendable {
     /// Everything said this round, for judge and synthesis calls.
     public var critiques: [Critique]
     public var votes: [Vote]
+    /// When the engine stops waiting for this call: a provider fits its timeouts and retries before it.
+    public var deadline: ContinuousClock.Instant?
 
     public init(phase: DebatePhase, round: Int, ownAnswer: String? = nil, critiquesReceived: [Critique] = [],
-                target: Position? = nil, candidates: [Position] = [], critiques: [Critique] = [], votes: [Vote] = []) {
+                target: Position? = nil, candidates: [Position] = [], critiques: [Critique] = [], votes: [Vote] = [],
+                deadline: ContinuousClock.Instant? = nil) {
         self.phase = phase
         self.round = round
         self.ownAnswer = ownAnswer
@@ -93,7 +96,11 @@ public struct PhaseRequest: Sendable {
         self.candidates = candidates
         self.critiques = critiques
         self.votes = votes
+        self.deadline = deadline
     }
+
+    /// Time left before `deadline` (nil: no deadline).
+    public var timeRemaining: Duration? { deadline.map { max(.zero, ContinuousClock.now.duration(to: $0)) } }
 }
 
 /// What every call in a debate knows about the debate itself.
@@ -113,13 +120,20 @@ public struct DebateContext: Sendable {
     }
 }
 
+/// Receives a reply's text as it is written (streaming agents). Called from the agent's task; must not block.
+public typealias TokenSink = @Sendable (String) -> Void
+
 /// A debate participant: an LLM provider client or an offline demo agent.
 ///
 /// Implementations must be safe to call concurrently: every call of one phase runs at once.
-/// Throwing is the normal way to report a failure; the engine isolates it to this agent and step.
+/// Throwing is the normal way to report a failure; the engine isolates it to this agent and step. Throw an
+/// `AgentError` to say what kind of failure it was.
 public protocol Agent: Sendable {
     var identity: AgentIdentity { get }
     func respond(to request: PhaseRequest, in context: DebateContext) async throws -> AgentReply
+    /// Like `respond`, handing the text to `onDelta` as it is written; the reply still carries the whole text.
+    /// The engine uses it for answers, judgments and syntheses (emitted as `token_delta` events).
+    func stream(to request: PhaseRequest, in context: DebateContext, onDelta: TokenSink) async throws -> AgentReply
     var respondsInstantly: Bool { get }
 }
 
@@ -127,4 +141,49 @@ extension Agent {
     /// True for agents that never suspend (pure computation, such as zero-latency demo agents).
     /// The engine calls them inline instead of spawning a task per call: concurrency buys nothing for them.
     public var respondsInstantly: Bool { false }
+
+    /// Agents that cannot stream reply all at once.
+    public func stream(to request: PhaseRequest, in context: DebateContext, onDelta: TokenSink) async throws -> AgentReply {
+        try await respond(to: request, in: context)
+    }
+}
+
+/// A failed call, classified so the engine records what went wrong and a provider knows whether to retry.
+public enum AgentError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Worth trying again (rate limited, overloaded, a 5xx, the network), after `retryAfter` when one was given.
+    case retryable(String, retryAfter: Duration?)
+    /// The credentials were refused.
+    case auth(String)
+    /// The account is out of credit or over its quota: retrying will not help.
+    case quota(String)
+    /// The provider answered with something that is not a usable reply.
+    case badReply(String)
+    /// No reply before the call's deadline.
+    case timeout(String)
+
+    /// `retryable`, `auth`, `quota`, `bad_reply` or `timeout`: recorded with the failure.
+    public var kind: String {
+        switch self {
+        case .retryable: return "retryable"
+        case .auth: return "auth"
+        case .quota: return "quota"
+        case .badReply: return "bad_reply"
+        case .timeout: return "timeout"
+        }
+    }
+
+    public var isRetryable: Bool {
+        if case .retryable = self { return true }
+        return false
+    }
+
+    public var description: String {
+        switch self {
+        case .retryable(let m, let after): return after.map { "\(m) (retry after \($0.seconds.formatted2)s)" } ?? m
+        case .auth(let m): return "authentication failed: \(m)"
+        case .quota(let m): return "quota exhausted: \(m)"
+        case .badReply(let m): return "bad reply: \(m)"
+        case .timeout(let m): return "timed out: \(m)"
+        }
+    }
 }

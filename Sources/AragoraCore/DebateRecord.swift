@@ -120,13 +120,17 @@ public struct AgentFailure: Sendable, Codable, Equatable {
     public var error: String
     /// True when the agent was removed from the panel after this failure.
     public var removed: Bool
+    /// `timeout`, `retryable`, `auth`, `quota`, `bad_reply`, `error` (unclassified) or `cancelled`; absent in
+    /// records written before failures were classified.
+    public var kind: String?
 
-    public init(agent: String, round: Int, phase: DebatePhase, error: String, removed: Bool) {
+    public init(agent: String, round: Int, phase: DebatePhase, error: String, removed: Bool, kind: String? = nil) {
         self.agent = agent
         self.round = round
         self.phase = phase
         self.error = error
         self.removed = removed
+        self.kind = kind
     }
 }
 

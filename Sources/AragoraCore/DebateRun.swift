@@ -114,15 +114,18 @@ final class DebateRun {
         let previous = Dictionary(record.latestAnswers().map { ($0.agent, $0.content) }, uniquingKeysWith: { a, _ in a })
         var calls: [PhaseRunner.Call<AgentReply>] = []
         let names = state.active
+        let timeout = callTimeout
         for (i, name) in names.enumerated() {
             guard let agent = engine.agent(named: name) else { continue }
             let request = PhaseRequest(
                 phase: phase, round: round, ownAnswer: previous[name],
-                critiquesReceived: record.critiques.filter { $0.round == round - 1 && $0.target == name })
-            let ctx = context
-            calls.append(.init(index: i, inline: agent.respondsInstantly) { try await agent.respond(to: request, in: ctx) })
+                critiquesReceived: record.critiques.filter { $0.round == round - 1 && $0.target == name },
+                deadline: .now + timeout)
+            calls.append(streamedCall(i, agent, request))
         }
-        let results = await PhaseRunner.run(calls, timeout: callTimeout) { i, result in
+        let results = await PhaseRunner.run(calls, timeout: timeout, onDelta: { i, text in
+            streamed(text, agent: names[i], round: round, phase: phase)
+        }) { i, result in
             guard stopReason() == nil else { return }
             let name = names[i]
             switch result.flatMap(Self.parseAnswer) {
@@ -153,9 +156,8 @@ final class DebateRun {
         for (i, pair) in pairs.enumerated() {
             guard let agent = engine.agent(named: pair.critic) else { continue }
             let request = PhaseRequest(phase: .critique, round: round, ownAnswer: answers.first { $0.agent == pair.critic }?.content,
-                                       target: pair.target)
-            let ctx = context
-            calls.append(.init(index: i, inline: agent.respondsInstantly) { try await agent.respond(to: request, in: ctx) })
+                                       target: pair.target, deadline: .now + callTimeout)
+            calls.append(plainCall(i, agent, request))
         }
         var failuresByCritic: [String: CallFailure] = [:]
         var successByCritic: Set<String> = []
@@ -183,10 +185,8 @@ final class DebateRun {
             if let failure = failuresByCritic[name], !successByCritic.contains(name) {
                 failed(name, round: round, phase: .critique, failure, forceRemove: false)
             } else if let failure = failuresByCritic[name] {
-                record.failures.append(AgentFailure(agent: name, round: round, phase: .critique, error: failure.description, removed: false))
-                emit(.agentError, round: round, agent: name, data: [
-                    "phase": "critique", "error": .string(failure.description), "removed": false,
-                ])
+                // Some of its critiques failed, not all: recorded, but it does not count towards leaving.
+                recordFailure(name, round: round, phase: .critique, failure, removed: false)
             } else if successByCritic.contains(name) {
                 state.consecutiveFailures[name] = 0
             }
@@ -207,9 +207,8 @@ final class DebateRun {
             candidateNames.append(candidates.map(\.agent))
             let request = PhaseRequest(phase: .vote, round: round, ownAnswer: answers.first { $0.agent == voter }?.content,
                                        candidates: candidates,
-                                       critiques: record.critiques.filter { $0.round == round })
-            let ctx = context
-            calls.append(.init(index: i, inline: agent.respondsInstantly) { try await agent.respond(to: request, in: ctx) })
+                                       critiques: record.critiques.filter { $0.round == round }, deadline: .now + callTimeout)
+            calls.append(plainCall(i, agent, request))
         }
         var votes: [Vote] = []
         _ = await PhaseRunner.run(calls, timeout: callTimeout) { i, result in
@@ -301,11 +300,13 @@ final class DebateRun {
             return r
         }
         let request = PhaseRequest(phase: .judge, round: record.roundsUsed, candidates: answers,
-                                   critiques: record.critiques.filter { $0.round == record.roundsUsed }, votes: votes)
-        let ctx = context
+                                   critiques: record.critiques.filter { $0.round == record.roundsUsed }, votes: votes,
+                                   deadline: .now + callTimeout)
         let names = answers.map(\.agent)
-        let results = await PhaseRunner.run([.init(index: 0, inline: judge.respondsInstantly) { try await judge.respond(to: request, in: ctx) }],
-                                            timeout: callTimeout) { _, _ in }
+        let round = record.roundsUsed
+        let results = await PhaseRunner.run([streamedCall(0, judge, request)], timeout: callTimeout, onDelta: { _, text in
+            streamed(text, agent: judgeID.name, round: round, phase: .judge)
+        }) { _, _ in }
         let outcome = results[0]!.flatMap { reply in
             Result { (reply, try ReplyParser.judgment(reply.text, candidates: names)) }.mapError(Self.asFailure)
         }
@@ -337,13 +338,14 @@ final class DebateRun {
         let writer = state.active.first { engine.agent(named: $0)?.identity.role == "synthesizer" } ?? state.active[0]
         let agreement = Self.agreement(answers)
         let request = PhaseRequest(phase: .synthesize, round: record.roundsUsed, candidates: answers,
-                                   critiques: record.critiques.filter { $0.round == record.roundsUsed })
-        let ctx = context
+                                   critiques: record.critiques.filter { $0.round == record.roundsUsed }, deadline: .now + callTimeout)
         var text = ConsensusRule.noConsensusAnswer(answers)
         var summary = "no vote (method none); positions combined"
         if let agent = engine.agent(named: writer) {
-            let results = await PhaseRunner.run([.init(index: 0, inline: agent.respondsInstantly) { try await agent.respond(to: request, in: ctx) }],
-                                                timeout: callTimeout) { _, _ in }
+            let round = record.roundsUsed
+            let results = await PhaseRunner.run([streamedCall(0, agent, request)], timeout: callTimeout, onDelta: { _, delta in
+                streamed(delta, agent: writer, round: round, phase: .synthesize)
+            }) { _, _ in }
             switch results[0]!.flatMap(Self.parseAnswer) {
             case .success(let (reply, synthesis)):
                 record.usage = record.usage + reply.usage
@@ -361,6 +363,25 @@ final class DebateRun {
     }
 
     // MARK: - Helpers
+
+    /// A call that streams its text (answers, judgments, syntheses).
+    func streamedCall(_ index: Int, _ agent: any Agent, _ request: PhaseRequest) -> PhaseRunner.Call<AgentReply> {
+        let ctx = context
+        return .init(index: index, inline: agent.respondsInstantly) { sink in try await agent.stream(to: request, in: ctx, onDelta: sink) }
+    }
+
+    /// A call whose reply is structured (critiques, votes): nothing to show before it is whole.
+    func plainCall(_ index: Int, _ agent: any Agent, _ request: PhaseRequest) -> PhaseRunner.Call<AgentReply> {
+        let ctx = context
+        return .init(index: index, inline: agent.respondsInstantly) { _ in try await agent.respond(to: request, in: ctx) }
+    }
+
+    /// Streamed text becomes `token_delta` events: a call's deltas come before its `agent_message` (or
+    /// `synthesis`); deltas of concurrent calls interleave as they arrive; messages keep panel order.
+    func streamed(_ text: String, agent: String, round: Int, phase: DebatePhase) {
+        guard stopReason() == nil else { return }
+        emit(.tokenDelta, round: round, agent: agent, data: ["delta": .string(text), "phase": .string(phase.rawValue)])
+    }
 
     func currentAnswers() -> [Position] {
         let active = Set(state.active)
@@ -389,6 +410,7 @@ final class DebateRun {
     static func asFailure(_ error: any Error) -> CallFailure {
         if let f = error as? CallFailure { return f }
         if let m = error as? MalformedReply { return .malformed(m.description) }
+        if let a = error as? AgentError { return .agent(a) }
         return .failed(PhaseRunner.describe(error))
     }
 
@@ -406,10 +428,9 @@ final class DebateRun {
     }
 
     func recordFailure(_ name: String, round: Int, phase: DebatePhase, _ failure: CallFailure, removed: Bool) {
-        record.failures.append(AgentFailure(agent: name, round: round, phase: phase, error: failure.description, removed: removed))
-        emit(.agentError, round: round, agent: name, data: [
-            "phase": .string(phase.rawValue), "error": .string(failure.description), "removed": .bool(removed),
-        ])
+        let f = AgentFailure(agent: name, round: round, phase: phase, error: failure.description, removed: removed, kind: failure.kind)
+        record.failures.append(f)
+        emit(.agentError, round: round, agent: name, data: JSONValue(shape: f))
     }
 
     func emit(_ type: DebateEventType, round: Int? = nil, agent: String? = nil, data: JSONValue) {

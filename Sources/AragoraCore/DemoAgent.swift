@@ -26,6 +26,33 @@ public struct DemoAgent: Agent {
 
     public func respond(to request: PhaseRequest, in context: DebateContext) async throws -> AgentReply {
         if latency > .zero { try await Task.sleep(for: latency) }
+        return reply(to: request, in: context)
+    }
+
+    /// With a latency, the text comes out in about eight pieces spread over it, as a model writes; without
+    /// one it comes at once (nothing to watch).
+    public func stream(to request: PhaseRequest, in context: DebateContext, onDelta: TokenSink) async throws -> AgentReply {
+        guard latency > .zero else { return reply(to: request, in: context) }
+        let whole = reply(to: request, in: context)
+        let pieces = Self.pieces(of: whole.text, count: 8)
+        for piece in pieces {
+            try await Task.sleep(for: latency / pieces.count)
+            onDelta(piece)
+        }
+        return whole
+    }
+
+    /// Splits text at spaces into about `count` pieces that concatenate back to it.
+    static func pieces(of text: String, count: Int) -> [String] {
+        let words = text.split(separator: " ", omittingEmptySubsequences: false)
+        let size = max(1, (words.count + count - 1) / count)
+        return stride(from: 0, to: words.count, by: size).map { start in
+            let chunk = words[start..<min(words.count, start + size)].joined(separator: " ")
+            return start + size < words.count ? chunk + " " : chunk
+        }
+    }
+
+    func reply(to request: PhaseRequest, in context: DebateContext) -> AgentReply {
         let topic = DemoTopic(question: context.question)
         var rng = SeededRandom(seed: context.seed, identity.name, request.phase.rawValue, String(request.round),
                                request.target?.agent ?? "")

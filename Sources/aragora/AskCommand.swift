@@ -110,8 +110,15 @@ struct AskCommand: AsyncParsableCommand {
             last = event.seq
             if showLive, let text = view.render(event) { await console.print(text, toError: json) }
         }
+        var writing: [String: String] = [:]  // streamed text per agent, until its message arrives
         for await event in subscription.events where event.seq > last {
             await progress.saw(event)
+            if event.type == .tokenDelta, let agent = event.agent {
+                writing[agent, default: ""] += event.data["delta"]?.stringValue ?? ""
+                if showLive { await console.status(Self.writingLine(agent, writing[agent]!)) }
+                continue
+            }
+            if let agent = event.agent { writing[agent] = nil }
             if showLive, let text = view.render(event) { await console.print(text, toError: json) }
         }
         progress.stop()
@@ -147,6 +154,15 @@ struct AskCommand: AsyncParsableCommand {
         case .cancelled: throw CLIExit(code: 130)
         default: throw CLIExit(code: 1)
         }
+    }
+}
+
+extension AskCommand {
+    /// The transient line that shows an agent's answer as it is written: its last words, on one line.
+    static func writingLine(_ agent: String, _ text: String) -> String {
+        let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        let tail = flat.count > 70 ? "…" + flat.suffix(69) : flat
+        return "✎ \(agent) is writing: \(tail)"
     }
 }
 

@@ -1,4 +1,5 @@
 import AragoraCore
+import Synchronization
 import XCTest
 
 final class DebateEngineTests: XCTestCase {
@@ -240,10 +241,8 @@ final class DebateEngineTests: XCTestCase {
     }
 }
 
-final class CheckpointLog: @unchecked Sendable {
-    // Safe: every access goes through `lock`.
-    private let lock = NSLock()
-    private var saved: [DebateCheckpoint] = []
-    func append(_ c: DebateCheckpoint) { lock.lock(); saved.append(c); lock.unlock() }
-    var items: [DebateCheckpoint] { lock.lock(); defer { lock.unlock() }; return saved }
+final class CheckpointLog: Sendable {
+    private let saved = Mutex<[DebateCheckpoint]>([])
+    func append(_ c: DebateCheckpoint) { saved.withLock { $0.append(c) } }
+    var items: [DebateCheckpoint] { saved.withLock { $0 } }
 }

@@ -66,9 +66,9 @@ final class ReceiptTests: XCTestCase {
     }
 
     func testCanonicalJSONIsStable() {
-        let v: JSONValue = ["b": 1, "a": [true, nil, 1.5, "x\"y\n"], "c": ["z": 2.0]]
+        let v: JSONValue = ["b": 1, "a": [true, .null, 1.5, "x\"y\n"], "c": ["z": 2.0]]
         XCTAssertEqual(v.serialized(), #"{"a":[true,null,1.5,"x\"y\n"],"b":1,"c":{"z":2}}"#)
-        XCTAssertEqual(JSONValue.parse(v.serialized()), ["b": 1, "a": [true, nil, 1.5, "x\"y\n"], "c": ["z": 2]])
+        XCTAssertEqual(JSONValue.parse(v.serialized()), ["b": 1, "a": [true, .null, 1.5, "x\"y\n"], "c": ["z": 2]])
     }
 }
 

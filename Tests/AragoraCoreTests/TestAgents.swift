@@ -1,5 +1,6 @@
 import AragoraCore
 import Foundation
+import Synchronization
 
 /// An agent whose replies come from a closure: for failure, timing and parsing tests.
 struct ScriptedAgent: Agent {
@@ -30,13 +31,11 @@ struct ScriptedAgent: Agent {
 }
 
 /// Collects events from the engine's sink.
-final class EventLog: @unchecked Sendable {
-    // Safe: every access goes through `lock`.
-    private let lock = NSLock()
-    private var items: [DebateEvent] = []
+final class EventLog: Sendable {
+    private let items = Mutex<[DebateEvent]>([])
 
-    var sink: DebateEventSink { { [self] e in lock.lock(); items.append(e); lock.unlock() } }
-    var events: [DebateEvent] { lock.lock(); defer { lock.unlock() }; return items }
+    var sink: DebateEventSink { { [self] e in items.withLock { $0.append(e) } } }
+    var events: [DebateEvent] { items.withLock { $0 } }
     func of(_ type: DebateEventType) -> [DebateEvent] { events.filter { $0.type == type } }
 }
 

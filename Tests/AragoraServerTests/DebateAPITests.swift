@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import HummingbirdWSTesting
 import NIOCore
+import Synchronization
 import XCTest
 
 final class DebateAPITests: XCTestCase {
@@ -209,10 +210,8 @@ final class DebateAPITests: XCTestCase {
     }
 }
 
-final class Collected: @unchecked Sendable {
-    // Safe: guarded by `lock`.
-    private let lock = NSLock()
-    private var values: [JSONValue] = []
-    func add(_ v: JSONValue) { lock.lock(); values.append(v); lock.unlock() }
-    var items: [JSONValue] { lock.lock(); defer { lock.unlock() }; return values }
+final class Collected: Sendable {
+    private let values = Mutex<[JSONValue]>([])
+    func add(_ v: JSONValue) { values.withLock { $0.append(v) } }
+    var items: [JSONValue] { values.withLock { $0 } }
 }

@@ -1,0 +1,57 @@
+import AragoraCore
+import Foundation
+import Testing
+
+/// Each wire shape is defined once, by Codable. The fast path (`JSONValueEncoder` + `JSONValue`'s serializer)
+/// must write exactly what Foundation's `JSONEncoder` writes for the same definition, and read back.
+@Suite struct JSONShapeTests {
+    static func finishedDebate() async -> (DebateRecord, [DebateEvent]) {
+        let engine = DebateEngine(agents: DemoAgent.defaultPersonas.map { DemoAgent(name: "demo-\($0)", persona: $0) },
+                                  config: DebateConfig(rounds: 2, consensus: .judge, seed: 3), signer: ReceiptSigner())
+        var record = engine.newRecord(id: "deb_shape", question: "Is one shape enough?", context: "with \"quotes\"\nand lines",
+                                      metadata: ["team": "core", "n": 3, "nested": ["a": [true, .null]]])
+        record.judge = record.agents.first
+        let log = EventLog()
+        let final = await engine.run(record, sink: log.sink)
+        return (final, log.events)
+    }
+
+    static func foundation<T: Encodable>(_ value: T) throws -> JSONValue {
+        try #require(JSONValue.parse(try JSONEncoder().encode(value)))
+    }
+
+    @Test func theRecordIsWrittenAsFoundationWritesIt() async throws {
+        let (record, _) = await Self.finishedDebate()
+        #expect(record.receipt != nil)
+        let fast = try JSONValueEncoder().encode(record)
+        #expect(fast == (try Self.foundation(record)))
+        #expect(try DebateRecord.decode(Data(fast.bytes())) == record, "and reads back as the same record")
+        for key in ["id", "task", "status", "consensus_reached", "confidence", "final_answer", "duration_seconds", "round_summaries"] {
+            #expect(fast[key] != nil, "\(key) is part of the shape")
+        }
+        #expect(fast["debate_id"] == nil, "API aliases belong to the server")
+        #expect(fast["error"] == .null, "absent optionals are written as null")
+    }
+
+    @Test func eventsAndProgressToo() async throws {
+        let (_, events) = await Self.finishedDebate()
+        #expect(!events.isEmpty)
+        for e in events {
+            let fast = try JSONValueEncoder().encode(e)
+            #expect(fast == (try Self.foundation(e)))
+            #expect(DebateEvent.decode(e.serialized()) == e)
+            for key in ["type", "data", "timestamp", "round", "agent", "seq", "agent_seq", "loop_id"] { #expect(fast[key] != nil) }
+        }
+        let progress = DebateCheckpoint.Progress(round: 2, step: .critique, active: ["a", "b"], consecutiveFailures: ["c": 1],
+                                                 seq: 9, agentSeq: ["a": 4])
+        #expect(try JSONValueEncoder().encode(progress) == (try Self.foundation(progress)))
+    }
+
+    @Test func everyIntegerWidthAndNesting() throws {
+        struct Odd: Encodable {
+            var u8: UInt8 = 255, i64: Int64 = -9, u64: UInt64 = .max, f: Float = 0.5, nested = [[1, 2], [3]]
+            var optional: String? = nil, dict = ["k": ["v": 1.25]]
+        }
+        #expect(try JSONValueEncoder().encode(Odd()) == (try Self.foundation(Odd())))
+    }
+}
