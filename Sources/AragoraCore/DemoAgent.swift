@@ -84,9 +84,10 @@ public struct DemoAgent: Agent {
 
     func revise(_ topic: DemoTopic, _ request: PhaseRequest, _ rng: inout SeededRandom) -> String {
         let previous = request.ownAnswer ?? propose(topic, &rng)
-        let split = FastText.splitOnce(previous, "\n\nRecommendation: ")
-        let core = split?.0 ?? previous
-        var recommendation = split.map { FastText.splitOnce($0.1, "\n\n")?.0 ?? $0.1 } ?? topic.fill(rng.pick(persona.recommendations))
+        let split = Self.split(previous, at: "\n\nRecommendation: ")
+        let core = split?.before ?? previous
+        var recommendation = split.map { Self.split($0.after, at: "\n\n")?.before ?? $0.after }
+            ?? topic.fill(rng.pick(persona.recommendations))
         let critiques = request.critiquesReceived.sorted { $0.severity > $1.severity }
         guard let strongest = critiques.first else {
             return "\(core)\n\nRecommendation: \(recommendation)\n\nRevision (round \(request.round)): no critiques received; position unchanged."
@@ -136,7 +137,7 @@ public struct DemoAgent: Agent {
         for candidate in request.candidates {
             var score = (persona.affinity[persona(of: candidate.agent, in: context)] ?? 0.5) + rng.unit() * 0.45
             // Answers that took this agent's critique on board earn a little credit.
-            if FastText.contains(candidate.content, identity.name) { score += 0.05 }
+            if candidate.content.contains(identity.name) { score += 0.05 }
             if best == nil || score > best!.score { best = (candidate.agent, score) }
         }
         let choice = best?.name ?? "nobody"
@@ -166,8 +167,8 @@ public struct DemoAgent: Agent {
         let total = weight.values.reduce(0, +)
         let share = total > 0 ? (weight[winner.agent] ?? 0) / total : 0.5
         let confidence = ((0.55 + 0.4 * share + rng.unit() * 0.05) * 100).rounded() / 100
-        let recommendation = FastText.splitOnce(winner.content, "\n\nRecommendation: ")
-            .map { FastText.splitOnce($0.1, "\n\n")?.0 ?? $0.1 } ?? winner.content
+        let recommendation = Self.split(winner.content, at: "\n\nRecommendation: ")
+            .map { Self.split($0.after, at: "\n\n")?.before ?? $0.after } ?? winner.content
         let stance = Self.firstSentence(winner.content)
         var answer = "On \(topic.gist), the panel's strongest position is \(winner.agent)'s: \(stance) Recommended course: \(recommendation)"
         if let runnerUp = ranked.dropFirst().first {
@@ -183,6 +184,12 @@ public struct DemoAgent: Agent {
     }
 
     // MARK: - Helpers
+
+    /// The text before and after the first `separator`, nil when it is absent.
+    static func split(_ text: String, at separator: String) -> (before: String, after: String)? {
+        guard let r = text.firstRange(of: separator) else { return nil }
+        return (String(text[..<r.lowerBound]), String(text[r.upperBound...]))
+    }
 
     static func wordCount(_ s: String) -> Int {
         var n = 0
@@ -222,7 +229,7 @@ struct DemoTopic {
     ]
 
     init(question: String) {
-        var q = FastText.trim(question)
+        var q = question.trimmed()
         while let last = q.last, "?.!".contains(last) { q.removeLast() }
         let lower = q.lowercased()
         for lead in ["should we ", "should i ", "should ", "is it worth ", "is it ", "do we ", "can we ", "would it be ",
@@ -248,8 +255,7 @@ struct DemoTopic {
     }
 
     func fill(_ template: String) -> String {
-        let s = FastText.replacing(FastText.replacing(FastText.replacing(template, "{topic}", with: gist), "{a}", with: a),
-                                   "{b}", with: b)
+        let s = template.replacing("{topic}", with: gist).replacing("{a}", with: a).replacing("{b}", with: b)
         guard let f = s.first, f.isLowercase else { return s }
         return f.uppercased() + s.dropFirst()
     }

@@ -38,7 +38,7 @@ public enum ReplyParser {
 
     /// An answer (proposal, revision, synthesis) must contain words.
     public static func answer(_ text: String) throws -> String {
-        let trimmed = FastText.trim(text)
+        let trimmed = text.trimmed()
         guard hasWords(trimmed) else { throw MalformedReply("empty or unreadable answer") }
         if let json = jsonObject(in: trimmed), let inner = (json["answer"] ?? json["content"])?.stringValue,
            hasWords(inner) {
@@ -92,7 +92,7 @@ public enum ReplyParser {
             throw MalformedReply("vote names none of: \(candidates.joined(separator: ", "))")
         }
         return ParsedVote(choice: choice, confidence: normalizeConfidence(confidence ?? 0.5),
-                          reasoning: FastText.trim(reasoning ?? text))
+                          reasoning: (reasoning ?? text).trimmed())
     }
 
     public static func judgment(_ text: String, candidates: [String]) throws -> ParsedJudgment {
@@ -108,7 +108,7 @@ public enum ReplyParser {
         let choice = (sections["winner"] ?? sections["choice"]).flatMap { match($0, candidates: candidates) }
         let confidence = sections["confidence"].flatMap(leadingNumber) ?? 0.5
         guard hasWords(answer) else { throw MalformedReply("judgment has no final answer") }
-        return ParsedJudgment(finalAnswer: FastText.trim(answer),
+        return ParsedJudgment(finalAnswer: answer.trimmed(),
                               confidence: normalizeConfidence(confidence), choice: choice)
     }
 
@@ -119,15 +119,15 @@ public enum ReplyParser {
     static let namePunctuation: Set<Character> = [".", ",", ";", ":", "!", "?", "\"", "'", "*", "`", "(", ")", "[", "]"]
 
     public static func match(_ raw: String, candidates: [String]) -> String? {
-        let text = FastText.trim(raw.lowercased(), namePunctuation)
+        let text = raw.lowercased().trimmed(also: namePunctuation)
         guard !text.isEmpty, !candidates.isEmpty else { return nil }
         if let exact = candidates.first(where: { $0.lowercased() == text }) { return exact }
-        let contained = candidates.filter { FastText.contains(text, $0.lowercased()) }
+        let contained = candidates.filter { text.contains($0.lowercased()) }
         if !contained.isEmpty {
             // The name mentioned first wins; at the same place the longer one (`demo-skeptic-2` over `demo-skeptic`).
             return contained.min { a, b in
-                let pa = FastText.range(of: a.lowercased(), in: text)!.lowerBound
-                let pb = FastText.range(of: b.lowercased(), in: text)!.lowerBound
+                let pa = text.firstRange(of: a.lowercased())!.lowerBound
+                let pb = text.firstRange(of: b.lowercased())!.lowerBound
                 return pa != pb ? pa < pb : a.count > b.count
             }
         }
@@ -202,7 +202,7 @@ public enum ReplyParser {
         case .array(let items):
             return items.compactMap { item in
                 let s = item.stringValue ?? item.serialized()
-                let t = FastText.trim(s)
+                let t = s.trimmed()
                 return t.isEmpty ? nil : t
             }
         default: return []
@@ -232,7 +232,7 @@ public enum ReplyParser {
 
     static func severityInProse(_ text: String) -> Double? {
         let lower = text.lowercased()
-        guard let r = FastText.range(of: "severity", in: lower) else { return nil }
+        guard let r = lower.firstRange(of: "severity") else { return nil }
         return leadingNumber(String(lower[r.upperBound...].prefix(20)))
     }
 
@@ -258,7 +258,7 @@ public enum ReplyParser {
     static func labelled(_ text: String) -> [String: String] {
         var sections: [String: String] = [:]
         var current: String?
-        for line in FastText.lines(text) {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if let (label, value) = labelAndValue(line) {
                 current = label
                 sections[label] = value
@@ -269,7 +269,7 @@ public enum ReplyParser {
                 sections[c] = existing.isEmpty ? String(line) : existing + "\n" + line
             }
         }
-        return sections.mapValues { FastText.trim($0) }
+        return sections.mapValues { $0.trimmed() }
     }
 
     /// `**Vote:** x` -> ("vote", "x") when the label is known.
@@ -291,14 +291,14 @@ public enum ReplyParser {
         let name = String(decoding: label, as: UTF8.self)
         guard labels.contains(name) else { return nil }
         let rest = line[line.utf8.index(after: colon)...]
-        return (name, FastText.trim(rest, ["*"]))
+        return (name, rest.trimmed(also: ["*"]))
     }
 
     /// Bulleted or semicolon-separated items.
     static func bulletList(_ text: String) -> [String] {
         let lines = text.split(whereSeparator: { $0 == "\n" || $0 == ";" })
         return lines.compactMap { line in
-            let t = FastText.trim(line, bulletMarks)
+            let t = line.trimmed(also: bulletMarks)
             return hasWords(t) ? t : nil
         }
     }
@@ -311,12 +311,12 @@ public enum ReplyParser {
         for ch in text {
             current.append(ch)
             if ch == "." || ch == "!" || ch == "?" || ch == "\n" {
-                let t = FastText.trim(current)
+                let t = current.trimmed()
                 if hasWords(t) { out.append(t) }
                 current = ""
             }
         }
-        let t = FastText.trim(current)
+        let t = current.trimmed()
         if hasWords(t) { out.append(t) }
         return out
     }

@@ -11,7 +11,7 @@ extension AragoraService {
     /// agent factory. Pass `store` to use another one (tests inject an in-memory store). Used by `aragora serve`
     /// and `aragora ask`.
     public static func make(configuration config: ServerConfiguration, store: (any DebateStore)? = nil,
-                            logger: Logger? = nil) async throws -> AragoraService {
+                            logger: Logger? = nil, now: @escaping @Sendable () -> Double = Timestamp.now) async throws -> AragoraService {
         let logger = logger ?? makeLogger(config)
         let opened: any DebateStore
         if let store { opened = store } else { opened = try await config.database.open(logger: logger) }
@@ -19,7 +19,7 @@ extension AragoraService {
         if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": "\(applied)", "database": "\(config.database)"]) }
         let signer = try ReceiptSigner.load(environmentKey: config.receiptKey, directory: config.dataDirectory)
         let factory = AgentFactory(demoLatency: .milliseconds(config.demoLatencyMS))
-        return AragoraService(config: config, store: opened, factory: factory, signer: signer, logger: logger)
+        return AragoraService(config: config, store: opened, factory: factory, signer: signer, logger: logger, now: now)
     }
 }
 

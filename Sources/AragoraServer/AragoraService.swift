@@ -19,6 +19,8 @@ public final class AragoraService: Sendable {
     let authenticator: TokenAuthenticator?
     let clientIP: ClientIPResolver
     let startedAt = ContinuousClock.now
+    /// Wall-clock time in Unix seconds (rate limits); tests inject their own.
+    public let now: @Sendable () -> Double
     /// Readiness: true once storage is ready, false again when shutdown begins.
     let ready = Mutex(false)
     /// The routes the routers serve, filled in once by `buildApplication`.
@@ -26,7 +28,8 @@ public final class AragoraService: Sendable {
 
     public init(config: ServerConfiguration, store: any DebateStore, bus: any EventBus = LocalEventBus(),
                 rateLimits: any RateLimitStore = LocalRateLimitStore(), factory: AgentFactory, signer: ReceiptSigner,
-                logger: Logger) {
+                logger: Logger, now: @escaping @Sendable () -> Double = Timestamp.now) {
+        self.now = now
         self.config = config
         self.store = store
         self.bus = bus

@@ -141,8 +141,9 @@ public actor DebateRunner {
         await finished(id, outcome, persisted: persisted)
     }
 
+    /// The debate stays active (`isActive`) until its final record is saved, so whoever awaits its completion
+    /// reads the finished record.
     private func finished(_ id: String, _ outcome: PersistedDebate.Outcome, persisted: PersistedDebate) async {
-        running[id] = nil
         let record = outcome.record
         let wasLost = outcome.leaseLost || lost.remove(id) != nil
         let interruptedByShutdown = shuttingDown && record.status == .cancelled && !cancelRequested.contains(id)
@@ -159,6 +160,8 @@ public actor DebateRunner {
             let save = Task { try await persisted.finish(record, unsaved: outcome.unsaved) }
             do {
                 completion = Completion(record: record, eloChanges: try await save.value)
+            } catch StoreError.leaseLost {
+                logger.info("debate ended after it was deleted or taken over: nothing more saved", metadata: ["debate_id": "\(id)"])
             } catch {
                 completion = Completion(record: record, eloChanges: [])
                 logger.error("saving the finished debate failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
@@ -169,6 +172,7 @@ public actor DebateRunner {
                 "duration_s": "\(record.durationSeconds ?? 0)",
             ])
         }
+        running[id] = nil
         bus.close(id)
         resumeWaiters(id, completion)
         pump()

@@ -1,3 +1,4 @@
+import AragoraCore
 import Foundation
 import Logging
 
@@ -22,10 +23,11 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var o: [String: String] = ["ts": ISO8601DateFormatter().string(from: Date()), "level": event.level.rawValue,
-                                   "msg": "\(event.message)", "logger": label]
-        for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, b in b }) { o[k] = "\(v)" }
-        let data = (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])) ?? Data()
-        FileHandle.standardError.write(data + Data("\n".utf8))
+        var o: [String: JSONValue] = ["ts": .string(Timestamp.iso8601(Timestamp.now())), "level": .string(event.level.rawValue),
+                                      "msg": .string("\(event.message)"), "logger": .string(label)]
+        for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, b in b }) { o[k] = .string("\(v)") }
+        var line = JSONValue.object(o).bytes()
+        line.append(UInt8(ascii: "\n"))
+        FileHandle.standardError.write(Data(line))
     }
 }

@@ -131,7 +131,7 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     func take(_ key: String, perMinute: Double) async throws -> RateLimitDecision {
         try await service.rateLimits.take(key, perMinute: perMinute, capacity: perMinute * service.config.burstMultiplier,
-                                          now: Timestamp.now())
+                                          now: service.now())
     }
 
     static func headers(_ d: RateLimitDecision) -> HTTPFields {

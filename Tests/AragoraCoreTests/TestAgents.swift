@@ -32,10 +32,36 @@ struct ScriptedAgent: Agent {
 
 /// Collects events from the engine's sink.
 final class EventLog: Sendable {
-    private let items = Mutex<[DebateEvent]>([])
+    private struct State {
+        var items: [DebateEvent] = []
+        var waiters: [(DebateEventType, CheckedContinuation<Void, Never>)] = []
+    }
+    private let state = Mutex(State())
 
-    var sink: DebateEventSink { { [self] e in items.withLock { $0.append(e) } } }
-    var events: [DebateEvent] { items.withLock { $0 } }
+    var sink: DebateEventSink {
+        { [self] e in
+            let ready = state.withLock { s in
+                s.items.append(e)
+                let (now, later) = (s.waiters.filter { $0.0 == e.type }, s.waiters.filter { $0.0 != e.type })
+                s.waiters = later
+                return now.map(\.1)
+            }
+            for w in ready { w.resume() }
+        }
+    }
+    var events: [DebateEvent] { state.withLock { $0.items } }
+
+    /// Returns once an event of `type` has been logged.
+    func first(_ type: DebateEventType) async {
+        await withCheckedContinuation { c in
+            let seen = state.withLock { s in
+                if s.items.contains(where: { $0.type == type }) { return true }
+                s.waiters.append((type, c))
+                return false
+            }
+            if seen { c.resume() }
+        }
+    }
     func of(_ type: DebateEventType) -> [DebateEvent] { events.filter { $0.type == type } }
 }
 

@@ -99,8 +99,9 @@ final class RateLimitTests: XCTestCase {
 
     func test429WithHeadersAndRecovery() async throws {
         // 60/min with a burst of one request: the second request within a second is refused.
+        let clock = ManualClock()
         try await withServer(["ARAGORA_DISABLE_ALL_RATE_LIMITS": "0", "ARAGORA_IP_RATE_LIMIT": "60",
-                              "ARAGORA_BURST_MULTIPLIER": "0.0167"]) { client, _ in
+                              "ARAGORA_BURST_MULTIPLIER": "0.0167"], clock: clock) { client, _ in
             let first = try await client.json(.get, "/api/debates")
             XCTAssertEqual(first.status, 200)
             XCTAssertEqual(first.headers[HTTPField.Name("X-RateLimit-Limit")!], "60")
@@ -113,7 +114,10 @@ final class RateLimitTests: XCTestCase {
             XCTAssertEqual(second.headers[HTTPField.Name("Retry-After")!], "1")
             let awaited3 = try await client.json(.get, "/api/health").status
             XCTAssertEqual(awaited3, 200, "probes are exempt")
-            try await Task.sleep(for: .milliseconds(1100))
+            clock.advance(by: 0.5)
+            let early = try await client.json(.get, "/api/debates").status
+            XCTAssertEqual(early, 429, "not yet: one token per second")
+            clock.advance(by: 0.6)
             let awaited4 = try await client.json(.get, "/api/debates").status
             XCTAssertEqual(awaited4, 200, "recovered")
         }

@@ -11,7 +11,7 @@ import XCTest
 
 final class DebateAPITests: XCTestCase {
     func testRunbookDebateCompletesWithExactlyOneRound() async throws {
-        try await withServer { client, _ in
+        try await withServer { client, service in
             let created = try await client.json(.post, "/api/debates", body: #"{"question":"Test question","config":{"rounds":1}}"#)
             XCTAssertEqual(created.status, 200)
             XCTAssertEqual(created.json["success"], true)
@@ -19,7 +19,7 @@ final class DebateAPITests: XCTestCase {
             XCTAssertEqual(created.json["task"], "Test question")
             XCTAssertTrue(created.json["websocket_url"]?.stringValue?.hasSuffix("/ws") == true)
             let id = try XCTUnwrap(created.json["debate_id"]?.stringValue)
-            let done = try await client.waitForEnd(id)
+            let done = try await client.waitForEnd(id, on: service)
             XCTAssertEqual(done["status"], "completed")
             XCTAssertEqual(done["rounds_used"], 1)
             XCTAssertEqual(done["rounds"], 1)
@@ -34,8 +34,8 @@ final class DebateAPITests: XCTestCase {
     }
 
     func testListActiveMessagesEventsAndLeaderboard() async throws {
-        try await withServer { client, _ in
-            let done = try await client.runDebate(#"{"task":"Tabs or spaces?","rounds":2,"consensus":"majority","agents":"demo:skeptic,demo:analyst,demo:optimist"}"#)
+        try await withServer { client, service in
+            let done = try await client.runDebate(#"{"task":"Tabs or spaces?","rounds":2,"consensus":"majority","agents":"demo:skeptic,demo:analyst,demo:optimist"}"#, on: service)
             let id = try XCTUnwrap(done["id"]?.stringValue)
             XCTAssertEqual(done["agents"]?.arrayValue?.compactMap { $0["name"]?.stringValue },
                            ["demo-skeptic", "demo-analyst", "demo-optimist"])
@@ -100,13 +100,13 @@ final class DebateAPITests: XCTestCase {
     }
 
     func testCancellationMidDebate() async throws {
-        try await withServer(["ARAGORA_DEMO_LATENCY_MS": "150"]) { client, _ in
+        try await withServer(["ARAGORA_DEMO_LATENCY_MS": "150"]) { client, service in
             let created = try await client.json(.post, "/api/debates", body: #"{"question":"Cancel me?","rounds":5}"#)
             let id = try XCTUnwrap(created.json["debate_id"]?.stringValue)
-            try await Task.sleep(for: .milliseconds(400))
+            await awaitEvent(.agentMessage, of: id, in: service)  // mid-debate, not before it started
             let cancel = try await client.json(.post, "/api/debates/\(id)/cancel")
             XCTAssertEqual(cancel.status, 200, "\(cancel.json)")
-            let done = try await client.waitForEnd(id)
+            let done = try await client.waitForEnd(id, on: service)
             XCTAssertEqual(done["status"], "cancelled")
             let again = try await client.json(.post, "/api/debates/\(id)/cancel")
             XCTAssertEqual(again.status, 409)
@@ -136,8 +136,8 @@ final class DebateAPITests: XCTestCase {
     }
 
     func testEveryExportFormatAndTheReceipt() async throws {
-        try await withServer { client, _ in
-            let done = try await client.runDebate(#"{"question":"Is <b>HTML</b> escaped, \"quotes\", too?","rounds":1}"#)
+        try await withServer { client, service in
+            let done = try await client.runDebate(#"{"question":"Is <b>HTML</b> escaped, \"quotes\", too?","rounds":1}"#, on: service)
             let id = try XCTUnwrap(done["id"]?.stringValue)
             let expected = ["json": "application/json", "md": "text/markdown", "html": "text/html", "csv": "text/csv", "txt": "text/plain"]
             for (format, type) in expected {
@@ -164,7 +164,7 @@ final class DebateAPITests: XCTestCase {
     }
 
     func testLiveEventsOverWebSocketAndSSEHaveNoGaps() async throws {
-        try await withServer(["ARAGORA_DEMO_LATENCY_MS": "30"]) { client, _ in
+        try await withServer(["ARAGORA_DEMO_LATENCY_MS": "30"]) { client, service in
             let created = try await client.json(.post, "/api/debates", body: #"{"question":"Watch me live","rounds":2}"#)
             let id = try XCTUnwrap(created.json["debate_id"]?.stringValue)
             let all = try await wsCollect(client, #"{"type":"subscribe","debate_id":"\#(id)","replay_from_seq":0}"#, until: "debate_end")
@@ -191,7 +191,7 @@ final class DebateAPITests: XCTestCase {
     }
 
     func testWebSocketPingAndErrors() async throws {
-        try await withServer { client, _ in
+        try await withServer { client, service in
             let got = Collected()
             try await client.ws("/ws") { inbound, outbound, _ in
                 try await outbound.write(.text(#"{"type":"ping"}"#))
@@ -214,4 +214,38 @@ final class Collected: Sendable {
     private let values = Mutex<[JSONValue]>([])
     func add(_ v: JSONValue) { values.withLock { $0.append(v) } }
     var items: [JSONValue] { values.withLock { $0 } }
+}
+
+final class DeleteAndMetricsTests: XCTestCase {
+    /// Deleting a running debate stops it; its final save cannot bring it (or its events) back.
+    func testDeletingARunningDebateKeepsItDeleted() async throws {
+        try await withServer(["ARAGORA_DEMO_LATENCY_MS": "100"]) { client, service in
+            let created = try await client.json(.post, "/api/debates", body: #"{"question":"Delete me mid-flight?","rounds":3}"#)
+            let id = try XCTUnwrap(created.json["debate_id"]?.stringValue)
+            await awaitEvent(.agentMessage, of: id, in: service)
+            let deleted = try await client.json(.delete, "/api/debates/\(id)")
+            XCTAssertEqual(deleted.status, 200)
+            _ = await service.runner.completion(of: id)  // the runner has stopped it and given up its writes
+            let awaitedActive = await service.runner.isActive(id)
+            XCTAssertFalse(awaitedActive)
+            let after = try await client.json(.get, "/api/debates/\(id)")
+            XCTAssertEqual(after.status, 404)
+            let events = try await service.store.events(id: id, since: 0, limit: 100)
+            XCTAssertEqual(events.count, 0)
+        }
+    }
+
+    /// A scanner requesting random paths must not grow /metrics: unknown routes share one label.
+    func testMetricLabelsStayBounded() async throws {
+        try await withServer { client, _ in
+            for i in 0..<5 { _ = try await client.json(.get, "/random-\(i)") }
+            _ = try await client.json(.get, "/api/debates/deb_unknown_1")
+            _ = try await client.json(.get, "/api/debates/deb_unknown_2")
+            let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            XCTAssertFalse(text.contains("random-"), "unknown paths are not labels")
+            XCTAssertFalse(text.contains("deb_unknown"), "ids are not labels")
+            XCTAssertTrue(text.contains("/api/debates/{id}") || text.contains("/api/debates/:id"), "routes are labelled by their pattern")
+            XCTAssertTrue(text.contains("aragora_http_requests_total"))
+        }
+    }
 }

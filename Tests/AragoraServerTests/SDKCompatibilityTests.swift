@@ -2,7 +2,9 @@ import Foundation
 import XCTest
 
 /// Runs the official Python client (`aragora-sdk`, pinned) against a real `aragora serve` process with auth
-/// on: its core calls must work unchanged. The client is installed into `.build/sdk-venv` on first use.
+/// on: its core calls must work unchanged. The client lives in `.build/sdk-venv`, installed by
+/// `scripts/install-sdk.sh` (which `.ci/run` calls); the test itself never touches the network. Without the
+/// client it is skipped, loudly, unless `ARAGORA_REQUIRE_SDK=1` (CI), where that is a failure.
 final class SDKCompatibilityTests: XCTestCase {
     static let sdkVersion = "2.11.0"
 
@@ -27,21 +29,18 @@ final class SDKCompatibilityTests: XCTestCase {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    /// A virtualenv with the pinned SDK (created once; needs PyPI the first time).
+    /// The virtualenv's python when it holds the pinned SDK.
     func sdkPython() throws -> String {
-        let venv = packageRoot().appendingPathComponent(".build/sdk-venv")
-        let python = venv.appendingPathComponent("bin/python").path
+        let python = packageRoot().appendingPathComponent(".build/sdk-venv/bin/python").path
         let check = FileManager.default.isExecutableFile(atPath: python)
             ? try run(python, ["-c", "import aragora_sdk, importlib.metadata as m; print(m.version('aragora-sdk'))"]) : (1, "")
         if check.0 == 0 && check.1.contains(Self.sdkVersion) { return python }
-        let (venvStatus, venvOut) = try run("/usr/bin/env", ["python3", "-m", "venv", venv.path])
-        guard venvStatus == 0 else { XCTFail("cannot create a virtualenv: \(venvOut)"); throw CocoaError(.featureUnsupported) }
-        let (pipStatus, pipOut) = try run(python, ["-m", "pip", "install", "-q", "aragora-sdk==\(Self.sdkVersion)"])
-        guard pipStatus == 0 else {
-            XCTFail("cannot install aragora-sdk \(Self.sdkVersion) from PyPI (needed for this test): \(pipOut)")
+        let why = "aragora-sdk \(Self.sdkVersion) is not installed in .build/sdk-venv: run scripts/install-sdk.sh (needs PyPI)"
+        if ProcessInfo.processInfo.environment["ARAGORA_REQUIRE_SDK"] == "1" {
+            XCTFail(why)
             throw CocoaError(.featureUnsupported)
         }
-        return python
+        throw XCTSkip("skipped: \(why)")
     }
 
     func testOfficialPythonClientCoreCalls() async throws {

@@ -7,12 +7,13 @@ import HummingbirdTesting
 import HummingbirdWSTesting
 import Logging
 import NIOCore
+import Synchronization
 import XCTest
 
 /// Starts the real service (real SQLite in a temporary directory, real HTTP server on an ephemeral
 /// loopback port) and hands a client to the test.
 func withServer<T: Sendable>(
-    _ env: [String: String] = [:], dataDir: URL? = nil,
+    _ env: [String: String] = [:], dataDir: URL? = nil, clock: ManualClock? = nil,
     _ body: @Sendable (any TestClientProtocol, AragoraService) async throws -> T
 ) async throws -> T {
     let dir = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("aragora-test-\(UUID().uuidString)")
@@ -21,7 +22,9 @@ func withServer<T: Sendable>(
     let config = try ServerConfiguration(environment: environment)
     var logger = Logger(label: "test")
     logger.logLevel = .warning
-    let service = try await AragoraService.make(configuration: config, logger: logger)
+    var now: @Sendable () -> Double = { Timestamp.now() }
+    if let clock { now = { clock.now } }
+    let service = try await AragoraService.make(configuration: config, logger: logger, now: now)
     let app = buildApplication(service: service)
     defer { if dataDir == nil { try? FileManager.default.removeItem(at: dir) } }
     return try await app.test(.live) { client in try await body(client, service) }
@@ -39,22 +42,20 @@ extension TestClientProtocol {
     }
 
     /// Creates a debate and waits until it ends.
-    func runDebate(_ body: String, token: String? = nil) async throws -> JSONValue {
+    func runDebate(_ body: String, token: String? = nil, on service: AragoraService) async throws -> JSONValue {
         let created = try await json(.post, "/api/debates", body: body, token: token)
         XCTAssertEqual(created.status, 200, "\(created.json)")
         let id = try XCTUnwrap(created.json["debate_id"]?.stringValue)
-        return try await waitForEnd(id, token: token)
+        return try await waitForEnd(id, token: token, on: service)
     }
 
-    func waitForEnd(_ id: String, token: String? = nil, timeout: Duration = .seconds(20)) async throws -> JSONValue {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let r = try await json(.get, "/api/debates/\(id)", token: token)
-            if let s = r.json["status"]?.stringValue, DebateStatus(rawValue: s)?.isTerminal == true { return r.json }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        XCTFail("debate \(id) did not finish")
-        return .null
+    /// Waits for the runner to finish the debate (its final record saved), then reads it over HTTP.
+    func waitForEnd(_ id: String, token: String? = nil, on service: AragoraService) async throws -> JSONValue {
+        _ = await service.runner.completion(of: id)
+        let r = try await json(.get, "/api/debates/\(id)", token: token)
+        let status = r.json["status"]?.stringValue.flatMap(DebateStatus.init(rawValue:))
+        XCTAssertEqual(status?.isTerminal, true, "debate \(id) ended: \(r.json["status"] ?? .null)")
+        return r.json
     }
 }
 
@@ -70,4 +71,19 @@ func wsCollect(_ client: any TestClientProtocol, _ message: String, until: Strin
         }
     }
     return received.items
+}
+
+/// Wall-clock time that moves only when a test says so.
+final class ManualClock: Sendable {
+    private let time = Mutex(1_800_000_000.0)
+    var now: Double { time.withLock { $0 } }
+    func advance(by seconds: Double) { time.withLock { $0 += seconds } }
+}
+
+/// Waits until a debate running in `service` has emitted an event of `type`.
+func awaitEvent(_ type: DebateEventType, of id: String, in service: AragoraService) async {
+    let subscription = await service.bus.subscribe(id)
+    defer { subscription.cancel() }
+    if subscription.history?.contains(where: { $0.type == type }) == true { return }
+    for await e in subscription.events where e.type == type { return }
 }

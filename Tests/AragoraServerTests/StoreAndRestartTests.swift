@@ -29,6 +29,49 @@ final class CrashRecoveryTests: XCTestCase {
         return record
     }
 
+    /// Polls until the debate has `messages` answers (10 s at most); returns its record.
+    func waitForProgress(port: Int, id: String, messages: Int) async throws -> JSONValue {
+        var record: JSONValue = .null
+        for _ in 0..<200 {
+            record = try await http("GET", "http://127.0.0.1:\(port)/api/debates/\(id)")
+            if (record["messages"]?.arrayValue?.count ?? 0) >= messages { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return record
+    }
+
+    /// Two instances over one database: when the one running a debate dies, the other takes the debate over
+    /// once its lease expires, and a cancel sent to one instance reaches a debate running on the other.
+    func testAnotherInstanceTakesOverAndCancelsAcrossInstances() async throws {
+        let bin = try ServerProcess.binary()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-pair-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let lease = ["ARAGORA_LEASE_TTL": "2", "ARAGORA_DEMO_LATENCY_MS": "300"]
+        let (a, portA) = try ServerProcess.start(bin, dataDir: dir, extra: lease.merging(["ARAGORA_INSTANCE_ID": "a"]) { $1 })
+        let (b, portB) = try ServerProcess.start(bin, dataDir: dir, extra: lease.merging(["ARAGORA_INSTANCE_ID": "b"]) { $1 })
+        defer { b.terminate(); b.waitUntilExit() }
+        let body = #"{"question":"Who runs me?","rounds":3}"#
+        let first = try await http("POST", "http://127.0.0.1:\(portA)/api/debates", body: body)
+        let second = try await http("POST", "http://127.0.0.1:\(portA)/api/debates", body: body)
+        let taken = try XCTUnwrap(first["debate_id"]?.stringValue)
+        let cancelled = try XCTUnwrap(second["debate_id"]?.stringValue)
+        _ = try await waitForProgress(port: portB, id: cancelled, messages: 1)
+        // Cancel through B a debate A runs: B answers at once, A stops it at its next renewal.
+        let answer = try await http("POST", "http://127.0.0.1:\(portB)/api/debates/\(cancelled)/cancel")
+        XCTAssertEqual(answer["status"], "cancelling")
+        let stopped = try await waitForEnd(port: portB, id: cancelled)
+        XCTAssertEqual(stopped["status"], "cancelled")
+        // A dies mid-debate; B resumes the other debate when A's lease runs out.
+        _ = try await waitForProgress(port: portB, id: taken, messages: 3)
+        kill(a.processIdentifier, SIGKILL)
+        a.waitUntilExit()
+        let final = try await waitForEnd(port: portB, id: taken)
+        XCTAssertEqual(final["status"], "completed", "\(final["error"] ?? .null)")
+        let events = try await http("GET", "http://127.0.0.1:\(portB)/api/debates/\(taken)/events?limit=5000")
+        let seqs = events["events"]?.arrayValue?.compactMap { $0["seq"]?.intValue } ?? []
+        XCTAssertEqual(seqs, Array(1...max(1, seqs.count)), "no gaps across the takeover")
+    }
+
     func testKillMidDebateThenRestartCompletesIt() async throws {
         let bin = try ServerProcess.binary()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-crash-\(UUID().uuidString)").path
@@ -37,14 +80,8 @@ final class CrashRecoveryTests: XCTestCase {
         let created = try await http("POST", "http://127.0.0.1:\(port1)/api/debates", body: #"{"question":"Survive a crash?","rounds":3}"#)
         let id = try XCTUnwrap(created["debate_id"]?.stringValue)
         // Let it get into round 2, then kill -9: no chance to checkpoint anything more.
-        var status = ""
-        for _ in 0..<100 {
-            let r = try await http("GET", "http://127.0.0.1:\(port1)/api/debates/\(id)")
-            status = r["status"]?.stringValue ?? ""
-            if (r["messages"]?.arrayValue?.count ?? 0) >= 3 { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        XCTAssertEqual(status, "running")
+        let before = try await waitForProgress(port: port1, id: id, messages: 3)
+        XCTAssertEqual(before["status"], "running")
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
 
@@ -65,7 +102,8 @@ final class CrashRecoveryTests: XCTestCase {
         let (first, port1) = try ServerProcess.start(bin, dataDir: dir)
         let created = try await http("POST", "http://127.0.0.1:\(port1)/api/debates", body: #"{"question":"Stop politely?","rounds":3}"#)
         let id = try XCTUnwrap(created["debate_id"]?.stringValue)
-        try await Task.sleep(for: .milliseconds(400))
+        let before = try await waitForProgress(port: port1, id: id, messages: 3)
+        XCTAssertEqual(before["status"], "running", "SIGTERM arrives mid-debate")
         first.terminate()  // SIGTERM
         first.waitUntilExit()
         XCTAssertEqual(first.terminationStatus, 0)
@@ -73,5 +111,7 @@ final class CrashRecoveryTests: XCTestCase {
         defer { second.terminate(); second.waitUntilExit() }
         let final = try await waitForEnd(port: port2, id: id)
         XCTAssertEqual(final["status"], "completed")
+        XCTAssertEqual(final["rounds_used"], 3)
+        XCTAssertGreaterThanOrEqual(final["messages"]?.arrayValue?.count ?? 0, 9, "the answers given before SIGTERM were kept")
     }
 }

@@ -45,8 +45,13 @@ struct DebateStoreConformance {
         #expect(events.map(\.seq) == Array(1...events.count), "every event, in order, without gaps")
         #expect(events.last?.type == .debateEnd)
         #expect(try await store.events(id: "deb_run", since: 3, limit: 2).map(\.seq) == [4, 5])
+        #expect(outcome.record.status == .completed)
+        #expect(changes.count == 3, "a completed debate rates every panelist")
         let ratings = try await store.ratings(for: outcome.record.agents.map(\.name))
-        #expect(ratings.count == (changes.isEmpty ? 0 : 3))
+        for c in changes {
+            #expect(ratings[c.agent]?.rating == c.after, "\(c.agent) moved by its change")
+            #expect(ratings[c.agent]?.debates == 1)
+        }
         try await store.recordMatch(debateID: "deb_run", changes: changes)  // the same debate again changes nothing
         #expect(try await store.ratings(for: outcome.record.agents.map(\.name)) == ratings)
         try await store.close()
@@ -181,6 +186,23 @@ struct DebateStoreConformance {
         let board = try await store.leaderboard(limit: 10)
         #expect(board.map(\.agent) == ["a", "b"])
         #expect(board.last == AgentRating(agent: "b", rating: 1484, wins: 0, losses: 1, draws: 1, debates: 2))
+        try await store.close()
+    }
+
+    /// Many writers at once (group commit): each outcome is its own; a failing write does not sink the others.
+    @Test(arguments: StoreKind.allCases)
+    func concurrentWritesSucceedOrFailOnTheirOwn(_ kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<60 {
+                // Every third id repeats an earlier one: those creates must fail, the rest succeed.
+                let id = i % 3 == 2 ? "deb_w\(i - 1)" : "deb_w\(i)"
+                group.addTask { (try? await store.create(Self.record(id), owner: "i1", leaseSeconds: 30)) != nil }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.filter { $0 }.count == 40)
+        #expect(try await store.list(limit: 100, offset: 0, status: nil).total == 40)
         try await store.close()
     }
 

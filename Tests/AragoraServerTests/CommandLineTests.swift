@@ -1,0 +1,78 @@
+import AragoraCore
+import Foundation
+import XCTest
+
+/// `aragora` as a user runs it: exit codes, `--json`, recording in the store, receipts.
+final class CommandLineTests: XCTestCase {
+    struct Run {
+        var status: Int32
+        var out: String
+        var err: String
+    }
+
+    func aragora(_ args: [String], env: [String: String] = [:], dataDir: String) throws -> Run {
+        let p = Process()
+        p.executableURL = try ServerProcess.binary()
+        p.arguments = args
+        var environment = ProcessInfo.processInfo.environment
+        environment["ARAGORA_DATA_DIR"] = dataDir
+        environment.merge(env) { _, b in b }
+        p.environment = environment
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    }
+
+    func tempDir() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("aragora-cli-\(UUID().uuidString)").path
+    }
+
+    func testJSONOutputIsTheRecordAndItsReceiptVerifies() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try aragora(["ask", "Is TDD worth it?", "--seed", "7", "--rounds", "1", "--json"], dataDir: dir)
+        XCTAssertEqual(run.status, 0, run.err)
+        let record = try DebateRecord.decode(Data(run.out.utf8))
+        XCTAssertEqual(record.status, .completed)
+        XCTAssertEqual(record.task, "Is TDD worth it?")
+        XCTAssertNotNil(record.receipt)
+        let file = dir + "/debate.json"
+        try run.out.write(toFile: file, atomically: true, encoding: .utf8)
+        let verify = try aragora(["receipt", "verify", file], dataDir: dir)
+        XCTAssertEqual(verify.status, 0, verify.out + verify.err)
+        XCTAssertTrue(verify.out.contains("receipt valid"), verify.out)
+        // Recorded in the local store: the service and `db status` see it.
+        let status = try aragora(["db", "status"], dataDir: dir)
+        XCTAssertEqual(status.status, 0, status.err)
+        XCTAssertTrue(status.out.contains("pending:  none"), status.out)
+    }
+
+    func testBadUsageExitsTwoWithOneLine() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (args, message) in [(["ask", "   "], "question is empty"), (["ask", "q", "--rounds", "99"], "rounds must be between 1 and 12"),
+                                (["ask", "q", "--agents", "anthropic-api,demo"], "no credentials configured for anthropic-api"),
+                                (["ask", "q", "--consensus", "loudest"], "unknown --consensus")] {
+            let run = try aragora(args, dataDir: dir)
+            XCTAssertEqual(run.status, 2, "\(args): \(run.err)")
+            XCTAssertTrue(run.err.contains(message), "\(args): \(run.err)")
+            XCTAssertEqual(run.err.split(separator: "\n").count, 1, "one line: \(run.err)")
+        }
+        let bad = try aragora(["serve"], env: ["ARAGORA_PORT": "http"], dataDir: dir)
+        XCTAssertEqual(bad.status, 78, "configuration errors exit 78: \(bad.err)")
+    }
+
+    func testADebateThatFailsExitsOne() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Agents slower than the per-call timeout: every first answer fails, the debate ends in error.
+        let run = try aragora(["ask", "Too slow?", "--timeout", "0.2", "--no-save", "--quiet"],
+                              env: ["ARAGORA_DEMO_LATENCY_MS": "1000"], dataDir: dir)
+        XCTAssertEqual(run.status, 1, run.out + run.err)
+        XCTAssertTrue(run.out.contains("error"), run.out)
+    }
+}
