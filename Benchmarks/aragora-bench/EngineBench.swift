@@ -1,5 +1,6 @@
 import AragoraCore
 import Foundation
+import Synchronization
 
 /// Engine benchmarks of the engine issue: overhead, critical path, scale.
 enum EngineBench {
@@ -95,15 +96,8 @@ enum EngineBench {
 
 /// Counts events, standing in for a consumer.
 final class EventCounter: Sendable {
-    let count = Atomic()
-    var sink: DebateEventSink { { [count] _ in count.increment() } }
-}
-
-final class Atomic: @unchecked Sendable {
-    // Safe: guarded by `lock`.
-    private let lock = NSLock()
-    private var value = 0
-    func increment() { lock.lock(); value += 1; lock.unlock() }
+    let count = Mutex(0)
+    var sink: DebateEventSink { { [self] _ in count.withLock { $0 += 1 } } }
 }
 
 extension Duration {

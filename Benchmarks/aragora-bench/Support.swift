@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 enum Stats {
     static func median(_ xs: [Double]) -> Double { percentile(xs, 0.5) }
@@ -33,35 +34,29 @@ enum Memory {
     }
 
     /// Samples RSS every 5 ms on a thread and reports the highest value seen.
-    final class Sampler: @unchecked Sendable {
-        // Safe: `peak` and `running` are only touched under `lock`.
-        private let lock = NSLock()
-        private var peak = 0
-        private var running = true
-        private var thread: Thread?
+    final class Sampler: Sendable {
+        private let state = Mutex((peak: 0, running: true))
 
         init() {
-            let t = Thread { [self] in
+            Thread.detachNewThread { [self] in
                 while true {
                     let rss = Memory.residentKB()
-                    lock.lock()
-                    peak = max(peak, rss)
-                    let go = running
-                    lock.unlock()
+                    let go = state.withLock { s in
+                        s.peak = max(s.peak, rss)
+                        return s.running
+                    }
                     if !go { break }
                     usleep(5000)
                 }
             }
-            thread = t
-            t.start()
         }
 
         func stop() -> Int {
-            lock.lock()
-            running = false
-            let p = max(peak, Memory.peakKB() > 0 ? 0 : 0)
-            lock.unlock()
-            return max(p, Memory.residentKB())
+            let peak = state.withLock { s in
+                s.running = false
+                return s.peak
+            }
+            return max(peak, Memory.residentKB())
         }
     }
 }

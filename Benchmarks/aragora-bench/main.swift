@@ -1,7 +1,7 @@
 import Foundation
 
 // aragora-bench: the committed benchmarks. Prints medians and ratios; never fails on a number.
-// Usage: aragora-bench [engine|json|process|all] [--quick]
+// Usage: aragora-bench [engine|json|text|process|all] [--quick]
 let args = CommandLine.arguments.dropFirst()
 let quick = args.contains("--quick")
 let which = args.first { !$0.hasPrefix("--") } ?? "all"
@@ -16,6 +16,9 @@ if which == "const" {
 if which == "overhead" {
     await EngineBench.overhead(iterations: quick ? 200 : 2000)
     await EngineBench.constantOverhead(iterations: quick ? 200 : 2000)
+}
+if which == "text" || which == "all" {
+    TextBench.run(quick: quick)
 }
 if which == "json" || which == "all" {
     try await JSONBench.run(quick: quick)

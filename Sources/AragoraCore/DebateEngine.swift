@@ -33,8 +33,7 @@ public struct DebateEngine: Sendable {
     ///   - checkpoint: called after each completed phase with the state to resume from.
     public func run(_ record: DebateRecord, sink: DebateEventSink? = nil,
                     checkpoint: (@Sendable (DebateCheckpoint) async -> Void)? = nil) async -> DebateRecord {
-        let active = record.agents.map(\.name)
-        return await resume(DebateCheckpoint(record: record, active: active), sink: sink, checkpoint: checkpoint)
+        await resume(DebateCheckpoint(starting: record), sink: sink, checkpoint: checkpoint)
     }
 
     /// Continues a debate from a saved checkpoint (or starts it, from a fresh one).

@@ -34,7 +34,7 @@ final class DebateRun {
     // MARK: - Main loop
 
     func execute() async -> DebateRecord {
-        if state.step == .done { return record }
+        if state.progress.step == .done { return record }
         if record.status == .created {
             record.status = .running
             record.startedAt = Timestamp.now()
@@ -44,13 +44,13 @@ final class DebateRun {
                 "judge": JSONValue(record.judge?.name),
             ])
         }
-        while state.step != .done {
+        while state.progress.step != .done {
             if let stop = stopReason() { return finish(stop.status, error: stop.message) }
-            if state.active.count < 2 {
+            if state.progress.active.count < 2 {
                 let reasons = record.failures.filter(\.removed).map { "\($0.agent): \($0.error)" }
                 return finish(.error, error: "fewer than two agents remain (\(reasons.joined(separator: "; ")))")
             }
-            switch state.step {
+            switch state.progress.step {
             case .answer: await answerPhase()
             case .critique: await critiquePhase()
             case .vote: await votePhase()
@@ -58,7 +58,7 @@ final class DebateRun {
             case .done: break
             }
             if let stop = stopReason() { return finish(stop.status, error: stop.message) }
-            if state.step != .done, let checkpoint { await checkpoint(state) }
+            if state.progress.step != .done, let checkpoint { await checkpoint(state) }
         }
         return finish(.completed, error: nil)
     }
@@ -80,7 +80,7 @@ final class DebateRun {
     }
 
     func finish(_ status: DebateStatus, error: String?) -> DebateRecord {
-        state.step = .done
+        state.progress.step = .done
         record.status = status
         record.error = error
         record.completedAt = Timestamp.now()
@@ -100,20 +100,20 @@ final class DebateRun {
     // MARK: - Phases
 
     func answerPhase() async {
-        let round = state.round
+        let round = state.progress.round
         if round > record.rounds {
-            state.step = .finalize
+            state.progress.step = .finalize
             return
         }
         emit(.roundStart, round: round, data: [
             "round": .int(round), "total_rounds": .int(record.rounds),
             "phase": .string(round == 1 ? "propose" : "revise"),
-            "agents": JSONValue(state.active),
+            "agents": JSONValue(state.progress.active),
         ])
         let phase: DebatePhase = round == 1 ? .propose : .revise
         let previous = Dictionary(record.latestAnswers().map { ($0.agent, $0.content) }, uniquingKeysWith: { a, _ in a })
         var calls: [PhaseRunner.Call<AgentReply>] = []
-        let names = state.active
+        let names = state.progress.active
         let timeout = callTimeout
         for (i, name) in names.enumerated() {
             guard let agent = engine.agent(named: name) else { continue }
@@ -142,14 +142,14 @@ final class DebateRun {
             }
         }
         _ = results
-        state.step = .critique
+        state.progress.step = .critique
     }
 
     func critiquePhase() async {
-        let round = state.round
+        let round = state.progress.round
         let answers = currentAnswers()
         var pairs: [(critic: String, target: Position)] = []
-        for critic in state.active {
+        for critic in state.progress.active {
             for target in answers where target.agent != critic { pairs.append((critic, target)) }
         }
         var calls: [PhaseRunner.Call<AgentReply>] = []
@@ -181,24 +181,24 @@ final class DebateRun {
         }
         if Task.isCancelled { return }
         // One failure per agent and step, however many of its critiques failed.
-        for name in state.active {
+        for name in state.progress.active {
             if let failure = failuresByCritic[name], !successByCritic.contains(name) {
                 failed(name, round: round, phase: .critique, failure, forceRemove: false)
             } else if let failure = failuresByCritic[name] {
                 // Some of its critiques failed, not all: recorded, but it does not count towards leaving.
                 recordFailure(name, round: round, phase: .critique, failure, removed: false)
             } else if successByCritic.contains(name) {
-                state.consecutiveFailures[name] = 0
+                state.progress.consecutiveFailures[name] = 0
             }
         }
-        state.step = record.consensusMethod == .none ? .answer : .vote
+        state.progress.step = record.consensusMethod == .none ? .answer : .vote
         if record.consensusMethod == .none { closeRound(votes: []) }
     }
 
     func votePhase() async {
-        let round = state.round
+        let round = state.progress.round
         let answers = currentAnswers()
-        let voters = state.active
+        let voters = state.progress.active
         var calls: [PhaseRunner.Call<AgentReply>] = []
         var candidateNames: [[String]] = []
         for (i, voter) in voters.enumerated() {
@@ -234,7 +234,7 @@ final class DebateRun {
 
     /// Records convergence and the provisional outcome, then moves on or stops early.
     func closeRound(votes: [Vote]) {
-        let round = state.round
+        let round = state.progress.round
         record.roundsUsed = round
         let answers = currentAnswers()
         var similarity: [String: Double] = [:]
@@ -255,17 +255,17 @@ final class DebateRun {
         } else {
             let rule = ConsensusRule(method: record.consensusMethod == .judge ? .majority : record.consensusMethod,
                                      ratings: config.ratings)
-            provisional = rule.decide(votes: votes, agents: state.active, answers: answers).reached
+            provisional = rule.decide(votes: votes, agents: state.progress.active, answers: answers).reached
         }
         record.roundSummaries.append(RoundSummary(round: round, convergence: status, similarity: similarity,
                                                   consensusReached: provisional))
         let positionsSettled = status == "converged"
         let stopEarly = config.earlyStop && positionsSettled && (provisional || record.consensusMethod == .none)
         if stopEarly || round >= record.rounds {
-            state.step = .finalize
+            state.progress.step = .finalize
         } else {
-            state.round = round + 1
-            state.step = .answer
+            state.progress.round = round + 1
+            state.progress.step = .answer
         }
     }
 
@@ -277,7 +277,7 @@ final class DebateRun {
         var result: ConsensusResult
         switch method {
         case .majority, .supermajority, .unanimous, .weighted:
-            result = ConsensusRule(method: method, ratings: config.ratings).decide(votes: votes, agents: state.active, answers: answers)
+            result = ConsensusRule(method: method, ratings: config.ratings).decide(votes: votes, agents: state.progress.active, answers: answers)
         case .judge:
             result = await judged(answers: answers, votes: votes)
         case .none:
@@ -288,11 +288,11 @@ final class DebateRun {
         var data = JSONValue(shape: result).objectValue ?? [:]
         data["round_summaries"] = JSONValue(shape: record.roundSummaries)
         emit(.consensus, data: .object(data))
-        state.step = .done
+        state.progress.step = .done
     }
 
     func judged(answers: [Position], votes: [Vote]) async -> ConsensusResult {
-        let fallback = ConsensusRule(method: .majority, ratings: config.ratings).decide(votes: votes, agents: state.active, answers: answers)
+        let fallback = ConsensusRule(method: .majority, ratings: config.ratings).decide(votes: votes, agents: state.progress.active, answers: answers)
         guard let judgeID = record.judge, let judge = engine.agent(named: judgeID.name) else {
             var r = fallback
             r.method = .judge
@@ -335,7 +335,7 @@ final class DebateRun {
     }
 
     func synthesized(answers: [Position]) async -> ConsensusResult {
-        let writer = state.active.first { engine.agent(named: $0)?.identity.role == "synthesizer" } ?? state.active[0]
+        let writer = state.progress.active.first { engine.agent(named: $0)?.identity.role == "synthesizer" } ?? state.progress.active[0]
         let agreement = Self.agreement(answers)
         let request = PhaseRequest(phase: .synthesize, round: record.roundsUsed, candidates: answers,
                                    critiques: record.critiques.filter { $0.round == record.roundsUsed }, deadline: .now + callTimeout)
@@ -384,7 +384,7 @@ final class DebateRun {
     }
 
     func currentAnswers() -> [Position] {
-        let active = Set(state.active)
+        let active = Set(state.progress.active)
         return record.latestAnswers().filter { active.contains($0.agent) }
     }
 
@@ -416,14 +416,14 @@ final class DebateRun {
 
     func succeeded(_ name: String, usage: TokenUsage) {
         record.usage = record.usage + usage
-        state.consecutiveFailures[name] = 0
+        state.progress.consecutiveFailures[name] = 0
     }
 
     func failed(_ name: String, round: Int, phase: DebatePhase, _ failure: CallFailure, forceRemove: Bool) {
-        let count = (state.consecutiveFailures[name] ?? 0) + 1
-        state.consecutiveFailures[name] = count
+        let count = (state.progress.consecutiveFailures[name] ?? 0) + 1
+        state.progress.consecutiveFailures[name] = count
         let remove = forceRemove || count >= Self.maxConsecutiveFailures
-        if remove { state.active.removeAll { $0 == name } }
+        if remove { state.progress.active.removeAll { $0 == name } }
         recordFailure(name, round: round, phase: phase, failure, removed: remove)
     }
 
@@ -434,15 +434,15 @@ final class DebateRun {
     }
 
     func emit(_ type: DebateEventType, round: Int? = nil, agent: String? = nil, data: JSONValue) {
-        state.seq += 1
+        state.progress.seq += 1
         var agentSeq: Int?
         if let agent {
-            let n = (state.agentSeq[agent] ?? 0) + 1
-            state.agentSeq[agent] = n
+            let n = (state.progress.agentSeq[agent] ?? 0) + 1
+            state.progress.agentSeq[agent] = n
             agentSeq = n
         }
         guard let sink else { return }
-        sink(DebateEvent(type: type, data: data, timestamp: Timestamp.now(), round: round, agent: agent, seq: state.seq,
+        sink(DebateEvent(type: type, data: data, timestamp: Timestamp.now(), round: round, agent: agent, seq: state.progress.seq,
                          agentSeq: agentSeq, loopID: record.id))
     }
 }

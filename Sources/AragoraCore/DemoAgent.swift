@@ -29,12 +29,13 @@ public struct DemoAgent: Agent {
         return reply(to: request, in: context)
     }
 
-    /// With a latency, the text comes out in about eight pieces spread over it, as a model writes; without
-    /// one it comes at once (nothing to watch).
+    /// With a latency, the text comes out in pieces spread over it, as a model writes: one piece per 100 ms of
+    /// latency, two to eight (enough to watch, few enough that thousands of concurrent demo debates stay cheap);
+    /// without a latency it comes at once.
     public func stream(to request: PhaseRequest, in context: DebateContext, onDelta: TokenSink) async throws -> AgentReply {
         guard latency > .zero else { return reply(to: request, in: context) }
         let whole = reply(to: request, in: context)
-        let pieces = Self.pieces(of: whole.text, count: 8)
+        let pieces = Self.pieces(of: whole.text, count: min(8, max(2, Int(latency / .milliseconds(100)))))
         for piece in pieces {
             try await Task.sleep(for: latency / pieces.count)
             onDelta(piece)
@@ -137,7 +138,7 @@ public struct DemoAgent: Agent {
         for candidate in request.candidates {
             var score = (persona.affinity[persona(of: candidate.agent, in: context)] ?? 0.5) + rng.unit() * 0.45
             // Answers that took this agent's critique on board earn a little credit.
-            if candidate.content.contains(identity.name) { score += 0.05 }
+            if candidate.content.containsBytes(of: identity.name) { score += 0.05 }
             if best == nil || score > best!.score { best = (candidate.agent, score) }
         }
         let choice = best?.name ?? "nobody"
@@ -187,7 +188,7 @@ public struct DemoAgent: Agent {
 
     /// The text before and after the first `separator`, nil when it is absent.
     static func split(_ text: String, at separator: String) -> (before: String, after: String)? {
-        guard let r = text.firstRange(of: separator) else { return nil }
+        guard let r = text.firstByteRange(of: separator) else { return nil }
         return (String(text[..<r.lowerBound]), String(text[r.upperBound...]))
     }
 
@@ -254,8 +255,22 @@ struct DemoTopic {
         b = ranked.dropFirst().first ?? "the current approach"
     }
 
+    /// Replaces each `{name}` of the template with its value; unknown names stay as written.
+    static func render(_ template: String, _ values: [String: String]) -> String {
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.utf8.firstIndex(of: UInt8(ascii: "{")),
+              let close = rest.utf8[open...].firstIndex(of: UInt8(ascii: "}")) {
+            out += rest[..<open]
+            let name = String(rest[rest.index(after: open)..<close])
+            out += values[name] ?? "{\(name)}"
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+
     func fill(_ template: String) -> String {
-        let s = template.replacing("{topic}", with: gist).replacing("{a}", with: a).replacing("{b}", with: b)
+        let s = Self.render(template, ["topic": gist, "a": a, "b": b])
         guard let f = s.first, f.isLowercase else { return s }
         return f.uppercased() + s.dropFirst()
     }

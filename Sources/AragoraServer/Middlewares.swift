@@ -32,8 +32,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         response.headers[HTTPField.Name("X-Request-ID")!] = context.requestID
         let seconds = (ContinuousClock.now - start).seconds
         let path = request.uri.path
-        service.metrics.increment("aragora_http_requests_total", labels: [("method", request.method.rawValue), ("status", String(response.status.code))])
-        if !(path == "/healthz" || path == "/readyz") || response.status.code >= 400 {
+        if !RouteTable.isProbe(path) || response.status.code >= 400 {
             service.logger.info("request", metadata: [
                 "method": "\(request.method.rawValue)", "path": "\(path)", "status": "\(response.status.code)",
                 "duration_ms": "\(String(format: "%.2f", seconds * 1000))", "request_id": "\(context.requestID)",
@@ -103,7 +102,7 @@ struct RateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let config = service.config
         let path = request.uri.path
-        if config.rateLimitsDisabled || path == "/healthz" || path == "/readyz" || path == "/api/health" || path == "/api/v1/health" {
+        if config.rateLimitsDisabled || RouteTable.isProbe(path) {
             return try await next(request, context)
         }
         let authenticated = context.loopID != nil

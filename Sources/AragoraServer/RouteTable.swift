@@ -59,6 +59,14 @@ struct RouteTable: Sendable {
         }
     }
 
+    /// Health probes: exempt from rate limits, and logged only when they fail.
+    static func isProbe(_ path: String) -> Bool {
+        switch canonical(path) {
+        case "/healthz", "/readyz", "/api/health": return true
+        default: return false
+        }
+    }
+
     static func isCreate(_ path: String) -> Bool { canonical(path) == "/api/debates" }
 
     /// `/api/v1/x` -> `/api/x`.

@@ -1,5 +1,6 @@
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The service's metrics, recorded through swift-metrics and exported in Prometheus' text format by
 /// swift-prometheus at `/metrics`. The metrics system is process-wide, so it is bootstrapped once; request
@@ -16,12 +17,22 @@ public final class ServiceMetrics: Sendable {
         return registry
     }()
 
+    /// Counters already made, by name and labels: making one goes through the registry's lock and checks.
+    private let counters = Mutex<[String: Metrics.Counter]>([:])
+
     public init() {
         _ = Self.registry
     }
 
     public func increment(_ name: String, labels: [(String, String)] = []) {
-        Counter(label: name, dimensions: labels).increment()
+        let key = labels.reduce(name) { $0 + "|" + $1.0 + "=" + $1.1 }
+        let counter = counters.withLock { cache in
+            if let c = cache[key] { return c }
+            let c = Metrics.Counter(label: name, dimensions: labels)
+            cache[key] = c
+            return c
+        }
+        counter.increment()
     }
 
     public func setGauge(_ name: String, _ value: Double) {

@@ -90,7 +90,7 @@ public final class SQLiteDebateStore: DebateStore {
     public func create(_ record: DebateRecord, owner: String, leaseSeconds: Double) async throws -> DebateLease {
         let json = try record.jsonString()
         let expires = Timestamp.now() + leaseSeconds
-        try await writer.perform { db in
+        try await writer.perform(failsBeforeWriting: true) { db in
             do {
                 _ = try await db.query("""
                     INSERT INTO debates (id, task, status, created_at, updated_at, consensus_reached, confidence, record, checkpoint,
@@ -113,7 +113,8 @@ public final class SQLiteDebateStore: DebateStore {
         let progressJSON = try progress.map { try $0.jsonString() }
         let rows = events.map { (seq: $0.seq, type: $0.type.rawValue, body: $0.serialized()) }
         let terminal = record.status.isTerminal
-        try await writer.perform { db in
+        // The fenced update comes first and refuses before anything is written.
+        try await writer.perform(failsBeforeWriting: true) { db in
             let now = Timestamp.now()
             let matched = try await db.query("""
                 UPDATE debates SET status = ?, updated_at = ?, consensus_reached = ?, confidence = ?, record = ?, checkpoint = ?, error = ?,
@@ -214,7 +215,7 @@ public final class SQLiteDebateStore: DebateStore {
     }
 
     public func claim(id: String, owner: String, leaseSeconds: Double, now: Double) async throws -> DebateLease? {
-        try await writer.perform { db in
+        try await writer.perform(failsBeforeWriting: true) { db in
             let rows = try await db.query("""
                 UPDATE debates SET lease_owner = ?, lease_fence = lease_fence + 1, lease_expires = ?
                 WHERE id = ? AND \(Self.unfinished) AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires < ?)
@@ -225,7 +226,7 @@ public final class SQLiteDebateStore: DebateStore {
     }
 
     public func renewLeases(owner: String, held: [DebateLease], leaseSeconds: Double, now: Double) async throws -> LeaseRenewal {
-        let rows = try await writer.perform { db in
+        let rows = try await writer.perform(failsBeforeWriting: true) { db in
             try await db.query("""
                 UPDATE debates SET lease_expires = ? WHERE lease_owner = ? AND \(Self.unfinished)
                 RETURNING id, lease_fence, cancel_requested
@@ -249,14 +250,14 @@ public final class SQLiteDebateStore: DebateStore {
     }
 
     public func release(_ lease: DebateLease) async throws {
-        try await writer.perform { db in
+        try await writer.perform(failsBeforeWriting: true) { db in
             _ = try await db.query("UPDATE debates SET lease_owner = NULL, lease_expires = 0 WHERE id = ? AND lease_owner = ? AND lease_fence = ?",
                                    [.text(lease.debateID), .text(lease.owner), .integer(lease.fence)])
         }
     }
 
     public func requestCancel(id: String) async throws -> CancelRequest {
-        try await writer.perform { db in
+        try await writer.perform(failsBeforeWriting: true) { db in
             let marked = try await db.query("UPDATE debates SET cancel_requested = 1 WHERE id = ? AND \(Self.unfinished) RETURNING id", [.text(id)])
             if !marked.isEmpty { return .requested }
             let row = try await db.query("SELECT status FROM debates WHERE id = ?", [.text(id)]).first

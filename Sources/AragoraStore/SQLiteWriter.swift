@@ -3,8 +3,9 @@ import SQLiteNIO
 import Synchronization
 
 /// The one way to write to a SQLite file: jobs queue up (FIFO) and a single writer task runs whatever has
-/// queued in one transaction (group commit), each job inside its own savepoint so one job's failure
-/// undoes only that job. Callers resume once the transaction is committed.
+/// queued in one transaction (group commit). A job that may fail after writing runs inside its own savepoint,
+/// so its failure undoes only that job; a job that can only fail before it writes anything (one statement, or a
+/// guard first) skips the savepoint's two extra statements. Callers resume once the transaction is committed.
 final class SQLiteWriter: Sendable {
     private struct State {
         var queue = Deque<any WriteJob>()
@@ -22,14 +23,16 @@ final class SQLiteWriter: Sendable {
     }
 
     /// Runs `body` in the next transaction and returns its result once that transaction is committed.
-    func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
-        try await perform(body, evenIfClosed: false)
+    /// `failsBeforeWriting`: the body throws only before its first write, so it needs no savepoint.
+    func perform<T: Sendable>(failsBeforeWriting: Bool = false,
+                              _ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+        try await perform(body, savepoint: !failsBeforeWriting, evenIfClosed: false)
     }
 
     private func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T,
-                                      evenIfClosed: Bool) async throws -> T {
+                                      savepoint: Bool, evenIfClosed: Bool) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job = Job(body: body, continuation: continuation)
+            let job = Job(body: body, savepoint: savepoint, continuation: continuation)
             let start: Bool? = state.withLock { s in
                 if s.closed && !evenIfClosed { return nil }
                 s.queue.append(job)
@@ -48,7 +51,7 @@ final class SQLiteWriter: Sendable {
     /// Refuses new jobs, then returns once every job queued before has been committed.
     func close() async {
         state.withLock { $0.closed = true }
-        _ = try? await perform({ _ in () }, evenIfClosed: true)
+        _ = try? await perform({ _ in () }, savepoint: false, evenIfClosed: true)
     }
 
     private func take() -> [any WriteJob] {
@@ -72,6 +75,10 @@ final class SQLiteWriter: Sendable {
             do {
                 _ = try await connection.query("BEGIN IMMEDIATE")
                 for job in batch {
+                    guard job.savepoint else {
+                        _ = await job.run(connection)
+                        continue
+                    }
                     _ = try await connection.query("SAVEPOINT job")
                     if await !job.run(connection) {
                         _ = try await connection.query("ROLLBACK TO job")
@@ -89,6 +96,8 @@ final class SQLiteWriter: Sendable {
 }
 
 private protocol WriteJob: Sendable {
+    /// Whether the job runs inside its own savepoint.
+    var savepoint: Bool { get }
     /// Runs the job's statements; false when it failed (its savepoint is then rolled back).
     func run(_ db: SQLiteConnection) async -> Bool
     /// Reports the outcome: the job's own result, or `transactionError` when the transaction did not commit.
@@ -97,12 +106,14 @@ private protocol WriteJob: Sendable {
 
 private final class Job<T: Sendable>: WriteJob {
     let body: @Sendable (SQLiteConnection) async throws -> T
+    let savepoint: Bool
     let continuation: CheckedContinuation<T, any Error>
     /// Written by `run` and read by `finish`, both on the writer task, one after the other.
     private let result = Mutex<Result<T, any Error>?>(nil)
 
-    init(body: @escaping @Sendable (SQLiteConnection) async throws -> T, continuation: CheckedContinuation<T, any Error>) {
+    init(body: @escaping @Sendable (SQLiteConnection) async throws -> T, savepoint: Bool, continuation: CheckedContinuation<T, any Error>) {
         self.body = body
+        self.savepoint = savepoint
         self.continuation = continuation
     }
 

@@ -81,7 +81,9 @@ final class HealthAndRoutingTests: XCTestCase {
             XCTAssertEqual(awaited4, 401)
             let r = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer m-secret"])
             XCTAssertEqual(r.status, .ok)
-            XCTAssertTrue(String(buffer: r.body).contains("aragora_http_requests_total{method=\"GET\",status=\"200\"}"))
+            let text = String(buffer: r.body)
+            XCTAssertTrue(text.contains(#"hb_requests{http_route="/api/health",http_request_method="GET",http_response_status_code="200"}"#), text)
+            XCTAssertTrue(text.contains("http_server_request_duration_bucket"), "latency histograms per route")
         }
     }
 }
