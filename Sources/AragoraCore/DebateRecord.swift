@@ -299,7 +299,7 @@ public struct DebateRecord: Sendable, Codable, Equatable {
 extension DebateRecord {
     /// The record as key-sorted JSON (indented for people by default): what `aragora ask --json` prints.
     public func jsonData(pretty: Bool = true) throws -> Data {
-        let value = try JSONValueEncoder().encode(self)
+        let value = try JSONValue(encoding: self)
         return Data((pretty ? value.prettySerialized() : value.serialized()).utf8)
     }
 

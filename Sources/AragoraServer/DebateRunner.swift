@@ -33,6 +33,8 @@ public actor DebateRunner {
     private var queue = Deque<String>()
     private var jobs: [String: Job] = [:]
     private var running: [String: (task: Task<Void, Never>, lease: DebateLease)] = [:]
+    /// Debates whose run ended and whose final record is being saved: no longer holding a slot, still active.
+    private var finishing: Set<String> = []
     private var cancelRequested: Set<String> = []
     private var lost: Set<String> = []
     private var waiters: [String: [CheckedContinuation<Completion?, Never>]] = [:]
@@ -53,7 +55,7 @@ public actor DebateRunner {
     /// Active and queued counts readable without waiting on the actor (health checks, admission, metrics).
     public nonisolated let stats = RunnerStats()
 
-    public func isActive(_ id: String) -> Bool { running[id] != nil || jobs[id] != nil }
+    public func isActive(_ id: String) -> Bool { running[id] != nil || jobs[id] != nil || finishing.contains(id) }
 
     // MARK: - Engines
 
@@ -141,9 +143,12 @@ public actor DebateRunner {
         await finished(id, outcome, persisted: persisted)
     }
 
-    /// The debate stays active (`isActive`) until its final record is saved, so whoever awaits its completion
-    /// reads the finished record.
+    /// The slot is free at once for the next debate; the debate stays active (`isActive`) until its final record
+    /// is saved, so whoever awaits its completion reads the finished record.
     private func finished(_ id: String, _ outcome: PersistedDebate.Outcome, persisted: PersistedDebate) async {
+        running[id] = nil
+        finishing.insert(id)
+        pump()
         let record = outcome.record
         let wasLost = outcome.leaseLost || lost.remove(id) != nil
         let interruptedByShutdown = shuttingDown && record.status == .cancelled && !cancelRequested.contains(id)
@@ -172,10 +177,9 @@ public actor DebateRunner {
                 "duration_s": "\(record.durationSeconds ?? 0)",
             ])
         }
-        running[id] = nil
+        finishing.remove(id)
         bus.close(id)
         resumeWaiters(id, completion)
-        pump()
     }
 
     /// Waits until a debate held here ends; nil when it is not held here or ended without a result here.
@@ -254,7 +258,7 @@ public actor DebateRunner {
                 logger.warning("lease renewal failed", metadata: ["error": "\(error)"])
             }
         }
-        if takesOver, !shuttingDown { _ = try? await takeOverUnfinished() }
+        if takesOver, !shuttingDown { _ = try? await takeOverUnfinished(reclaimOwn: false) }
     }
 
     /// Resumes debates left unfinished by a crash or restart, this instance's own or those of an instance
@@ -263,19 +267,20 @@ public actor DebateRunner {
     public func resumeUnfinished() async throws -> (resumed: Int, failed: Int) {
         takesOver = true
         startMaintenance()
-        return try await takeOverUnfinished()
+        return try await takeOverUnfinished(reclaimOwn: true)
     }
 
-    private func takeOverUnfinished() async throws -> (resumed: Int, failed: Int) {
+    /// `reclaimOwn`: at startup, debates still leased to this instance's id belong to its previous run, which is
+    /// gone; later, they are the ones running here.
+    private func takeOverUnfinished(reclaimOwn: Bool) async throws -> (resumed: Int, failed: Int) {
         var resumed = 0, failed = 0
         let now = Timestamp.now()
-        for item in try await store.claimable(owner: config.instanceID, now: now, limit: 500) where !isActive(item.record.id) {
+        let candidates = try await store.claimable(reclaiming: reclaimOwn ? config.instanceID : nil, now: now, limit: 500)
+        for item in candidates where !isActive(item.record.id) {
             let id = item.record.id
             guard let lease = try await store.claim(id: id, owner: config.instanceID, leaseSeconds: config.leaseSeconds, now: now) else {
                 continue  // another instance was quicker
             }
-            let cancelWanted = (try? await store.renewLeases(owner: config.instanceID, held: [lease], leaseSeconds: config.leaseSeconds,
-                                                              now: now))?.cancelRequested.contains(id) ?? false
             do {
                 let engine = try engine(for: item.record)
                 var start = DebateCheckpoint(starting: Self.fresh(item.record))
@@ -285,7 +290,7 @@ public actor DebateRunner {
                     prior = try await store.events(id: id, since: 0, limit: 1_000_000)
                 }
                 enqueue(Job(engine: engine, start: start, lease: lease), prior: prior)
-                if cancelWanted { _ = await cancel(id) }
+                if item.cancelRequested { _ = await cancel(id) }
                 resumed += 1
                 logger.info("resuming debate", metadata: [
                     "debate_id": "\(id)", "from": "\(item.checkpoint.map { "round \($0.round) \($0.step.rawValue)" } ?? "start")",

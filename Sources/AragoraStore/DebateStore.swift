@@ -33,9 +33,9 @@ public protocol DebateStore: Sendable {
 
     // MARK: Ownership
 
-    /// Unfinished debates `owner` may take over: unowned, lease expired, or leased to `owner` itself (the
-    /// previous run of a restarted instance). Oldest first.
-    func claimable(owner: String, now: Double, limit: Int) async throws -> [UnfinishedDebate]
+    /// Unfinished debates that may be taken over: unowned or lease expired, and, when `reclaiming` is given,
+    /// those leased to it (the previous run of a restarting instance). Oldest first.
+    func claimable(reclaiming owner: String?, now: Double, limit: Int) async throws -> [UnfinishedDebate]
     /// Takes the lease of an unfinished debate that is unowned, expired or already `owner`'s; nil otherwise.
     /// Every claim raises the fence, so writes under an older lease fail.
     func claim(id: String, owner: String, leaseSeconds: Double, now: Double) async throws -> DebateLease?

@@ -100,13 +100,14 @@ public final class MemoryDebateStore: DebateStore {
         try withState { s in s.debates.removeValue(forKey: id) != nil }
     }
 
-    public func claimable(owner: String, now: Double, limit: Int) async throws -> [UnfinishedDebate] {
+    public func claimable(reclaiming owner: String?, now: Double, limit: Int) async throws -> [UnfinishedDebate] {
         try withState { s in
             s.debates.values.filter { !$0.record.status.isTerminal && Self.isClaimable($0, by: owner, now: now) }
                 .sorted { ($0.record.createdAt, $0.record.id) < ($1.record.createdAt, $1.record.id) }
                 .prefix(limit)
                 .map { row in
-                    UnfinishedDebate(record: row.record, checkpoint: row.progress.map { DebateCheckpoint(record: row.record, progress: $0) })
+                    UnfinishedDebate(record: row.record, checkpoint: row.progress.map { DebateCheckpoint(record: row.record, progress: $0) },
+                                     cancelRequested: row.cancelRequested)
                 }
         }
     }
@@ -187,8 +188,8 @@ public final class MemoryDebateStore: DebateStore {
 
     // MARK: - Helpers
 
-    static func isClaimable(_ row: Row, by owner: String, now: Double) -> Bool {
-        row.leaseOwner == nil || row.leaseOwner == owner || row.leaseExpires < now
+    static func isClaimable(_ row: Row, by owner: String?, now: Double) -> Bool {
+        row.leaseOwner == nil || (owner != nil && row.leaseOwner == owner) || row.leaseExpires < now
     }
 
     static func newestFirst(_ a: Row, _ b: Row) -> Bool {

@@ -13,6 +13,7 @@ public final class SQLiteDebateStore: DebateStore {
     private let writerConnection: SQLiteConnection
     private let reader: SQLiteConnection
     private let writer: SQLiteWriter
+    private let saves: SQLiteSaveBatch
     private let closed = Mutex(false)
 
     public static func open(path: String, logger: Logger = Logger(label: "aragora.sqlite")) async throws -> SQLiteDebateStore {
@@ -31,7 +32,9 @@ public final class SQLiteDebateStore: DebateStore {
         self.path = path
         self.writerConnection = writer
         self.reader = reader
-        self.writer = SQLiteWriter(connection: writer)
+        let queue = SQLiteWriter(connection: writer)
+        self.writer = queue
+        self.saves = SQLiteSaveBatch(writer: queue)
     }
 
     /// Closes both connections once pending writes are committed; later calls fail with
@@ -54,6 +57,8 @@ public final class SQLiteDebateStore: DebateStore {
     }
 
     private static let unfinished = "status IN ('created', 'running')"
+    /// A lease row exists only while its debate is unfinished.
+    private static let claimableLease = "(l.owner IS NULL OR l.owner = ? OR l.expires < ?)"
 
     // MARK: - Schema
 
@@ -90,54 +95,31 @@ public final class SQLiteDebateStore: DebateStore {
     public func create(_ record: DebateRecord, owner: String, leaseSeconds: Double) async throws -> DebateLease {
         let json = try record.jsonString()
         let expires = Timestamp.now() + leaseSeconds
-        try await writer.perform(failsBeforeWriting: true) { db in
+        // The debate's insert comes first and is the only one that can fail (a duplicate id): no savepoint needed.
+        try await writer.perform(.failsBeforeWriting) { db in
             do {
                 _ = try await db.query("""
-                    INSERT INTO debates (id, task, status, created_at, updated_at, consensus_reached, confidence, record, checkpoint,
-                        lease_owner, lease_fence, lease_expires)
-                    VALUES (?, ?, ?, ?, ?, 0, 0, ?, NULL, ?, 1, ?)
+                    INSERT INTO debates (id, task, status, created_at, updated_at, consensus_reached, confidence, record, checkpoint)
+                    VALUES (?, ?, ?, ?, ?, 0, 0, ?, NULL)
                     """, [.text(record.id), .text(record.task), .text(record.status.rawValue), .float(record.createdAt),
-                          .float(record.createdAt), .text(json), .text(owner), .float(expires)])
+                          .float(record.createdAt), .text(json)])
             } catch let error as SQLiteError where [.constraint, .constraintPrimaryKeyFailed, .constraintUniqueFailed].contains(error.reason) {
                 throw StoreError.duplicate(record.id)
             }
+            _ = try await db.query("INSERT OR REPLACE INTO debate_leases (debate_id, owner, fence, expires) VALUES (?, ?, 1, ?)",
+                                   [.text(record.id), .text(owner), .float(expires)])
         }
         return DebateLease(debateID: record.id, owner: owner, fence: 1)
     }
 
-    /// Saves arriving while a transaction is being written are committed together in the next one (group
-    /// commit). The update is fenced by the lease; events are inserted only when it matched, so a deleted
-    /// debate stays deleted.
+    /// Saves arriving while the writer is busy are written together in its next transaction
+    /// (`SQLiteSaveBatch`). The update is fenced by the lease; events are inserted only when it matched, so a
+    /// deleted debate stays deleted.
     public func save(_ record: DebateRecord, progress: DebateCheckpoint.Progress?, events: [DebateEvent], lease: DebateLease) async throws {
-        let json = try record.jsonString()
-        let progressJSON = try progress.map { try $0.jsonString() }
-        let rows = events.map { (seq: $0.seq, type: $0.type.rawValue, body: $0.serialized()) }
-        let terminal = record.status.isTerminal
-        // The fenced update comes first and refuses before anything is written.
-        try await writer.perform(failsBeforeWriting: true) { db in
-            let now = Timestamp.now()
-            let matched = try await db.query("""
-                UPDATE debates SET status = ?, updated_at = ?, consensus_reached = ?, confidence = ?, record = ?, checkpoint = ?, error = ?,
-                    lease_owner = CASE WHEN ? THEN NULL ELSE lease_owner END,
-                    lease_expires = CASE WHEN ? THEN 0 ELSE lease_expires END
-                WHERE id = ? AND lease_owner = ? AND lease_fence = ? RETURNING id
-                """, [.text(record.status.rawValue), .float(now), .integer(record.consensusReached ? 1 : 0), .float(record.confidence),
-                      .text(json), progressJSON.map(SQLiteData.text) ?? .null, record.error.map(SQLiteData.text) ?? .null,
-                      .integer(terminal ? 1 : 0), .integer(terminal ? 1 : 0),
-                      .text(record.id), .text(lease.owner), .integer(lease.fence)])
-            guard !matched.isEmpty else { throw StoreError.leaseLost(record.id) }
-            // 500 rows per statement (SQLite allows 32766 bound values).
-            var start = 0
-            while start < rows.count {
-                let chunk = rows[start..<min(rows.count, start + 500)]
-                let marks = Array(repeating: "(?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
-                var binds: [SQLiteData] = []
-                binds.reserveCapacity(chunk.count * 4)
-                for e in chunk { binds += [.text(record.id), .integer(e.seq), .text(e.type), .text(e.body)] }
-                _ = try await db.query("INSERT OR REPLACE INTO debate_events (debate_id, seq, type, body) VALUES \(marks)", binds)
-                start += chunk.count
-            }
-        }
+        if closed.withLock({ $0 }) { throw StoreError.unavailable("the store is closed (shutting down)") }
+        try await saves.save(SQLiteSaveBatch.Save(
+            record: record, json: try record.jsonString(), progress: try progress.map { try $0.jsonString() },
+            events: events.map { (seq: $0.seq, type: $0.type.rawValue, body: $0.serialized()) }, lease: lease))
     }
 
     public func recordJSON(id: String) async throws -> [UInt8]? {
@@ -186,22 +168,24 @@ public final class SQLiteDebateStore: DebateStore {
     }
 
     public func delete(id: String) async throws -> Bool {
-        try await writer.perform { db in
+        try await writer.perform(.allOrNothing) { db in
             let existed = !(try await db.query("DELETE FROM debates WHERE id = ? RETURNING id", [.text(id)])).isEmpty
             _ = try await db.query("DELETE FROM debate_events WHERE debate_id = ?", [.text(id)])
             _ = try await db.query("DELETE FROM debate_status_history WHERE debate_id = ?", [.text(id)])
+            _ = try await db.query("DELETE FROM debate_leases WHERE debate_id = ?", [.text(id)])
             return existed
         }
     }
 
     // MARK: - Ownership
 
-    public func claimable(owner: String, now: Double, limit: Int) async throws -> [UnfinishedDebate] {
+    public func claimable(reclaiming owner: String?, now: Double, limit: Int) async throws -> [UnfinishedDebate] {
+        // NULL never equals an owner: without one, only unowned and expired debates qualify.
         let rows = try await read("""
-            SELECT id, record, checkpoint FROM debates
-            WHERE \(Self.unfinished) AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires < ?)
-            ORDER BY created_at, id LIMIT ?
-            """, [.text(owner), .float(now), .integer(limit)])
+            SELECT d.id AS id, d.record AS record, d.checkpoint AS checkpoint, l.cancel_requested AS cancel_requested
+            FROM debate_leases l JOIN debates d ON d.id = l.debate_id
+            WHERE \(Self.claimableLease) ORDER BY d.created_at, d.id LIMIT ?
+            """, [owner.map(SQLiteData.text) ?? .null, .float(now), .integer(limit)])
         return try rows.map { row in
             let id = row.column("id")?.string ?? "?"
             guard let text = row.column("record")?.string else { throw StoreError.corrupt("debate \(id) has no record") }
@@ -210,32 +194,30 @@ public final class SQLiteDebateStore: DebateStore {
             let progress = row.column("checkpoint")?.string.flatMap {
                 try? JSONDecoder().decode(DebateCheckpoint.Progress.self, from: Data($0.utf8))
             }
-            return UnfinishedDebate(record: record, checkpoint: progress.map { DebateCheckpoint(record: record, progress: $0) })
+            return UnfinishedDebate(record: record, checkpoint: progress.map { DebateCheckpoint(record: record, progress: $0) },
+                                    cancelRequested: row.column("cancel_requested")?.integer == 1)
         }
     }
 
     public func claim(id: String, owner: String, leaseSeconds: Double, now: Double) async throws -> DebateLease? {
-        try await writer.perform(failsBeforeWriting: true) { db in
+        try await writer.perform(.failsBeforeWriting) { db in
             let rows = try await db.query("""
-                UPDATE debates SET lease_owner = ?, lease_fence = lease_fence + 1, lease_expires = ?
-                WHERE id = ? AND \(Self.unfinished) AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires < ?)
-                RETURNING lease_fence
+                UPDATE debate_leases AS l SET owner = ?, fence = fence + 1, expires = ?
+                WHERE debate_id = ? AND \(Self.claimableLease) RETURNING fence
                 """, [.text(owner), .float(now + leaseSeconds), .text(id), .text(owner), .float(now)])
-            return rows.first?.column("lease_fence")?.integer.map { DebateLease(debateID: id, owner: owner, fence: $0) }
+            return rows.first?.column("fence")?.integer.map { DebateLease(debateID: id, owner: owner, fence: $0) }
         }
     }
 
     public func renewLeases(owner: String, held: [DebateLease], leaseSeconds: Double, now: Double) async throws -> LeaseRenewal {
-        let rows = try await writer.perform(failsBeforeWriting: true) { db in
-            try await db.query("""
-                UPDATE debates SET lease_expires = ? WHERE lease_owner = ? AND \(Self.unfinished)
-                RETURNING id, lease_fence, cancel_requested
-                """, [.float(now + leaseSeconds), .text(owner)])
+        let rows = try await writer.perform(.failsBeforeWriting) { db in
+            try await db.query("UPDATE debate_leases SET expires = ? WHERE owner = ? RETURNING debate_id, fence, cancel_requested",
+                               [.float(now + leaseSeconds), .text(owner)])
         }
         var current: [String: (fence: Int, cancel: Bool)] = [:]
         for row in rows {
-            if let id = row.column("id")?.string {
-                current[id] = (row.column("lease_fence")?.integer ?? 0, row.column("cancel_requested")?.integer == 1)
+            if let id = row.column("debate_id")?.string {
+                current[id] = (row.column("fence")?.integer ?? 0, row.column("cancel_requested")?.integer == 1)
             }
         }
         var renewal = LeaseRenewal()
@@ -250,15 +232,15 @@ public final class SQLiteDebateStore: DebateStore {
     }
 
     public func release(_ lease: DebateLease) async throws {
-        try await writer.perform(failsBeforeWriting: true) { db in
-            _ = try await db.query("UPDATE debates SET lease_owner = NULL, lease_expires = 0 WHERE id = ? AND lease_owner = ? AND lease_fence = ?",
+        try await writer.perform(.failsBeforeWriting) { db in
+            _ = try await db.query("UPDATE debate_leases SET owner = NULL, expires = 0 WHERE debate_id = ? AND owner = ? AND fence = ?",
                                    [.text(lease.debateID), .text(lease.owner), .integer(lease.fence)])
         }
     }
 
     public func requestCancel(id: String) async throws -> CancelRequest {
-        try await writer.perform(failsBeforeWriting: true) { db in
-            let marked = try await db.query("UPDATE debates SET cancel_requested = 1 WHERE id = ? AND \(Self.unfinished) RETURNING id", [.text(id)])
+        try await writer.perform(.failsBeforeWriting) { db in
+            let marked = try await db.query("UPDATE debate_leases SET cancel_requested = 1 WHERE debate_id = ? RETURNING debate_id", [.text(id)])
             if !marked.isEmpty { return .requested }
             let row = try await db.query("SELECT status FROM debates WHERE id = ?", [.text(id)]).first
             guard let status = row?.column("status")?.string.flatMap(DebateStatus.init(rawValue:)) else { return .notFound }
@@ -277,7 +259,7 @@ public final class SQLiteDebateStore: DebateStore {
 
     public func recordMatch(debateID: String, changes: [EloRating.Change]) async throws {
         let now = Timestamp.now()
-        try await writer.perform { db in
+        try await writer.perform(.allOrNothing) { db in
             let done = try await db.query("SELECT 1 FROM elo_matches WHERE debate_id = ? LIMIT 1", [.text(debateID)])
             guard done.isEmpty else { return }
             for c in changes {

@@ -82,12 +82,30 @@ enum SQLiteMigrations {
             END
             """,
         ]),
+        // Leases live in their own small table: renewing every lease of an instance must not rewrite the
+        // debates' rows, which carry the whole record.
         Migration(version: 4, name: "debate leases, fences and cancel requests", statements: [
-            "ALTER TABLE debates ADD COLUMN lease_owner TEXT",
-            "ALTER TABLE debates ADD COLUMN lease_fence INTEGER NOT NULL DEFAULT 0",
-            "ALTER TABLE debates ADD COLUMN lease_expires REAL NOT NULL DEFAULT 0",
-            "ALTER TABLE debates ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0",
-            "CREATE INDEX IF NOT EXISTS debates_lease_owner ON debates (lease_owner)",
+            """
+            CREATE TABLE IF NOT EXISTS debate_leases (
+                debate_id TEXT PRIMARY KEY,
+                owner TEXT,
+                fence INTEGER NOT NULL DEFAULT 0,
+                expires REAL NOT NULL DEFAULT 0,
+                cancel_requested INTEGER NOT NULL DEFAULT 0
+            )
+            """,
+            "CREATE INDEX IF NOT EXISTS debate_leases_owner ON debate_leases (owner)",
+            // A finished debate has no lease: nobody may claim it, renewals report it lost. A trigger, so that
+            // finishing costs no statement of its own.
+            """
+            CREATE TRIGGER IF NOT EXISTS debates_finished_lease AFTER UPDATE OF status ON debates
+            WHEN NEW.status NOT IN ('created', 'running')
+            BEGIN
+                DELETE FROM debate_leases WHERE debate_id = NEW.id;
+            END
+            """,
+            // Debates left unfinished by an earlier version: unowned, so the next start takes them.
+            "INSERT OR IGNORE INTO debate_leases (debate_id) SELECT id FROM debates WHERE status IN ('created', 'running')",
         ]),
     ]
 

@@ -3,10 +3,21 @@ import SQLiteNIO
 import Synchronization
 
 /// The one way to write to a SQLite file: jobs queue up (FIFO) and a single writer task runs whatever has
-/// queued in one transaction (group commit). A job that may fail after writing runs inside its own savepoint,
-/// so its failure undoes only that job; a job that can only fail before it writes anything (one statement, or a
-/// guard first) skips the savepoint's two extra statements. Callers resume once the transaction is committed.
+/// queued in one transaction (group commit). Callers resume once the transaction is committed. How a job's
+/// failure is contained is its `Containment`: every statement is a hop to the thread pool, and the writer's
+/// throughput is made of those hops, so only jobs that need a savepoint get one.
 final class SQLiteWriter: Sendable {
+    enum Containment: Sendable {
+        /// The job runs in its own savepoint: its failure undoes the job only (a job that can fail half-way for
+        /// a reason the others must not share).
+        case savepoint
+        /// The job can only fail before its first write (one statement, or a guard first): nothing to undo.
+        case failsBeforeWriting
+        /// The job fails only when the database does (I/O, a full disk): its failure aborts the whole
+        /// transaction, and every job in it fails with that error.
+        case allOrNothing
+    }
+
     private struct State {
         var queue = Deque<any WriteJob>()
         var draining = false
@@ -23,16 +34,15 @@ final class SQLiteWriter: Sendable {
     }
 
     /// Runs `body` in the next transaction and returns its result once that transaction is committed.
-    /// `failsBeforeWriting`: the body throws only before its first write, so it needs no savepoint.
-    func perform<T: Sendable>(failsBeforeWriting: Bool = false,
+    func perform<T: Sendable>(_ containment: Containment = .savepoint,
                               _ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
-        try await perform(body, savepoint: !failsBeforeWriting, evenIfClosed: false)
+        try await perform(body, containment: containment, evenIfClosed: false)
     }
 
     private func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T,
-                                      savepoint: Bool, evenIfClosed: Bool) async throws -> T {
+                                      containment: Containment, evenIfClosed: Bool) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job = Job(body: body, savepoint: savepoint, continuation: continuation)
+            let job = Job(body: body, containment: containment, continuation: continuation)
             let start: Bool? = state.withLock { s in
                 if s.closed && !evenIfClosed { return nil }
                 s.queue.append(job)
@@ -51,7 +61,7 @@ final class SQLiteWriter: Sendable {
     /// Refuses new jobs, then returns once every job queued before has been committed.
     func close() async {
         state.withLock { $0.closed = true }
-        _ = try? await perform({ _ in () }, savepoint: false, evenIfClosed: true)
+        _ = try? await perform({ _ in () }, containment: .failsBeforeWriting, evenIfClosed: true)
     }
 
     private func take() -> [any WriteJob] {
@@ -75,15 +85,18 @@ final class SQLiteWriter: Sendable {
             do {
                 _ = try await connection.query("BEGIN IMMEDIATE")
                 for job in batch {
-                    guard job.savepoint else {
+                    switch job.containment {
+                    case .failsBeforeWriting:
                         _ = await job.run(connection)
-                        continue
+                    case .allOrNothing:
+                        if let error = await job.run(connection) { throw error }
+                    case .savepoint:
+                        _ = try await connection.query("SAVEPOINT job")
+                        if await job.run(connection) != nil {
+                            _ = try await connection.query("ROLLBACK TO job")
+                        }
+                        _ = try await connection.query("RELEASE job")
                     }
-                    _ = try await connection.query("SAVEPOINT job")
-                    if await !job.run(connection) {
-                        _ = try await connection.query("ROLLBACK TO job")
-                    }
-                    _ = try await connection.query("RELEASE job")
                 }
                 _ = try await connection.query("COMMIT")
             } catch {
@@ -96,33 +109,33 @@ final class SQLiteWriter: Sendable {
 }
 
 private protocol WriteJob: Sendable {
-    /// Whether the job runs inside its own savepoint.
-    var savepoint: Bool { get }
-    /// Runs the job's statements; false when it failed (its savepoint is then rolled back).
-    func run(_ db: SQLiteConnection) async -> Bool
+    var containment: SQLiteWriter.Containment { get }
+    /// Runs the job's statements; returns its error when it failed.
+    func run(_ db: SQLiteConnection) async -> (any Error)?
     /// Reports the outcome: the job's own result, or `transactionError` when the transaction did not commit.
     func finish(_ transactionError: (any Error)?)
 }
 
 private final class Job<T: Sendable>: WriteJob {
     let body: @Sendable (SQLiteConnection) async throws -> T
-    let savepoint: Bool
+    let containment: SQLiteWriter.Containment
     let continuation: CheckedContinuation<T, any Error>
     /// Written by `run` and read by `finish`, both on the writer task, one after the other.
     private let result = Mutex<Result<T, any Error>?>(nil)
 
-    init(body: @escaping @Sendable (SQLiteConnection) async throws -> T, savepoint: Bool, continuation: CheckedContinuation<T, any Error>) {
+    init(body: @escaping @Sendable (SQLiteConnection) async throws -> T, containment: SQLiteWriter.Containment,
+         continuation: CheckedContinuation<T, any Error>) {
         self.body = body
-        self.savepoint = savepoint
+        self.containment = containment
         self.continuation = continuation
     }
 
-    func run(_ db: SQLiteConnection) async -> Bool {
+    func run(_ db: SQLiteConnection) async -> (any Error)? {
         let r: Result<T, any Error>
         do { r = .success(try await body(db)) } catch { r = .failure(error) }
         result.withLock { $0 = r }
-        if case .failure = r { return false }
-        return true
+        if case .failure(let error) = r { return error }
+        return nil
     }
 
     func finish(_ transactionError: (any Error)?) {

@@ -53,14 +53,17 @@ public struct MigrationState: Sendable, Equatable {
     }
 }
 
-/// An unfinished debate and where to resume it (nil when no phase completed before it stopped).
+/// An unfinished debate, where to resume it (nil when no phase completed before it stopped), and whether
+/// someone asked to cancel it meanwhile.
 public struct UnfinishedDebate: Sendable {
     public var record: DebateRecord
     public var checkpoint: DebateCheckpoint?
+    public var cancelRequested: Bool
 
-    public init(record: DebateRecord, checkpoint: DebateCheckpoint?) {
+    public init(record: DebateRecord, checkpoint: DebateCheckpoint?, cancelRequested: Bool = false) {
         self.record = record
         self.checkpoint = checkpoint
+        self.cancelRequested = cancelRequested
     }
 }
 

@@ -65,6 +65,8 @@ struct AskCommand: AsyncParsableCommand {
     func run() async throws {
         var config = try ConfigurationLoader.load()
         if noSave { config.database = .memory }
+        // Its own owner id: a service on this host (same instance id) must not take this debate for its own.
+        config.instanceID += "/ask-\(getpid())"
         let seed = seed ?? UInt64.random(in: 1...999_999)
         let input: DebateInput
         do {

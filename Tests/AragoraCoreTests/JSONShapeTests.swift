@@ -2,8 +2,8 @@ import AragoraCore
 import Foundation
 import Testing
 
-/// Each wire shape is defined once, by Codable. The fast path (`JSONValueEncoder` + `JSONValue`'s serializer)
-/// must write exactly what Foundation's `JSONEncoder` writes for the same definition, and read back.
+/// Each wire shape is defined once, by Codable. The fast path (`JSONByteEncoder`) must write exactly what
+/// Foundation's `JSONEncoder` writes for the same definition (as JSON values: key order aside), and read back.
 @Suite struct JSONShapeTests {
     static func finishedDebate() async -> (DebateRecord, [DebateEvent]) {
         let engine = DebateEngine(agents: DemoAgent.defaultPersonas.map { DemoAgent(name: "demo-\($0)", persona: $0) },
@@ -23,9 +23,10 @@ import Testing
     @Test func theRecordIsWrittenAsFoundationWritesIt() async throws {
         let (record, _) = await Self.finishedDebate()
         #expect(record.receipt != nil)
-        let fast = try JSONValueEncoder().encode(record)
+        let fast = try JSONValue(encoding: record)
         #expect(fast == (try Self.foundation(record)))
         #expect(try DebateRecord.decode(Data(fast.bytes())) == record, "and reads back as the same record")
+        #expect(try DebateRecord.decode(Data(record.jsonBytes())) == record)
         for key in ["id", "task", "status", "consensus_reached", "confidence", "final_answer", "duration_seconds", "round_summaries"] {
             #expect(fast[key] != nil, "\(key) is part of the shape")
         }
@@ -37,14 +38,14 @@ import Testing
         let (_, events) = await Self.finishedDebate()
         #expect(!events.isEmpty)
         for e in events {
-            let fast = try JSONValueEncoder().encode(e)
+            let fast = try JSONValue(encoding: e)
             #expect(fast == (try Self.foundation(e)))
             #expect(DebateEvent.decode(e.serialized()) == e)
             for key in ["type", "data", "timestamp", "round", "agent", "seq", "agent_seq", "loop_id"] { #expect(fast[key] != nil) }
         }
         let progress = DebateCheckpoint.Progress(round: 2, step: .critique, active: ["a", "b"], consecutiveFailures: ["c": 1],
                                                  seq: 9, agentSeq: ["a": 4])
-        #expect(try JSONValueEncoder().encode(progress) == (try Self.foundation(progress)))
+        #expect(try JSONValue(encoding: progress) == (try Self.foundation(progress)))
     }
 
     @Test func everyIntegerWidthAndNesting() throws {
@@ -52,6 +53,19 @@ import Testing
             var u8: UInt8 = 255, i64: Int64 = -9, u64: UInt64 = .max, f: Float = 0.5, nested = [[1, 2], [3]]
             var optional: String? = nil, dict = ["k": ["v": 1.25]]
         }
-        #expect(try JSONValueEncoder().encode(Odd()) == (try Self.foundation(Odd())))
+        #expect(try JSONValue(encoding: Odd()) == (try Self.foundation(Odd())))
+        #expect(String(decoding: try Odd().jsonBytes(), as: UTF8.self).contains("18446744073709551615"), "integers exactly")
+    }
+
+    @Test func nestedContainersAreRefusedNotMangled() {
+        struct Nested: Encodable {
+            enum K: String, CodingKey { case a, b }
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: K.self)
+                var inner = c.nestedContainer(keyedBy: K.self, forKey: .a)
+                try inner.encode(1, forKey: .b)
+            }
+        }
+        #expect(throws: EncodingError.self) { _ = try Nested().jsonBytes() }
     }
 }

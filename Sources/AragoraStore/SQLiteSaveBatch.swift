@@ -1,0 +1,100 @@
+import AragoraCore
+import SQLiteNIO
+import Synchronization
+
+/// Debate saves waiting for the SQLite writer, written together: one writer job takes every save queued by the
+/// time it runs, applies their fenced updates, then inserts all their events in a few multi-row statements.
+/// Under load this halves the statements per save (each one is a hop to the thread pool), which is what the
+/// single writer's throughput is made of.
+final class SQLiteSaveBatch: Sendable {
+    struct Save: Sendable {
+        var record: DebateRecord
+        var json: String
+        var progress: String?
+        var events: [(seq: Int, type: String, body: String)]
+        var lease: DebateLease
+    }
+
+    private struct Waiting: Sendable {
+        var save: Save
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private let writer: SQLiteWriter
+    private let queue = Mutex((waiting: [Waiting](), scheduled: false))
+
+    init(writer: SQLiteWriter) {
+        self.writer = writer
+    }
+
+    /// Returns once the save is committed; throws `StoreError.leaseLost` when its lease no longer holds.
+    func save(_ save: Save) async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            let schedule = queue.withLock { q in
+                q.waiting.append(Waiting(save: save, continuation: c))
+                if q.scheduled { return false }
+                q.scheduled = true
+                return true
+            }
+            if schedule { Task { await self.flush() } }
+        }
+    }
+
+    private func take() -> [Waiting] {
+        queue.withLock { q in
+            q.scheduled = false
+            defer { q.waiting = [] }
+            return q.waiting
+        }
+    }
+
+    private func flush() async {
+        let taken = Mutex<[Waiting]>([])
+        do {
+            // Lost leases are outcomes, not failures; only the database failing aborts the batch.
+            let matched = try await writer.perform(.allOrNothing) { db in
+                let batch = self.take()
+                taken.withLock { $0 = batch }
+                return try await Self.write(batch.map(\.save), db)
+            }
+            for w in taken.withLock({ $0 }) {
+                if matched.contains(w.save.record.id) { w.continuation.resume() } else {
+                    w.continuation.resume(throwing: StoreError.leaseLost(w.save.record.id))
+                }
+            }
+        } catch {
+            for w in taken.withLock({ $0 }) { w.continuation.resume(throwing: error) }
+        }
+    }
+
+    /// The fenced updates, then the events of the saves that matched. Returns the ids that matched.
+    private static func write(_ saves: [Save], _ db: SQLiteConnection) async throws -> Set<String> {
+        let now = Timestamp.now()
+        var matched: Set<String> = []
+        for s in saves {
+            let r = s.record
+            let rows = try await db.query("""
+                UPDATE debates SET status = ?, updated_at = ?, consensus_reached = ?, confidence = ?, record = ?, checkpoint = ?, error = ?
+                WHERE id = ? AND EXISTS (SELECT 1 FROM debate_leases WHERE debate_id = ? AND owner = ? AND fence = ?) RETURNING id
+                """, [.text(r.status.rawValue), .float(now), .integer(r.consensusReached ? 1 : 0), .float(r.confidence),
+                      .text(s.json), s.progress.map(SQLiteData.text) ?? .null, r.error.map(SQLiteData.text) ?? .null,
+                      .text(r.id), .text(r.id), .text(s.lease.owner), .integer(s.lease.fence)])
+            // A finished debate's lease goes with it (trigger `debates_finished_lease`).
+            if !rows.isEmpty { matched.insert(r.id) }
+        }
+        // Events only for debates still held: a deleted or taken-over debate gets nothing back.
+        let events = saves.filter { matched.contains($0.record.id) }.flatMap { s in s.events.map { (s.record.id, $0) } }
+        var start = 0
+        while start < events.count {
+            // 500 rows per statement (SQLite allows 32766 bound values).
+            let chunk = events[start..<min(events.count, start + 500)]
+            let marks = Array(repeating: "(?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+            var binds: [SQLiteData] = []
+            binds.reserveCapacity(chunk.count * 4)
+            for (id, e) in chunk { binds += [.text(id), .integer(e.seq), .text(e.type), .text(e.body)] }
+            _ = try await db.query("INSERT OR REPLACE INTO debate_events (debate_id, seq, type, body) VALUES \(marks)", binds)
+            start += chunk.count
+        }
+        return matched
+    }
+}
