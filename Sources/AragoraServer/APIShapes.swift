@@ -1,5 +1,6 @@
 import AragoraCore
 import AragoraStore
+import NIOCore
 
 // Response shapes that belong to the HTTP API rather than to the debate record.
 
@@ -27,16 +28,17 @@ struct DebateSummaryResponse: Encodable {
 
 /// `GET /api/debates/{id}`: the stored record plus `debate_id`, the alias of `id` that clients read (CONTRACT §4).
 enum DebateRecordResponse {
-    /// Splices the alias into the stored record's JSON object instead of decoding and re-encoding it: the
-    /// record is served as stored, at the cost of one copy (`DebateRecordResponseTests` checks the result).
-    static func bytes(storedRecord json: [UInt8], id: String) -> [UInt8] {
-        guard json.first == UInt8(ascii: "{") else { return json }
-        let alias: JSONValue = ["debate_id": .string(id)]
-        var out = alias.bytes()  // `{"debate_id":"..."}`
-        out.removeLast()
-        out.reserveCapacity(out.count + json.count + 1)
-        if json.count > 2 { out.append(UInt8(ascii: ",")) }
-        out.append(contentsOf: json.dropFirst())
-        return out
+    /// Splices the alias into the stored record's JSON object while writing it out, instead of decoding and
+    /// re-encoding it: the record is served as stored (`DebateRecordResponseTests` checks the result).
+    static func buffer(storedRecord json: [UInt8], id: String) -> ByteBuffer {
+        guard json.first == UInt8(ascii: "{") else { return ByteBuffer(bytes: json) }
+        var alias = JSONValue.object(["debate_id": .string(id)]).bytes()  // `{"debate_id":"..."}`
+        alias.removeLast()
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(alias.count + json.count + 1)
+        buffer.writeBytes(alias)
+        if json.count > 2 { buffer.writeInteger(UInt8(ascii: ",")) }
+        buffer.writeBytes(json.dropFirst())
+        return buffer
     }
 }

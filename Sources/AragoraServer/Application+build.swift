@@ -32,7 +32,7 @@ public func buildApplication(
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware(service: service))
     // Inside the request log, so it sees errors as thrown: unknown paths count as one `NotFound` route.
-    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: RouteMetricsMiddleware())
     router.add(middleware: AuthMiddleware(service: service))
     router.add(middleware: RateLimitMiddleware(service: service))
     HealthController(service: service).register(on: router)

@@ -79,7 +79,7 @@ struct DebateController {
     func get(_ context: AppRequestContext) async throws -> Response {
         let id = try Self.debateID(context)
         guard let bytes = try await service.store.recordJSON(id: id) else { throw Self.missing(id) }
-        return JSONResponse.bytes(DebateRecordResponse.bytes(storedRecord: bytes, id: id))
+        return JSONResponse.buffer(DebateRecordResponse.buffer(storedRecord: bytes, id: id))
     }
 
     func record(_ context: AppRequestContext) async throws -> DebateRecord {

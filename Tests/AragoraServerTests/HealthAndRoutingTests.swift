@@ -77,12 +77,14 @@ final class HealthAndRoutingTests: XCTestCase {
     func testMetricsAreExposedAndProtectedByTheirToken() async throws {
         try await withServer(["ARAGORA_METRICS_TOKEN": "m-secret"]) { client, _ in
             _ = try await client.json(.get, "/api/health")
+            _ = try await client.json(.get, "/api/agents")
             let awaited4 = try await client.json(.get, "/metrics").status
             XCTAssertEqual(awaited4, 401)
             let r = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer m-secret"])
             XCTAssertEqual(r.status, .ok)
             let text = String(buffer: r.body)
-            XCTAssertTrue(text.contains(#"hb_requests{http_route="/api/health",http_request_method="GET",http_response_status_code="200"}"#), text)
+            XCTAssertTrue(text.contains(#"hb_requests{http_route="/api/agents",http_request_method="GET",http_response_status_code="200"}"#), text)
+            XCTAssertFalse(text.contains(#"http_route="/api/health""#), "health probes are not recorded")
             XCTAssertTrue(text.contains("http_server_request_duration_bucket"), "latency histograms per route")
         }
     }
