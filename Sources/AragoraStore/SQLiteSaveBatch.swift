@@ -36,8 +36,33 @@ final class SQLiteSaveBatch: Sendable {
                 q.scheduled = true
                 return true
             }
-            if schedule { Task { await self.flush() } }
+            if schedule { flush() }
         }
+    }
+
+    /// Queues one writer job that takes every save waiting when it runs.
+    private func flush() {
+        let taken = Mutex<[Waiting]>([])
+        // Lost leases are outcomes, not failures; only the database failing aborts the batch.
+        writer.submit(.allOrNothing, { db in
+            let batch = self.take()
+            taken.withLock { $0 = batch }
+            return try await Self.write(batch.map(\.save), db)
+        }, completion: { result in
+            let batch = taken.withLock { $0 }
+            switch result {
+            case .success(let matched):
+                for w in batch {
+                    if matched.contains(w.save.record.id) { w.continuation.resume() } else {
+                        w.continuation.resume(throwing: StoreError.leaseLost(w.save.record.id))
+                    }
+                }
+            case .failure(let error):
+                for w in batch { w.continuation.resume(throwing: error) }
+                // Saves queued after a job that never ran (the store closed) must not wait for ever.
+                if case StoreError.unavailable = error { for w in self.take() { w.continuation.resume(throwing: error) } }
+            }
+        })
     }
 
     private func take() -> [Waiting] {
@@ -45,25 +70,6 @@ final class SQLiteSaveBatch: Sendable {
             q.scheduled = false
             defer { q.waiting = [] }
             return q.waiting
-        }
-    }
-
-    private func flush() async {
-        let taken = Mutex<[Waiting]>([])
-        do {
-            // Lost leases are outcomes, not failures; only the database failing aborts the batch.
-            let matched = try await writer.perform(.allOrNothing) { db in
-                let batch = self.take()
-                taken.withLock { $0 = batch }
-                return try await Self.write(batch.map(\.save), db)
-            }
-            for w in taken.withLock({ $0 }) {
-                if matched.contains(w.save.record.id) { w.continuation.resume() } else {
-                    w.continuation.resume(throwing: StoreError.leaseLost(w.save.record.id))
-                }
-            }
-        } catch {
-            for w in taken.withLock({ $0 }) { w.continuation.resume(throwing: error) }
         }
     }
 

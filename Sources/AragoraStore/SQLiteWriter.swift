@@ -42,19 +42,27 @@ final class SQLiteWriter: Sendable {
     private func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T,
                                       containment: Containment, evenIfClosed: Bool) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job = Job(body: body, containment: containment, continuation: continuation)
-            let start: Bool? = state.withLock { s in
-                if s.closed && !evenIfClosed { return nil }
-                s.queue.append(job)
-                if s.draining { return false }
-                s.draining = true
-                return true
-            }
-            switch start {
-            case nil: continuation.resume(throwing: StoreError.unavailable("the store is closed (shutting down)"))
-            case true?: Task { await self.drain() }
-            case false?: break
-            }
+            submit(containment, evenIfClosed: evenIfClosed, body) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Queues `body` for the next transaction without waiting: `completion` receives its result once the
+    /// transaction is committed (or failed). For callers that batch their own waiters (`SQLiteSaveBatch`).
+    func submit<T: Sendable>(_ containment: Containment, evenIfClosed: Bool = false,
+                             _ body: @escaping @Sendable (SQLiteConnection) async throws -> T,
+                             completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        let job = Job(body: body, containment: containment, completion: completion)
+        let start: Bool? = state.withLock { s in
+            if s.closed && !evenIfClosed { return nil }
+            s.queue.append(job)
+            if s.draining { return false }
+            s.draining = true
+            return true
+        }
+        switch start {
+        case nil: completion(.failure(StoreError.unavailable("the store is closed (shutting down)")))
+        case true?: Task { await self.drain() }
+        case false?: break
         }
     }
 
@@ -119,15 +127,15 @@ private protocol WriteJob: Sendable {
 private final class Job<T: Sendable>: WriteJob {
     let body: @Sendable (SQLiteConnection) async throws -> T
     let containment: SQLiteWriter.Containment
-    let continuation: CheckedContinuation<T, any Error>
+    let completion: @Sendable (Result<T, any Error>) -> Void
     /// Written by `run` and read by `finish`, both on the writer task, one after the other.
     private let result = Mutex<Result<T, any Error>?>(nil)
 
     init(body: @escaping @Sendable (SQLiteConnection) async throws -> T, containment: SQLiteWriter.Containment,
-         continuation: CheckedContinuation<T, any Error>) {
+         completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
         self.body = body
         self.containment = containment
-        self.continuation = continuation
+        self.completion = completion
     }
 
     func run(_ db: SQLiteConnection) async -> (any Error)? {
@@ -141,9 +149,9 @@ private final class Job<T: Sendable>: WriteJob {
     func finish(_ transactionError: (any Error)?) {
         let r = result.withLock { $0 }
         if let transactionError, case .success = r ?? .failure(transactionError) {
-            continuation.resume(throwing: transactionError)
+            completion(.failure(transactionError))
         } else {
-            continuation.resume(with: r ?? .failure(transactionError ?? StoreError.unavailable("write was not attempted")))
+            completion(r ?? .failure(transactionError ?? StoreError.unavailable("write was not attempted")))
         }
     }
 }
