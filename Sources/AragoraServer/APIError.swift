@@ -10,6 +10,8 @@ public struct APIError: Error, Sendable {
     public var message: String
     public var details: JSONValue?
     public var headers: HTTPFields = [:]
+    /// Fields some contracts put at the top level of the body (`retry_after` on a 429).
+    public var extra: [String: JSONValue] = [:]
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, details: JSONValue? = nil) {
         self.status = status
@@ -27,7 +29,9 @@ public struct APIError: Error, Sendable {
     static func notFound(_ message: String) -> APIError { APIError(.notFound, "not_found", message) }
 
     var body: JSONValue {
-        var o: [String: JSONValue] = ["error": .string(message), "code": .string(code)]
+        var o: [String: JSONValue] = extra
+        o["error"] = .string(message)
+        o["code"] = .string(code)
         if let details { o["details"] = details }
         return .object(o)
     }

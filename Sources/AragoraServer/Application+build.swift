@@ -2,8 +2,10 @@ import AragoraCore
 import AragoraStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 extension AragoraService {
@@ -45,21 +47,21 @@ public func buildApplication(
 
     let wsRouter = Router(context: AppRequestContext.self)
     wsRouter.add(middleware: RequestLogMiddleware(service: service))
-    LiveStreams(service: service).registerWebSocket(on: wsRouter)
-    // /ws is answered by the WebSocket router (upgrade) and by the HTTP router (a JSON hint): one route.
-    router.get("/ws") { _, _ -> Response in
-        throw APIError.badRequest("/ws is a WebSocket endpoint: connect with an Upgrade: websocket request", code: "websocket_required")
-    }
+    let live = LiveStreams(service: service)
+    live.registerWebSocket(on: wsRouter)
+    // /ws is answered by the WebSocket router (upgrade) and by the HTTP router (why not): one route.
+    router.get("/ws") { request, _ -> Response in throw live.refusedUpgrade(request) }
     service.routes.set(router.routes.map { ($0.method, "\($0.path)") })
 
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(webSocketRouter: wsRouter),
+        server: httpServer(webSocketRouter: wsRouter, idleTimeout: .milliseconds(Int64(config.idleTimeout * 1000))),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "aragora"),
         services: [RunnerService(service: service)],
         onServerRunning: { channel in
             service.ready.withLock { $0 = true }
             let port = channel.localAddress?.port ?? config.port
+            service.boundPort = port
             logger.info("aragora serving", metadata: [
                 "address": "\(config.host):\(port)", "database": "\(config.database)",
                 "auth": "\(config.authEnabled ? "on" : "off")", "instance_id": "\(config.instanceID)",
@@ -68,6 +70,18 @@ public func buildApplication(
         },
         logger: logger
     )
+}
+
+/// HTTP/1 with the WebSocket upgrade; connections without a request for `idleTimeout` are closed, including
+/// those whose first request head never completes (`RequestHeadDeadline`).
+func httpServer(webSocketRouter: Router<AppRequestContext>, idleTimeout: TimeAmount) -> HTTPServerBuilder {
+    let webSocketResponder = webSocketRouter.buildResponder()
+    return HTTPServerBuilder { responder in
+        DeadlinedChildChannel(
+            inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder,
+                                                configuration: .init(http1: .init(idleTimeout: idleTimeout))),
+            headTimeout: idleTimeout)
+    }
 }
 
 /// Resumes unfinished debates at startup (and keeps taking over those of dead instances); on shutdown marks

@@ -23,6 +23,12 @@ public final class AragoraService: Sendable {
     public let now: @Sendable () -> Double
     /// Readiness: true once storage is ready, false again when shutdown begins.
     let ready = Mutex(false)
+    private let listeningPort = Mutex<Int?>(nil)
+    /// The port the server listens on once it runs (the chosen one when configured with port 0).
+    public var boundPort: Int? {
+        get { listeningPort.withLock { $0 } }
+        set { listeningPort.withLock { $0 = newValue } }
+    }
     /// The routes the routers serve, filled in once by `buildApplication`.
     let routes = RouteRegistry()
 

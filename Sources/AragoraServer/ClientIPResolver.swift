@@ -6,18 +6,29 @@ public struct ClientIPResolver: Sendable {
 
     public init(trusted: [String]) { self.trusted = trusted }
 
+    /// Forwarded values count only from a trusted peer and only when they parse as IP addresses: anything else
+    /// (`unknown`, a host name, garbage meant to mint fresh rate-limit buckets) is ignored.
     public func resolve(peer: String, headers: (String) -> String?) -> String {
         guard isTrusted(peer) else { return group(peer) }
-        if let cf = headers("CF-Connecting-IP"), headers("CF-Ray") != nil, !cf.isEmpty {
-            return group(cf.trimmingCharacters(in: .whitespaces))
+        if let cf = headers("CF-Connecting-IP").map({ $0.trimmingCharacters(in: .whitespaces) }), headers("CF-Ray") != nil,
+           Self.isIPAddress(cf) {
+            return group(cf)
         }
         if let xff = headers("X-Forwarded-For") {
             // The right-most address not added by a trusted proxy is the client.
-            let hops = xff.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let hops = xff.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter(Self.isIPAddress)
             if let client = hops.reversed().first(where: { !isTrusted($0) }) ?? hops.first { return group(client) }
         }
-        if let real = headers("X-Real-IP"), !real.isEmpty { return group(real.trimmingCharacters(in: .whitespaces)) }
+        if let real = headers("X-Real-IP").map({ $0.trimmingCharacters(in: .whitespaces) }), Self.isIPAddress(real) {
+            return group(real)
+        }
         return group(peer)
+    }
+
+    static func isIPAddress(_ s: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        let bare = s.split(separator: "%").first.map(String.init) ?? s
+        return inet_pton(AF_INET, bare, &v4) == 1 || inet_pton(AF_INET6, bare, &v6) == 1
     }
 
     func isTrusted(_ ip: String) -> Bool {

@@ -2,6 +2,7 @@ import AragoraCore
 import AragoraStore
 import Foundation
 import Hummingbird
+import HTTPTypes
 import NIOCore
 
 /// The debate routes of CONTRACT §4: controllers only translate HTTP to calls on the store and runner.
@@ -43,11 +44,31 @@ struct DebateController {
                 throw underlying
             }
         }
-        let host = request.head.authority ?? "\(service.config.host):\(service.config.port)"
         return JSONResponse.make([
             "success": true, "debate_id": .string(record.id), "status": "created", "task": .string(record.task),
-            "websocket_url": .string("ws://\(host)/ws"),
+            "websocket_url": .string(websocketURL(request, context)),
         ])
+    }
+
+    /// From `ARAGORA_PUBLIC_URL` when set; else from a trusted proxy's `X-Forwarded-Proto`/`-Host` (so it is
+    /// `wss://` behind Cloudflare) or Host; never from what an untrusted client claims.
+    func websocketURL(_ request: Request, _ context: AppRequestContext) -> String {
+        let config = service.config
+        if let base = config.publicURL, var parts = URLComponents(url: base, resolvingAgainstBaseURL: false) {
+            parts.scheme = parts.scheme?.lowercased() == "https" ? "wss" : "ws"
+            parts.path = parts.path.hasSuffix("/") ? parts.path + "ws" : parts.path + "/ws"
+            if let url = parts.string { return url }
+        }
+        if service.clientIP.isTrusted(context.remoteAddress?.ipAddress ?? "") {
+            let forwardedHost = request.headers[HTTPField.Name("X-Forwarded-Host")!]?.split(separator: ",").first
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            let proto = request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.split(separator: ",").first
+                .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            if let host = forwardedHost ?? request.head.authority, !host.isEmpty {
+                return "\(proto == "https" ? "wss" : "ws")://\(host)/ws"
+            }
+        }
+        return "ws://\(config.host):\(service.boundPort ?? config.port)/ws"
     }
 
     // MARK: - Read
@@ -132,9 +153,9 @@ struct DebateController {
         }
         let r = try await record(context)
         let (text, contentType) = try DebateExporter.render(r, as: kind)
-        return JSONResponse.text(text, contentType: contentType, headers: [
-            .contentDisposition: "attachment; filename=\"\(r.id).\(kind.rawValue)\"",
-        ])
+        var headers: HTTPFields = [.contentDisposition: "attachment; filename=\"\(r.id).\(kind.rawValue)\""]
+        if kind == .html { headers.append(contentsOf: SecurityHeaders.html) }
+        return JSONResponse.text(text, contentType: contentType, headers: headers)
     }
 
     // MARK: - Change

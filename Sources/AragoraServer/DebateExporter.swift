@@ -22,27 +22,41 @@ enum DebateExporter {
         return "\(c.reached ? "consensus reached" : "no consensus") by \(c.method.rawValue), confidence \(String(format: "%.2f", c.confidence))"
     }
 
+    /// Agent and user text in Markdown: raw HTML is escaped so a renderer shows it as text and never runs it.
+    static func md(_ text: String) -> String {
+        var out = ""
+        for ch in text {
+            switch ch {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
     static func markdown(_ r: DebateRecord) -> String {
-        var s = "# \(r.task)\n\n"
-        s += "- Debate: `\(r.id)`\n- Status: \(r.status.rawValue)\n- Agents: \(r.agents.map(\.name).joined(separator: ", "))\n"
+        var s = "# \(md(r.task))\n\n"
+        s += "- Debate: `\(r.id)`\n- Status: \(r.status.rawValue)\n- Agents: \(md(r.agents.map(\.name).joined(separator: ", ")))\n"
         s += "- Rounds: \(r.roundsUsed) of \(r.rounds)\n- Result: \(outcome(r))\n"
         if let c = r.consensus {
-            s += "\n## Final answer\n\n\(c.finalAnswer)\n"
-            if !c.supportingAgents.isEmpty { s += "\n**Supporting:** \(c.supportingAgents.joined(separator: ", "))\n" }
-            for d in c.dissent { s += "\n**Dissent — \(d.agent):** \(d.reason)\n" }
+            s += "\n## Final answer\n\n\(md(c.finalAnswer))\n"
+            if !c.supportingAgents.isEmpty { s += "\n**Supporting:** \(md(c.supportingAgents.joined(separator: ", ")))\n" }
+            for d in c.dissent { s += "\n**Dissent — \(md(d.agent)):** \(md(d.reason))\n" }
         }
         for round in 1...max(1, r.roundsUsed) {
             s += "\n## Round \(round)\n"
-            for m in r.messages where m.round == round { s += "\n### \(m.agent) (\(m.role))\n\n\(m.content)\n" }
+            for m in r.messages where m.round == round { s += "\n### \(md(m.agent)) (\(m.role))\n\n\(md(m.content))\n" }
             let crits = r.critiques.filter { $0.round == round }
             if !crits.isEmpty {
                 s += "\n#### Critiques\n\n"
-                for c in crits { s += "- **\(c.agent) → \(c.target)** (severity \(c.severity)): \(c.issues.joined(separator: "; "))\n" }
+                for c in crits { s += "- **\(md(c.agent)) → \(md(c.target))** (severity \(c.severity)): \(md(c.issues.joined(separator: "; ")))\n" }
             }
             let votes = r.votes.filter { $0.round == round }
             if !votes.isEmpty {
                 s += "\n#### Votes\n\n"
-                for v in votes { s += "- **\(v.agent)** → \(v.choice) (\(v.confidence)): \(v.reasoning)\n" }
+                for v in votes { s += "- **\(md(v.agent))** → \(md(v.choice)) (\(v.confidence)): \(md(v.reasoning))\n" }
             }
         }
         if let receipt = r.receipt { s += "\n---\nReceipt: sha256 `\(receipt.digest)`, ed25519 key `\(receipt.publicKey)`\n" }
@@ -81,8 +95,11 @@ enum DebateExporter {
         return s + "</body></html>\n"
     }
 
-    static func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+    /// A CSV cell: a cell a spreadsheet would read as a formula (leading `=`, `+`, `-`, `@`, tab or CR, OWASP's
+    /// rule) is prefixed with `'`; cells with separators, quotes or line breaks are quoted.
+    static func csvField(_ raw: String) -> String {
+        let s = raw.first.map { "=+-@\t\r".contains($0) } == true ? "'" + raw : raw
+        return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 

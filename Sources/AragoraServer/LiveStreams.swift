@@ -14,23 +14,51 @@ struct LiveStreams {
 
     // MARK: - WebSocket
 
+    /// The subprotocol a browser may offer beside its `access_token.<token>` one: echoed so the handshake
+    /// completes without sending the token back.
+    static let subprotocol = "aragora"
+
     func registerWebSocket(on router: Router<AppRequestContext>) {
-        router.ws("/ws") { request, context in
-            // Browsers cannot set headers on a WebSocket: they may send the token as a subprotocol.
-            let offered = request.headers[.secWebSocketProtocol]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
-            let subprotocol = offered.first { $0.hasPrefix("access_token.") }
-            guard let auth = service.authenticator else {
-                return .upgrade(subprotocol.map { [.secWebSocketProtocol: $0] } ?? [:])
-            }
-            let token = AuthMiddleware.bearer(request) ?? subprotocol.map { String($0.dropFirst("access_token.".count)) }
-            guard let token, case .success = auth.validate(token) else { return .dontUpgrade }
-            return .upgrade(subprotocol.map { [.secWebSocketProtocol: $0] } ?? [:])
-        } onUpgrade: { inbound, outbound, _ in
-            try await session(inbound: inbound, outbound: outbound)
+        router.ws("/ws") { request, _ in
+            guard case .success(let scope) = access(request), scope != TokenScope.none else { return .dontUpgrade }
+            let offered = Self.offeredSubprotocols(request)
+            return .upgrade(offered.contains(Self.subprotocol) ? [.secWebSocketProtocol: Self.subprotocol] : [:])
+        } onUpgrade: { inbound, outbound, context in
+            guard case .success(let scope) = access(context.request) else { return }
+            try await session(inbound: inbound, outbound: outbound, scope: scope)
         }
     }
 
-    func session(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+    /// Browsers cannot set headers on a WebSocket: they may send the token as a subprotocol.
+    static func offeredSubprotocols(_ request: Request) -> [String] {
+        request.headers[.secWebSocketProtocol]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
+    }
+
+    /// Who is connecting: everything when auth is off, else the scope of a valid token (Bearer header or
+    /// `access_token.<token>` subprotocol), else the reason to refuse.
+    func access(_ request: Request) -> Result<TokenScope, APIError> {
+        guard let auth = service.authenticator else { return .success(.admin) }
+        let fromProtocol = Self.offeredSubprotocols(request).first { $0.hasPrefix("access_token.") }
+            .map { String($0.dropFirst("access_token.".count)) }
+        guard let token = AuthMiddleware.bearer(request) ?? fromProtocol else {
+            return .failure(APIError(.unauthorized, "auth_required", "authentication required: send a Bearer token or the subprotocol access_token.<token>"))
+        }
+        switch auth.validate(token) {
+        case .success(let loop): return .success(TokenScope(loopID: loop))
+        case .failure(let f): return .failure(APIError(.unauthorized, f.code, f.message))
+        }
+    }
+
+    /// A refused upgrade reaches the HTTP router: say why in JSON instead of an empty answer.
+    func refusedUpgrade(_ request: Request) -> APIError {
+        switch access(request) {
+        case .failure(let error): return error
+        case .success(.none): return APIError(.forbidden, "forbidden", "this token may not watch debates")
+        case .success: return .badRequest("/ws is a WebSocket endpoint: connect with an Upgrade: websocket request", code: "websocket_required")
+        }
+    }
+
+    func session(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, scope: TokenScope) async throws {
         let (outbox, post) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(50_000))
         service.metrics.addGauge("aragora_websocket_connections", 1)
         defer { service.metrics.addGauge("aragora_websocket_connections", -1) }
@@ -54,7 +82,7 @@ struct LiveStreams {
                         post.yield(Self.message("error", ["message": "send JSON text messages"]))
                         continue
                     }
-                    await handle(text, post: post, subscriptions: subscriptions)
+                    await handle(text, post: post, subscriptions: subscriptions, scope: scope)
                 }
             } catch {}
             subscriptions.cancelAll()
@@ -63,7 +91,7 @@ struct LiveStreams {
         }
     }
 
-    func handle(_ text: String, post: AsyncStream<String>.Continuation, subscriptions: Subscriptions) async {
+    func handle(_ text: String, post: AsyncStream<String>.Continuation, subscriptions: Subscriptions, scope: TokenScope) async {
         guard let msg = JSONValue.parse(text), let type = msg["type"]?.stringValue else {
             post.yield(Self.message("error", ["message": "invalid message: expected {\"type\": ...}"]))
             return
@@ -74,6 +102,11 @@ struct LiveStreams {
         case "subscribe":
             guard let id = msg["debate_id"]?.stringValue ?? msg["loop_id"]?.stringValue, DebateID.isValid(id) else {
                 post.yield(Self.message("error", ["message": "subscribe needs a valid debate_id"]))
+                return
+            }
+            guard scope.mayWatch(id) else {
+                post.yield(Self.message("error", ["message": .string("this token may not watch debate \(id)"), "code": "forbidden",
+                                                  "debate_id": .string(id)]))
                 return
             }
             let replayFrom = msg["replay_from_seq"]?.intValue

@@ -30,6 +30,7 @@ struct RequestLogMiddleware: RouterMiddleware {
             response = APIError(.internalServerError, "internal_error", "internal server error").response()
         }
         response.headers[HTTPField.Name("X-Request-ID")!] = context.requestID
+        response.headers.append(contentsOf: SecurityHeaders.all)
         let seconds = (ContinuousClock.now - start).seconds
         let path = request.uri.path
         if !RouteTable.isProbe(path) || response.status.code >= 400 {
@@ -69,19 +70,35 @@ struct AuthMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         guard let auth = service.authenticator else { return try await next(request, context) }
+        let isPublic = RouteTable.isPublic(method: request.method, path: path)
         if let token {
             switch auth.validate(token) {
             case .success(let loop):
                 context.loopID = loop
                 // Keyed on the loop id, not the token: minting a fresh token does not reset a limit.
                 context.credential = "token:" + loop
+                if !isPublic, !TokenScope(loopID: loop).allows(request.method, path) {
+                    throw APIError(.forbidden, "forbidden", "this token (loop_id '\(loop)') may not \(request.method.rawValue) \(path)")
+                }
             case .failure(let f):
-                if !RouteTable.isPublic(method: request.method, path: path) { throw APIError(.unauthorized, f.code, f.message) }
+                if !isPublic {
+                    try await countFailure(context)
+                    throw APIError(.unauthorized, f.code, f.message)
+                }
             }
-        } else if !RouteTable.isPublic(method: request.method, path: path) {
+        } else if !isPublic {
             throw APIError(.unauthorized, "auth_required", "authentication required: send Authorization: Bearer <token>")
         }
         return try await next(request, context)
+    }
+
+    /// A rejected token spends from the client IP's budget, so guessing tokens is rate limited (429 once spent).
+    func countFailure(_ context: Context) async throws {
+        let config = service.config
+        guard !config.rateLimitsDisabled else { return }
+        let decision = try await service.rateLimits.take(context.credential, perMinute: config.ipRateLimit,
+                                                         capacity: config.ipRateLimit * config.burstMultiplier, now: service.now())
+        if !decision.allowed { throw RateLimitMiddleware.refusal(decision, service: service) }
     }
 
     /// The credential, from the Authorization header only (never the query string).
@@ -110,22 +127,21 @@ struct RateLimitMiddleware: RouterMiddleware {
         if decision.allowed, request.method == .post, RouteTable.isCreate(path) {
             decision = try await take("create:" + context.credential, perMinute: config.createRateLimit)
         }
-        guard decision.allowed else {
-            service.metrics.increment("aragora_rate_limited_total")
-            var error = APIError(.tooManyRequests, "rate_limit_exceeded", "rate limit exceeded: retry in \(decision.retryAfter)s",
-                                 details: nil)
-            error.headers = Self.headers(decision)
-            error.headers[HTTPField.Name("Retry-After")!] = String(decision.retryAfter)
-            var response = error.response()
-            // The contract puts retry_after at the top level of the body.
-            response.body = .init(byteBuffer: .init(string: JSONValue.object([
-                "error": .string(error.message), "code": "rate_limit_exceeded", "retry_after": .int(decision.retryAfter),
-            ]).serialized()))
-            return response
-        }
+        guard decision.allowed else { throw Self.refusal(decision, service: service) }
         var response = try await next(request, context)
         response.headers.append(contentsOf: Self.headers(decision))
         return response
+    }
+
+    /// The 429: `Retry-After` and `X-RateLimit-Reset` agree, and `retry_after` sits at the top of the body.
+    static func refusal(_ decision: RateLimitDecision, service: AragoraService) -> APIError {
+        service.metrics.increment("aragora_rate_limited_total")
+        var error = APIError(.tooManyRequests, "rate_limit_exceeded", "rate limit exceeded: retry in \(decision.retryAfter)s",
+                             details: nil)
+        error.headers = headers(decision)
+        error.headers[HTTPField.Name("Retry-After")!] = String(decision.retryAfter)
+        error.extra = ["retry_after": .int(decision.retryAfter)]
+        return error
     }
 
     func take(_ key: String, perMinute: Double) async throws -> RateLimitDecision {

@@ -15,6 +15,9 @@ public struct ServerConfiguration: Sendable {
     public var apiToken: String?
     public var tokenTTL = 3600
     public var metricsToken: String?
+    /// The service's address as clients reach it (`ARAGORA_PUBLIC_URL`, e.g. `https://api.example.com`): the base
+    /// of the `websocket_url` handed to clients.
+    public var publicURL: URL?
     public var maxConcurrentDebates = 16
     /// Debates waiting for a slot; beyond this, creation answers 503 so the queue (and memory) stays bounded.
     public var maxQueuedDebates = 5000
@@ -30,6 +33,9 @@ public struct ServerConfiguration: Sendable {
     public var rateLimitsDisabled = false
     public var trustedProxies: [String] = ["127.0.0.1", "::1"]
     public var maxRequestSize = 1 << 20
+    /// Seconds a connection may sit without a request (keep-alive, or a request head that never arrives) before
+    /// it is closed (`ARAGORA_IDLE_TIMEOUT`).
+    public var idleTimeout: Double = 60
     public var logJSON = false
     public var logLevel = "info"
     public var demoLatencyMS = 0
@@ -80,6 +86,12 @@ public struct ServerConfiguration: Sendable {
         apiToken = value("ARAGORA_API_TOKEN")
         tokenTTL = try int("ARAGORA_TOKEN_TTL", 1...31_536_000) ?? tokenTTL
         metricsToken = value("ARAGORA_METRICS_TOKEN")
+        if let raw = value("ARAGORA_PUBLIC_URL") {
+            guard let url = URL(string: raw), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                throw ConfigurationError("ARAGORA_PUBLIC_URL must be an http:// or https:// URL, got '\(raw)'")
+            }
+            publicURL = url
+        }
         maxConcurrentDebates = try int("ARAGORA_MAX_CONCURRENT_DEBATES", 1...10_000) ?? maxConcurrentDebates
         maxQueuedDebates = try int("ARAGORA_MAX_QUEUED_DEBATES", 0...1_000_000) ?? maxQueuedDebates
         debateTimeout = try double("ARAGORA_DEBATE_TIMEOUT", 1...86_400) ?? debateTimeout
@@ -96,6 +108,7 @@ public struct ServerConfiguration: Sendable {
             trustedProxies = proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
         maxRequestSize = try int("ARAGORA_MAX_REQUEST_SIZE", 1024...(1 << 30)) ?? maxRequestSize
+        idleTimeout = try double("ARAGORA_IDLE_TIMEOUT", 0.1...86_400) ?? idleTimeout
         logJSON = value("ARAGORA_LOG_FORMAT")?.lowercased() == "json"
         logLevel = value("ARAGORA_LOG_LEVEL")?.lowercased() ?? logLevel
         demoLatencyMS = try int("ARAGORA_DEMO_LATENCY_MS", 0...600_000) ?? 0

@@ -54,7 +54,7 @@ final class AuthMatrixTests: XCTestCase {
             let cases: [(String?, Int, String?)] = [
                 (nil, 401, "auth_required"), ("malformed", 401, "invalid_token"),
                 ("admin:4102444800:deadbeef", 401, "invalid_token"), (expired, 401, "token_expired"),
-                (upper, 401, "invalid_token"), (colons, 200, nil), (valid, 200, nil),
+                (upper, 401, "invalid_token"), (colons, 403, "forbidden"), (valid, 200, nil),
             ]
             for (token, status, code) in cases {
                 let r = try await client.json(.get, "/api/debates", token: token)

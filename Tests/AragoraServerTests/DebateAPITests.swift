@@ -150,7 +150,7 @@ final class DebateAPITests: XCTestCase {
                 case "json": XCTAssertEqual(JSONValue.parse(text)?["id"]?.stringValue, id)
                 case "html": XCTAssertTrue(text.contains("&lt;b&gt;HTML&lt;/b&gt;")); XCTAssertFalse(text.contains("<b>HTML"))
                 case "csv": XCTAssertTrue(text.hasPrefix("kind,round,agent,target,content,score\r\n"))
-                case "md": XCTAssertTrue(text.hasPrefix("# Is <b>HTML</b>"))
+                case "md": XCTAssertTrue(text.hasPrefix("# Is &lt;b&gt;HTML&lt;/b&gt;"), "raw HTML is escaped"); XCTAssertFalse(text.contains("<b>"))
                 default: XCTAssertTrue(text.contains("FINAL ANSWER"))
                 }
             }

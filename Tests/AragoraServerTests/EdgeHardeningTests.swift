@@ -1,0 +1,206 @@
+import AragoraCore
+@testable import AragoraServer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import HummingbirdWSTesting
+import XCTest
+
+/// The hostile-client findings of the hardening issue, each with the case that used to pass.
+final class EdgeHardeningTests: XCTestCase {
+    let secret = ["ARAGORA_API_TOKEN": "edge-secret"]
+    static func token(_ loop: String) -> String { TokenAuthenticator(secret: "edge-secret").mint(loopID: loop, ttl: 600) }
+
+    func testTokensAreScopedByTheirLoopID() async throws {
+        try await withServer(secret) { client, service in
+            let admin = Self.token("admin")
+            let created = try await client.json(.post, "/api/debates", body: #"{"question":"Scoped?","rounds":1}"#, token: admin)
+            let id = try XCTUnwrap(created.json["debate_id"]?.stringValue)
+            let other = try await client.json(.post, "/api/debates", body: #"{"question":"Another?","rounds":1}"#, token: admin)
+            let otherID = try XCTUnwrap(other.json["debate_id"]?.stringValue)
+            _ = try await client.waitForEnd(id, token: admin, on: service)
+            let own = Self.token(id)
+            let allowed: [(HTTPRequest.Method, String)] = [
+                (.get, "/api/debates/\(id)"), (.get, "/api/v1/debates/\(id)/messages"), (.get, "/api/debates/\(id)/events"),
+                (.get, "/api/debates/\(id)/export/json"), (.get, "/api/debates/\(id)/receipt"),
+            ]
+            for (method, path) in allowed {
+                let status = try await client.json(method, path, token: own).status
+                XCTAssertEqual(status, 200, "\(method) \(path)")
+            }
+            let cancel = try await client.json(.post, "/api/debates/\(id)/cancel", token: own)
+            XCTAssertEqual(cancel.status, 409, "its own debate may be cancelled (this one already ended)")
+            let refused: [(HTTPRequest.Method, String)] = [
+                (.get, "/api/debates/\(otherID)"), (.get, "/api/debates"), (.get, "/api/debates/active"),
+                (.post, "/api/debates"), (.delete, "/api/debates/\(id)"), (.post, "/api/debates/\(otherID)/cancel"),
+            ]
+            for (method, path) in refused {
+                let r = try await client.json(method, path, body: "{}", token: own)
+                XCTAssertEqual(r.status, 403, "\(method) \(path)")
+                XCTAssertEqual(r.json["code"], "forbidden")
+            }
+            for loop in ["", "ADMIN", "admin ", "someone"] {
+                let r = try await client.json(.get, "/api/debates", token: Self.token(loop))
+                XCTAssertEqual(r.status, 403, "loop_id '\(loop)'")
+                let publicRoute = try await client.json(.get, "/api/agents", token: Self.token(loop)).status
+                XCTAssertEqual(publicRoute, 200, "public routes stay public")
+            }
+        }
+    }
+
+    func testGuessingTokensSpendsTheIPBudget() async throws {
+        var env = secret
+        env.merge(["ARAGORA_DISABLE_ALL_RATE_LIMITS": "0", "ARAGORA_IP_RATE_LIMIT": "3", "ARAGORA_BURST_MULTIPLIER": "1"]) { $1 }
+        try await withServer(env, clock: ManualClock()) { client, _ in
+            var statuses: [Int] = []
+            for i in 0..<5 { statuses.append(try await client.json(.get, "/api/debates", token: "admin:4102444800:\(i)").status) }
+            XCTAssertEqual(statuses, [401, 401, 401, 429, 429], "three guesses, then the IP's budget is spent")
+        }
+    }
+
+    func testExportsNeutraliseFormulasAndRawHTML() {
+        var r = DebateRecord(id: "deb_x", task: "Is <b>this</b> safe?", agents: [AgentIdentity(name: "a", provider: "demo", model: "m")],
+                             rounds: 1, consensusMethod: .majority, seed: 1, createdAt: 1)
+        r.messages = [
+            DebateMessage(role: "proposal", agent: "a", content: "=HYPERLINK(\"http://evil\",\"x\")", round: 1, timestamp: 1),
+            DebateMessage(role: "proposal", agent: "a", content: "@SUM(1+1)", round: 1, timestamp: 1),
+            DebateMessage(role: "proposal", agent: "a", content: "<img src=x onerror=alert(1)>", round: 1, timestamp: 1),
+            DebateMessage(role: "proposal", agent: "a", content: "-2+3", round: 1, timestamp: 1),
+            DebateMessage(role: "proposal", agent: "a", content: "\tcmd", round: 1, timestamp: 1),
+        ]
+        let csv = DebateExporter.csv(r)
+        for cell in ["\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\"", "'@SUM(1+1)", "'-2+3", "'\tcmd"] {
+            XCTAssertTrue(csv.contains(cell), "\(cell) in \(csv)")
+        }
+        XCTAssertFalse(csv.contains(",=HYPERLINK"), "no cell starts a formula")
+        let md = DebateExporter.markdown(r)
+        XCTAssertFalse(md.contains("<img"), "raw HTML escaped")
+        XCTAssertTrue(md.contains("&lt;img src=x onerror=alert(1)&gt;"))
+        XCTAssertTrue(md.contains("# Is &lt;b&gt;this&lt;/b&gt; safe?"))
+    }
+
+    func testSecurityHeaders() async throws {
+        try await withServer { client, service in
+            let done = try await client.runDebate(#"{"question":"Headers?","rounds":1}"#, on: service)
+            let id = try XCTUnwrap(done["id"]?.stringValue)
+            for path in ["/api/health", "/nope", "/api/debates/\(id)"] {
+                let r = try await client.json(.get, path)
+                XCTAssertEqual(r.headers[HTTPField.Name("X-Content-Type-Options")!], "nosniff", path)
+            }
+            let html = try await client.execute(uri: "/api/debates/\(id)/export/html", method: .get)
+            XCTAssertEqual(html.headers[HTTPField.Name("X-Frame-Options")!], "DENY")
+            XCTAssertTrue(html.headers[HTTPField.Name("Content-Security-Policy")!]?.contains("default-src 'none'") == true)
+        }
+    }
+
+    func testWebSocketURLComesFromConfigurationOrATrustedProxy() async throws {
+        let body = #"{"question":"Where?","rounds":1}"#
+        try await withServer(["ARAGORA_PUBLIC_URL": "https://api.example.com"]) { client, _ in
+            let r = try await client.json(.post, "/api/debates", body: body)
+            XCTAssertEqual(r.json["websocket_url"], "wss://api.example.com/ws")
+        }
+        try await withServer { client, _ in
+            // The test client is on loopback, a trusted proxy by default.
+            let r = try await client.json(.post, "/api/debates", body: body, headers: [
+                HTTPField.Name("X-Forwarded-Proto")!: "https", HTTPField.Name("X-Forwarded-Host")!: "aragora.example.org",
+            ])
+            XCTAssertEqual(r.json["websocket_url"], "wss://aragora.example.org/ws")
+        }
+        try await withServer(["ARAGORA_TRUSTED_PROXIES": "10.9.9.9", "ARAGORA_HOST": "127.0.0.1"]) { client, service in
+            // Loopback is not a trusted proxy here: its Host and forwarded headers are ignored.
+            let r = try await client.json(.post, "/api/debates", body: body, headers: [HTTPField.Name("X-Forwarded-Host")!: "evil.example"])
+            XCTAssertEqual(r.json["websocket_url"]?.stringValue, "ws://127.0.0.1:\(service.boundPort ?? -1)/ws")
+        }
+        XCTAssertThrowsError(try ServerConfiguration(environment: ["ARAGORA_PUBLIC_URL": "ftp://x"]))
+    }
+
+    func testForwardedValuesMustBeIPAddresses() {
+        let resolver = ClientIPResolver(trusted: ["127.0.0.1"])
+        XCTAssertEqual(resolver.resolve(peer: "127.0.0.1") { ["X-Forwarded-For": "garbage, unknown"][$0] }, "127.0.0.1")
+        XCTAssertEqual(resolver.resolve(peer: "127.0.0.1") { ["X-Real-IP": "not-an-ip"][$0] }, "127.0.0.1")
+        XCTAssertEqual(resolver.resolve(peer: "127.0.0.1") { ["X-Forwarded-For": "203.0.113.5, junk"][$0] }, "203.0.113.5")
+        XCTAssertEqual(resolver.resolve(peer: "127.0.0.1") { ["CF-Connecting-IP": "x", "CF-Ray": "1"][$0] }, "127.0.0.1")
+    }
+
+    func testWebSocketScopesAndNeverEchoesTheToken() async throws {
+        try await withServer(secret) { client, service in
+            let admin = Self.token("admin")
+            let created = try await client.json(.post, "/api/debates", body: #"{"question":"Watch?","rounds":1}"#, token: admin)
+            let id = try XCTUnwrap(created.json["debate_id"]?.stringValue)
+            _ = try await client.waitForEnd(id, token: admin, on: service)
+            // Without a token: a plain GET is a JSON 401 (a refused upgrade gets hummingbird-websocket's empty 400).
+            let noToken = try await client.json(.get, "/ws")
+            XCTAssertEqual(noToken.status, 401)
+            XCTAssertEqual(noToken.json["code"], "auth_required")
+            // A debate's token may watch that debate only; the handshake echoes the plain subprotocol, not the token.
+            let scoped = Self.token(id)
+            let headers: HTTPFields = [.secWebSocketProtocol: "aragora, access_token.\(scoped)"]
+            let echoed = Collected()
+            try await client.ws("/ws", configuration: .init(additionalHeaders: headers)) { inbound, outbound, context in
+                try await outbound.write(.text(#"{"type":"subscribe","debate_id":"deb_someoneelse"}"#))
+                try await outbound.write(.text(#"{"type":"subscribe","debate_id":"\#(id)","replay_from_seq":0}"#))
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message, let v = JSONValue.parse(text) else { continue }
+                    echoed.add(v)
+                    if v["type"] == "replay_end" { break }
+                }
+            }
+            let types = echoed.items.compactMap { $0["type"]?.stringValue }
+            XCTAssertTrue(echoed.items.contains { $0["type"] == "error" && $0["data"]?["code"] == "forbidden" }, "\(types)")
+            XCTAssertTrue(types.contains("replay_start"), "\(types)")
+        }
+    }
+}
+
+/// A plain TCP client for what HTTP clients will not send: nothing, half a request head.
+struct RawConnection {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else { throw POSIXError(.ECONNREFUSED) }
+    }
+
+    func send(_ text: String) { _ = text.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
+
+    /// Reads until the server closes the connection or `within` passes; true when it closed.
+    func closedByServer(within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while Date() < deadline {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 100) > 0 else { continue }
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { return true }
+        }
+        return false
+    }
+
+    func close() { _ = Glibc.close(fd) }
+}
+
+final class ConnectionTimeoutTests: XCTestCase {
+    /// Idle keep-alive connections and request heads that never arrive are closed after ARAGORA_IDLE_TIMEOUT.
+    func testIdleAndHalfSentConnectionsAreClosed() async throws {
+        try await withServer(["ARAGORA_IDLE_TIMEOUT": "0.5"]) { _, service in
+            let port = try XCTUnwrap(service.boundPort)
+            let silent = try RawConnection(port: port)
+            let halfHead = try RawConnection(port: port)
+            halfHead.send("GET /api/health HTTP/1.1\r\nHost: x\r\n")
+            let keepAlive = try RawConnection(port: port)
+            keepAlive.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            defer { [silent, halfHead, keepAlive].forEach { $0.close() } }
+            XCTAssertTrue(silent.closedByServer(within: 5), "a connection that never sends is closed")
+            XCTAssertTrue(halfHead.closedByServer(within: 5), "a request head that never completes is closed")
+            XCTAssertTrue(keepAlive.closedByServer(within: 5), "an idle keep-alive connection is closed after its response")
+        }
+    }
+}
