@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Outermost: request id, one log line per request, metrics, and every error turned into JSON.
 struct RequestLogMiddleware: RouterMiddleware {
@@ -22,6 +23,11 @@ struct RequestLogMiddleware: RouterMiddleware {
             response = error.response()
         } catch let error as HTTPError {
             response = service.routes.table.errorResponse(for: error, request: request)
+        } catch is HTTPParserError {
+            // A body the parser could not read (a malformed chunk): the client's fault, and the connection is done.
+            var error = APIError.badRequest("malformed request body", code: "malformed_request")
+            error.headers[.connection] = "close"
+            response = error.response()
         } catch is NIOTooManyBytesError {
             response = APIError(.contentTooLarge, "request_too_large",
                                 "request body exceeds \(service.config.maxRequestSize) bytes (ARAGORA_MAX_REQUEST_SIZE)").response()

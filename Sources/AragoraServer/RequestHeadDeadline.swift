@@ -1,27 +1,34 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 
-/// Closes a connection whose first request head has not fully arrived within the idle timeout.
-///
-/// Hummingbird's idle timeout (`HTTPConnectionStateHandler`) starts only after the WebSocket-upgrade negotiation
-/// has read a first request head: a client that connects and sends nothing, or half a head, would hold its
-/// connection open for ever. This handler sits first in the pipeline, on raw bytes, until the end of the first
-/// head (`\r\n\r\n`) goes by; then it removes itself and the idle timeout takes over.
-final class RequestHeadDeadline: ChannelInboundHandler, RemovableChannelHandler {
+/// Guards a connection at the socket end of its pipeline, on raw bytes:
+/// - closes it when its first request head has not fully arrived within the idle timeout. Hummingbird's idle
+///   timeout (`HTTPConnectionStateHandler`) starts only after the WebSocket-upgrade negotiation has read a first
+///   request head, so a client that sends nothing, or half a head, would hold its connection for ever;
+/// - answers a request the HTTP parser rejects with a 400 (431 for oversized heads) and closes: the upgrade
+///   pipeline leaves parser errors unhandled, which left such connections open and silent
+///   (`ParserErrorCatcher` reports them here, from behind the parser).
+final class RequestHeadDeadline: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let timeout: TimeAmount
     private var timer: Scheduled<Void>?
-    /// The last bytes seen, to find `\r\n\r\n` across reads.
-    private var tail: [UInt8] = []
+    /// The last bytes seen, to find `\r\n\r\n` across reads; nil once the first head went by.
+    private var tail: [UInt8]? = []
+    private var context: ChannelHandlerContext?
+    private var rejected = false
 
     init(timeout: TimeAmount) {
         self.timeout = timeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
         let channel = context.channel
         timer = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
     }
@@ -29,20 +36,59 @@ final class RequestHeadDeadline: ChannelInboundHandler, RemovableChannelHandler 
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        self.context = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = unwrapInboundIn(data)
-        tail.append(contentsOf: buffer.readableBytesView)
-        if tail.count > 3, tail.indices.dropLast(3).contains(where: { tail[$0] == 13 && tail[$0 + 1] == 10 && tail[$0 + 2] == 13 && tail[$0 + 3] == 10 }) {
-            timer?.cancel()
-            timer = nil
-            context.fireChannelRead(data)
-            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        guard !rejected else { return }  // nothing more is read from a rejected connection
+        if var seen = tail {
+            seen.append(contentsOf: unwrapInboundIn(data).readableBytesView)
+            if seen.count > 3,
+               seen.indices.dropLast(3).contains(where: { seen[$0] == 13 && seen[$0 + 1] == 10 && seen[$0 + 2] == 13 && seen[$0 + 3] == 10 }) {
+                timer?.cancel()
+                timer = nil
+                tail = nil
+            } else {
+                tail = Array(seen.suffix(3))
+            }
+        }
+        context.fireChannelRead(data)
+    }
+
+    /// Writes a minimal JSON error straight to the socket and closes the connection.
+    func reject(status: Int, reason: String, code: String, message: String) {
+        guard let context, !rejected else { return }
+        rejected = true
+        timer?.cancel()
+        let body = "{\"code\":\"\(code)\",\"error\":\"\(message)\"}"
+        let head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\n"
+            + "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n"
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: head + body))).whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+}
+
+/// Sits behind the HTTP parser and hands its errors to the connection's `RequestHeadDeadline`.
+final class ParserErrorCatcher: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    let guardHandler: RequestHeadDeadline
+
+    init(guardHandler: RequestHeadDeadline) {
+        self.guardHandler = guardHandler
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
             return
         }
-        tail = Array(tail.suffix(3))
-        context.fireChannelRead(data)
+        if case .headerOverflow = parserError {
+            guardHandler.reject(status: 431, reason: "Request Header Fields Too Large", code: "headers_too_large",
+                                message: "request head too large")
+        } else {
+            guardHandler.reject(status: 400, reason: "Bad Request", code: "malformed_request", message: "malformed HTTP request")
+        }
     }
 }
 
@@ -52,9 +98,16 @@ struct DeadlinedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     let headTimeout: TimeAmount
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Inner.Value> {
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(RequestHeadDeadline(timeout: headTimeout), position: .first)
-        }.flatMap { inner.setup(channel: channel, logger: logger) }
+        let guardHandler = RequestHeadDeadline(timeout: headTimeout)
+        return channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(guardHandler, position: .first)
+        }.flatMap {
+            inner.setup(channel: channel, logger: logger)
+        }.flatMapThrowing { value in
+            // Behind the parser, so its errors pass through; handlers added later (after the upgrade) go behind it.
+            try channel.pipeline.syncOperations.addHandler(ParserErrorCatcher(guardHandler: guardHandler))
+            return value
+        }
     }
 
     func handle(value: Inner.Value, logger: Logger) async {

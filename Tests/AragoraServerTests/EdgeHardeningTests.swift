@@ -169,7 +169,23 @@ struct RawConnection {
         guard rc == 0 else { throw POSIXError(.ECONNREFUSED) }
     }
 
-    func send(_ text: String) { _ = text.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
+    func send(_ text: String) { send(bytes: Array(text.utf8)) }
+    func send(bytes: [UInt8]) { _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+
+    /// Everything the server sends until it closes (or `within` passes), and whether it closed.
+    func readAll(within seconds: Double) -> (text: String, closed: Bool) {
+        let deadline = Date().addingTimeInterval(seconds)
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while Date() < deadline {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 100) > 0 else { continue }
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { return (String(decoding: out, as: UTF8.self), true) }
+            out += buffer[0..<n]
+        }
+        return (String(decoding: out, as: UTF8.self), false)
+    }
 
     /// Reads until the server closes the connection or `within` passes; true when it closed.
     func closedByServer(within seconds: Double) -> Bool {
@@ -188,6 +204,33 @@ struct RawConnection {
 }
 
 final class ConnectionTimeoutTests: XCTestCase {
+    /// Requests the HTTP parser rejects get a JSON 400 (431 for oversized heads) and the connection closes, at once.
+    func testMalformedRequestsAreAnsweredAndClosed() async throws {
+        try await withServer { _, service in
+            let port = try XCTUnwrap(service.boundPort)
+            let big = String(repeating: "a", count: 100_000)
+            let cases: [(String, [UInt8], String)] = [
+                ("bad request line", Array("GARBAGE\r\n\r\n".utf8), "400"),
+                ("NUL in a header", Array("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a".utf8) + [0] + Array("b\r\n\r\n".utf8), "400"),
+                ("bare LF", Array("GET /healthz HTTP/1.1\nHost: x\n\n".utf8), "400"),
+                ("100 KB header", Array("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(big)\r\n\r\n".utf8), "431"),
+                ("100 KB URI", Array("GET /\(big) HTTP/1.1\r\nHost: x\r\n\r\n".utf8), "431"),
+                ("Content-Length: -1", Array("POST /api/debates HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n".utf8), "400"),
+                ("TE and CL", Array("POST /api/debates HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".utf8), "400"),
+                ("malformed chunk", Array("POST /api/debates HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nhello\r\n0\r\n\r\n".utf8), "400"),
+            ]
+            for (name, bytes, status) in cases {
+                let c = try RawConnection(port: port)
+                defer { c.close() }
+                c.send(bytes: bytes)
+                let (text, closed) = c.readAll(within: 5)
+                XCTAssertTrue(text.hasPrefix("HTTP/1.1 \(status)"), "\(name): \(text.prefix(80))")
+                XCTAssertTrue(text.contains("\"code\":"), "\(name): a JSON error body")
+                XCTAssertTrue(closed, "\(name): the connection is closed")
+            }
+        }
+    }
+
     /// Idle keep-alive connections and request heads that never arrive are closed after ARAGORA_IDLE_TIMEOUT.
     func testIdleAndHalfSentConnectionsAreClosed() async throws {
         try await withServer(["ARAGORA_IDLE_TIMEOUT": "0.5"]) { _, service in
