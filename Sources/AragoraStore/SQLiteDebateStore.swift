@@ -18,13 +18,29 @@ public final class SQLiteDebateStore: DebateStore {
 
     public static func open(path: String, logger: Logger = Logger(label: "aragora.sqlite")) async throws -> SQLiteDebateStore {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000"] {
-            _ = try await writer.query(pragma)
+        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
+            throw StoreError.unavailable("cannot create the database's directory \(dir.path): \(error.localizedDescription)")
         }
-        let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        _ = try await reader.query("PRAGMA busy_timeout=5000")
+        // A connection that fails to set up is closed before the error is reported (sqlite-nio insists).
+        func connect(_ pragmas: [String]) async throws -> SQLiteConnection {
+            let connection: SQLiteConnection
+            do { connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger) } catch {
+                throw StoreError.unavailable("cannot open the database \(path): \(error)")
+            }
+            do {
+                for pragma in pragmas { _ = try await connection.query(pragma) }
+            } catch {
+                try? await connection.close()
+                throw StoreError.unavailable("cannot use the database \(path) (is it writable?): \(error)")
+            }
+            return connection
+        }
+        let writer = try await connect(["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000"])
+        let reader: SQLiteConnection
+        do { reader = try await connect(["PRAGMA busy_timeout=5000"]) } catch {
+            try? await writer.close()
+            throw error
+        }
         return SQLiteDebateStore(path: path, writer: writer, reader: reader)
     }
 

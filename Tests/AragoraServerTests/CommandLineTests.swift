@@ -66,6 +66,21 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(bad.status, 78, "configuration errors exit 78: \(bad.err)")
     }
 
+    /// A database path that cannot be used is one clear line, not a crash or a raw error dump.
+    func testAnUnusableDatabasePathSaysSoInOneLine() throws {
+        let dir = tempDir()
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let notADirectory = dir + "/plain-file"
+        try "x".write(toFile: notADirectory, atomically: true, encoding: .utf8)
+        for args in [["db", "status"], ["serve", "--port", "0"]] {
+            let run = try aragora(args, env: ["DATABASE_URL": "sqlite:\(notADirectory)/a.sqlite"], dataDir: dir)
+            XCTAssertEqual(run.status, 1, "\(args): \(run.err)")
+            XCTAssertTrue(run.err.contains("cannot create the database's directory \(notADirectory)"), "\(args): \(run.err)")
+            XCTAssertEqual(run.err.split(separator: "\n").count, 1, "\(args): \(run.err)")
+        }
+    }
+
     func testADebateThatFailsExitsOne() throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
