@@ -40,6 +40,12 @@ struct DebateController {
                 throw e
             case .agentUnavailable(let why, let available):
                 throw APIError(.badRequest, "agent_unavailable", why, details: ["available": JSONValue(available)])
+            case .store(StoreError.noSpace(let why)):
+                throw APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "insufficient_storage", "the debate cannot be stored: no space left (\(why))")
+            case .store(StoreError.unavailable(let why)):
+                var e = APIError(.serviceUnavailable, "storage_unavailable", "the debate cannot be stored: \(why)")
+                e.headers[.retryAfter] = "5"
+                throw e
             case .store(let underlying):
                 throw underlying
             }

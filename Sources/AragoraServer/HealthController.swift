@@ -10,11 +10,7 @@ struct HealthController {
     func register(on router: Router<AppRequestContext>) {
         router.api(.get, "/health") { _, _ in await health() }
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
-        router.get("/readyz") { _, _ in
-            service.ready.withLock { $0 }
-                ? JSONResponse.make(["status": "ready"])
-                : JSONResponse.make(["status": "not_ready"], status: .serviceUnavailable)
-        }
+        router.get("/readyz") { _, _ in await readiness() }
     }
 
     func health() async -> Response {
@@ -43,6 +39,23 @@ struct HealthController {
         return JSONResponse.make(body, status: status == "healthy" ? .ok : .serviceUnavailable)
     }
 
+    /// Ready when serving and the store can be read and written; else 503 with the reason.
+    func readiness() async -> Response {
+        guard service.ready.withLock({ $0 }) else {
+            return JSONResponse.make(["status": "not_ready", "reason": "starting or shutting down"], status: .serviceUnavailable)
+        }
+        do { try await service.store.ping() } catch {
+            return JSONResponse.make(["status": "not_ready", "reason": .string(Self.describe(error))], status: .serviceUnavailable)
+        }
+        return JSONResponse.make(["status": "ready"])
+    }
+
+    /// What failed, without internals: store errors say what is wrong with the storage; anything else only its kind.
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? StoreError { return e.description }
+        return "database unreachable: \(type(of: error))"
+    }
+
     func databaseCheck() async -> JSONValue {
         let start = ContinuousClock.now
         do {
@@ -50,7 +63,7 @@ struct HealthController {
             return ["healthy": true, "backend": .string(service.store.backend), "latency_ms": .double(Self.ms(since: start))]
         } catch {
             return ["healthy": false, "backend": .string(service.store.backend), "latency_ms": .double(Self.ms(since: start)),
-                    "error": .string("database unreachable: \(type(of: error))")]
+                    "error": .string(Self.describe(error))]
         }
     }
 

@@ -63,6 +63,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case unavailable(String)
     /// The debate's lease is held by someone else now, or the debate was deleted.
     case leaseLost(String)
+    /// The disk (or the database's size limit) is full: writes fail until space is freed.
+    case noSpace(String)
 
     public var description: String {
         switch self {
@@ -70,6 +72,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .corrupt(let what): return "stored data is unreadable: \(what)"
         case .unavailable(let why): return "database unavailable: \(why)"
         case .leaseLost(let id): return "debate \(id) is no longer owned by this instance (claimed elsewhere or deleted)"
+        case .noSpace(let why): return "no space left for the database: \(why)"
         }
     }
 }

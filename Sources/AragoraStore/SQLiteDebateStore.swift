@@ -101,8 +101,19 @@ public final class SQLiteDebateStore: DebateStore {
         return MigrationState(applied: applied, pending: all.filter { !applied.contains($0) }, latest: SQLiteMigrations.latest)
     }
 
+    /// A read round trip, and the writer's state: a database that refuses writes (full, read-only) is not healthy.
     public func ping() async throws {
         _ = try await read("SELECT 1")
+        if let failure = writer.failure { throw StoreError.unavailable(failure) }
+    }
+
+    /// Caps the database at its current size (`PRAGMA max_page_count`), so the next write that needs a new page
+    /// fails as a full disk would; nil lifts the cap. For tests of what a full disk does.
+    func capSizeForTesting(_ cap: Bool) async throws {
+        try await writer.perform(.failsBeforeWriting) { db in
+            let pages = try await db.query("PRAGMA page_count").first?.column("page_count")?.integer ?? 1
+            _ = try await db.query("PRAGMA max_page_count = \(cap ? pages : 1_073_741_823)")
+        }
     }
 
     // MARK: - Debates

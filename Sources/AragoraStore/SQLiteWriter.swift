@@ -26,6 +26,11 @@ final class SQLiteWriter: Sendable {
 
     private let connection: SQLiteConnection
     private let state = Mutex(State())
+    /// Why writes are failing, when the last transaction (or a job in it) failed for the storage's sake; cleared by
+    /// the next transaction whose jobs all succeed. Health checks report it.
+    private let storageFailure = Mutex<String?>(nil)
+
+    var failure: String? { storageFailure.withLock { $0 } }
     /// Jobs per transaction at most: bounds how long one batch holds the write lock.
     private let maxBatch = 256
 
@@ -90,17 +95,19 @@ final class SQLiteWriter: Sendable {
             let batch = take()
             if batch.isEmpty { return }
             var failure: (any Error)?
+            var storageError: StoreError?
             do {
                 _ = try await connection.query("BEGIN IMMEDIATE")
                 for job in batch {
                     switch job.containment {
                     case .failsBeforeWriting:
-                        _ = await job.run(connection)
+                        if let error = await job.run(connection) as? StoreError, error.isStorage { storageError = error }
                     case .allOrNothing:
                         if let error = await job.run(connection) { throw error }
                     case .savepoint:
                         _ = try await connection.query("SAVEPOINT job")
-                        if await job.run(connection) != nil {
+                        if let error = await job.run(connection) {
+                            if let e = error as? StoreError, e.isStorage { storageError = e }
                             _ = try await connection.query("ROLLBACK TO job")
                         }
                         _ = try await connection.query("RELEASE job")
@@ -108,9 +115,11 @@ final class SQLiteWriter: Sendable {
                 }
                 _ = try await connection.query("COMMIT")
             } catch {
-                failure = error
+                failure = StoreError.storage(error) ?? error
+                storageError = (failure as? StoreError).flatMap { $0.isStorage ? $0 : nil } ?? storageError
                 _ = try? await connection.query("ROLLBACK")
             }
+            storageFailure.withLock { $0 = storageError?.description }
             for job in batch { job.finish(failure) }
         }
     }
@@ -140,7 +149,7 @@ private final class Job<T: Sendable>: WriteJob {
 
     func run(_ db: SQLiteConnection) async -> (any Error)? {
         let r: Result<T, any Error>
-        do { r = .success(try await body(db)) } catch { r = .failure(error) }
+        do { r = .success(try await body(db)) } catch { r = .failure(StoreError.storage(error) ?? error) }
         result.withLock { $0 = r }
         if case .failure(let error) = r { return error }
         return nil
@@ -152,6 +161,27 @@ private final class Job<T: Sendable>: WriteJob {
             completion(.failure(transactionError))
         } else {
             completion(r ?? .failure(transactionError ?? StoreError.unavailable("write was not attempted")))
+        }
+    }
+}
+
+extension StoreError {
+    /// A SQLite error that says the storage itself fails (full, read-only, I/O, cannot open), as a `StoreError`;
+    /// nil for anything else (a constraint, a lost lease).
+    static func storage(_ error: any Error) -> StoreError? {
+        guard let e = error as? SQLiteError else { return nil }
+        let reason = String(describing: e.reason).lowercased()
+        if reason == "full" { return .noSpace(e.message) }
+        if reason.hasPrefix("readonly") || reason.hasPrefix("ioerror") || reason.hasPrefix("cantopen") || reason == "permission" {
+            return .unavailable("writes are failing: \(e.message)")
+        }
+        return nil
+    }
+
+    var isStorage: Bool {
+        switch self {
+        case .noSpace, .unavailable: return true
+        default: return false
         }
     }
 }

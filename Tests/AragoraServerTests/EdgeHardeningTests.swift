@@ -1,5 +1,6 @@
 import AragoraCore
 @testable import AragoraServer
+@testable import AragoraStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -244,6 +245,40 @@ final class ConnectionTimeoutTests: XCTestCase {
             XCTAssertTrue(silent.closedByServer(within: 5), "a connection that never sends is closed")
             XCTAssertTrue(halfHead.closedByServer(within: 5), "a request head that never completes is closed")
             XCTAssertTrue(keepAlive.closedByServer(within: 5), "an idle keep-alive connection is closed after its response")
+        }
+    }
+}
+
+/// A store that refuses writes is reported as such, and recovers by itself.
+final class StorageHealthTests: XCTestCase {
+    func testAFullDatabaseIsUnhealthyAndCreatesAnswer507() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-full-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try await SQLiteDebateStore.open(path: dir.appendingPathComponent("a.sqlite").path)
+        try await withServer(dataDir: dir, store: store) { client, _ in
+            let body = #"{"question":"Where do I go when the disk is full?","rounds":1,"context":"\#(String(repeating: "padding ", count: 2000))"}"#
+            let first = try await client.json(.post, "/api/debates", body: body)
+            XCTAssertEqual(first.status, 200)
+            try await store.capSizeForTesting(true)
+            var refused: (status: Int, json: JSONValue, headers: HTTPFields)?
+            for _ in 0..<20 {  // the next writes that need a page fail as on a full disk
+                let r = try await client.json(.post, "/api/debates", body: body)
+                if r.status != 200 { refused = r; break }
+            }
+            XCTAssertEqual(refused?.status, 507, "\(refused?.json ?? .null)")
+            XCTAssertEqual(refused?.json["code"], "insufficient_storage")
+            let ready = try await client.json(.get, "/readyz")
+            XCTAssertEqual(ready.status, 503)
+            XCTAssertTrue(ready.json["reason"]?.stringValue?.contains("no space") == true, "\(ready.json)")
+            let health = try await client.json(.get, "/api/health")
+            XCTAssertEqual(health.json["status"], "unhealthy")
+            XCTAssertEqual(health.json["checks"]?["database"]?["healthy"], false)
+            // Space comes back: the next write succeeds and health recovers by itself.
+            try await store.capSizeForTesting(false)
+            let again = try await client.json(.post, "/api/debates", body: body)
+            XCTAssertEqual(again.status, 200)
+            let readyAgain = try await client.json(.get, "/readyz").status
+            XCTAssertEqual(readyAgain, 200)
         }
     }
 }

@@ -1,5 +1,6 @@
 import AragoraCore
 import AragoraServer
+import AragoraStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -13,7 +14,7 @@ import XCTest
 /// Starts the real service (real SQLite in a temporary directory, real HTTP server on an ephemeral
 /// loopback port) and hands a client to the test.
 func withServer<T: Sendable>(
-    _ env: [String: String] = [:], dataDir: URL? = nil, clock: ManualClock? = nil,
+    _ env: [String: String] = [:], dataDir: URL? = nil, clock: ManualClock? = nil, store: (any DebateStore)? = nil,
     _ body: @Sendable (any TestClientProtocol, AragoraService) async throws -> T
 ) async throws -> T {
     let dir = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("aragora-test-\(UUID().uuidString)")
@@ -24,7 +25,7 @@ func withServer<T: Sendable>(
     logger.logLevel = .warning
     var now: @Sendable () -> Double = { Timestamp.now() }
     if let clock { now = { clock.now } }
-    let service = try await AragoraService.make(configuration: config, logger: logger, now: now)
+    let service = try await AragoraService.make(configuration: config, store: store, logger: logger, now: now)
     let app = buildApplication(service: service)
     defer { if dataDir == nil { try? FileManager.default.removeItem(at: dir) } }
     return try await app.test(.live) { client in try await body(client, service) }
