@@ -162,7 +162,7 @@ public actor DebateRunner {
             logger.info("debate checkpointed for shutdown", metadata: ["debate_id": "\(id)"])
         } else {
             // A cancelled debate's task is itself cancelled: save from a fresh task so the write still happens.
-            let save = Task { try await persisted.finish(record, unsaved: outcome.unsaved) }
+            let save = Task { try await Self.finish(persisted, record, unsaved: outcome.unsaved, logger: logger) }
             do {
                 completion = Completion(record: record, eloChanges: try await save.value)
             } catch StoreError.leaseLost {
@@ -180,6 +180,25 @@ public actor DebateRunner {
         finishing.remove(id)
         bus.close(id)
         resumeWaiters(id, completion)
+    }
+
+    /// Saves a finished debate, retrying while the storage fails (full disk, database away) with backoff up to about
+    /// a minute: a finished debate must not stay `running`. If the storage is still failing then, its lease runs
+    /// out and it is resumed from its last checkpoint, here or elsewhere, once writes work again.
+    static func finish(_ persisted: PersistedDebate, _ record: DebateRecord, unsaved: [DebateEvent],
+                       logger: Logger) async throws -> [EloRating.Change] {
+        var delay = Duration.milliseconds(500)
+        var attempt = 1
+        while true {
+            do { return try await persisted.finish(record, unsaved: unsaved) } catch let error as StoreError where error.isStorage && attempt < 8 {
+                logger.warning("saving the finished debate failed; retrying", metadata: [
+                    "debate_id": "\(record.id)", "attempt": "\(attempt)", "retry_in_s": "\(delay.seconds)", "error": "\(error)",
+                ])
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(16))
+                attempt += 1
+            }
+        }
     }
 
     /// Waits until a debate held here ends; nil when it is not held here or ended without a result here.

@@ -178,7 +178,8 @@ extension StoreError {
         return nil
     }
 
-    var isStorage: Bool {
+    /// The storage fails (full, read-only, unreachable): worth retrying later, unlike a lost lease or a duplicate.
+    public var isStorage: Bool {
         switch self {
         case .noSpace, .unavailable: return true
         default: return false

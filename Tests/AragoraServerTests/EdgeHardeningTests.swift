@@ -281,4 +281,29 @@ final class StorageHealthTests: XCTestCase {
             XCTAssertEqual(readyAgain, 200)
         }
     }
+
+    /// A debate whose final save meets a full disk is saved once space is back, never left `running`.
+    func testTheFinalSaveIsRetriedUntilTheDiskHasRoom() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-retry-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try await SQLiteDebateStore.open(path: dir.appendingPathComponent("a.sqlite").path)
+        try await withServer(["ARAGORA_DEMO_LATENCY_MS": "50"], dataDir: dir, store: store) { client, service in
+            let created = try await client.json(.post, "/api/debates", body: #"{"question":"Saved at last?","rounds":1}"#)
+            let id = try XCTUnwrap(created.json["debate_id"]?.stringValue)
+            try await store.capSizeForTesting(true)
+            await awaitEvent(.debateEnd, of: id, in: service)
+            // Wait (bounded) until a write has failed for want of space: the final save met the full disk.
+            var failed = false
+            for _ in 0..<200 where !failed {
+                do { try await store.ping(); try await Task.sleep(for: .milliseconds(10)) } catch { failed = true }
+            }
+            XCTAssertTrue(failed, "the full disk was seen")
+            // Lifting the cap is a write too: it may share a failing transaction, so try until it lands.
+            var lifted = false
+            for _ in 0..<50 where !lifted { lifted = (try? await store.capSizeForTesting(false)) != nil }
+            XCTAssertTrue(lifted)
+            let done = try await client.waitForEnd(id, on: service)
+            XCTAssertEqual(done["status"], "completed")
+        }
+    }
 }
