@@ -119,8 +119,21 @@ struct LiveStreams {
         }
     }
 
+    /// Debates one socket may follow at once.
+    static let maxSubscriptions = 50
+
+    /// Each debate is replayed once per socket: subscribing again to a debate already followed only confirms it
+    /// (a client cannot make the server replay a history over and over); `unsubscribe` first to replay again.
     func subscribe(_ id: String, replayFrom: Int?, post: AsyncStream<String>.Continuation, subscriptions: Subscriptions) async {
-        subscriptions.cancel(id)
+        if subscriptions.contains(id) {
+            post.yield(Self.message("subscribed", ["debate_id": .string(id), "already": true]))
+            return
+        }
+        guard subscriptions.count < Self.maxSubscriptions else {
+            post.yield(Self.message("error", ["message": .string("a connection may follow \(Self.maxSubscriptions) debates at most: unsubscribe first"),
+                                              "code": "too_many_subscriptions", "debate_id": .string(id)]))
+            return
+        }
         let subscription = await service.bus.subscribe(id)
         let history = subscription.history
         if history == nil {
@@ -231,6 +244,8 @@ final class Subscriptions: Sendable {
     private let tasks = Mutex<[String: Task<Void, Never>]>([:])
 
     func add(_ id: String, task: Task<Void, Never>) { tasks.withLock { $0[id] = task } }
+    func contains(_ id: String) -> Bool { tasks.withLock { $0[id] != nil } }
+    var count: Int { tasks.withLock { $0.count } }
     func cancel(_ id: String) { tasks.withLock { $0.removeValue(forKey: id) }?.cancel() }
     func cancelAll() {
         let all = tasks.withLock { t in defer { t = [:] }; return Array(t.values) }

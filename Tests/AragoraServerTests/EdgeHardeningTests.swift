@@ -124,6 +124,37 @@ final class EdgeHardeningTests: XCTestCase {
         XCTAssertEqual(resolver.resolve(peer: "127.0.0.1") { ["CF-Connecting-IP": "x", "CF-Ray": "1"][$0] }, "127.0.0.1")
     }
 
+    func testEachDebateReplaysOncePerSocketAndSubscriptionsAreBounded() async throws {
+        try await withServer { client, service in
+            let engine = DebateEngine(agents: DemoAgent.defaultPersonas.map { DemoAgent(name: "demo-\($0)", persona: $0) },
+                                      config: DebateConfig(rounds: 1))
+            var ids: [String] = []
+            for i in 0...LiveStreams.maxSubscriptions {
+                let record = engine.newRecord(id: "deb_sub\(i)", question: "Follow me \(i)?")
+                _ = try await service.store.create(record, owner: "elsewhere", leaseSeconds: 60)
+                ids.append(record.id)
+            }
+            let got = Collected()
+            let others = ids.dropFirst()
+            try await client.ws("/ws") { inbound, outbound, _ in
+                try await outbound.write(.text(#"{"type":"subscribe","debate_id":"deb_sub0","replay_from_seq":0}"#))
+                try await outbound.write(.text(#"{"type":"subscribe","debate_id":"deb_sub0","replay_from_seq":0}"#))
+                for id in others { try await outbound.write(.text(#"{"type":"subscribe","debate_id":"\#(id)"}"#)) }
+                try await outbound.write(.text(#"{"type":"ping"}"#))
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message, let v = JSONValue.parse(text) else { continue }
+                    got.add(v)
+                    if v["type"] == "pong" { break }
+                }
+            }
+            let types = got.items.compactMap { $0["type"]?.stringValue }
+            XCTAssertEqual(types.filter { $0 == "replay_start" }.count, 1, "deb_sub0 replayed once")
+            XCTAssertTrue(got.items.contains { $0["type"] == "subscribed" && $0["data"]?["already"] == true })
+            let refused = got.items.filter { $0["data"]?["code"] == "too_many_subscriptions" }
+            XCTAssertEqual(refused.map { $0["data"]?["debate_id"]?.stringValue }, ["deb_sub\(LiveStreams.maxSubscriptions)"])
+        }
+    }
+
     func testWebSocketScopesAndNeverEchoesTheToken() async throws {
         try await withServer(secret) { client, service in
             let admin = Self.token("admin")
