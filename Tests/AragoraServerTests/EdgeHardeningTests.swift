@@ -282,6 +282,14 @@ final class ConnectionTimeoutTests: XCTestCase {
 
 /// A store that refuses writes is reported as such, and recovers by itself.
 final class StorageHealthTests: XCTestCase {
+    /// Changing the cap is a write too: on a full database it may share a failing transaction, so retry (bounded).
+    static func setCap(_ store: SQLiteDebateStore, _ on: Bool) async {
+        for _ in 0..<50 {
+            if (try? await store.capSizeForTesting(on)) != nil { return }
+        }
+        XCTFail("could not \(on ? "cap" : "uncap") the database")
+    }
+
     func testAFullDatabaseIsUnhealthyAndCreatesAnswer507() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-full-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -290,7 +298,7 @@ final class StorageHealthTests: XCTestCase {
             let body = #"{"question":"Where do I go when the disk is full?","rounds":1,"context":"\#(String(repeating: "padding ", count: 2000))"}"#
             let first = try await client.json(.post, "/api/debates", body: body)
             XCTAssertEqual(first.status, 200)
-            try await store.capSizeForTesting(true)
+            await Self.setCap(store, true)
             var refused: (status: Int, json: JSONValue, headers: HTTPFields)?
             for _ in 0..<20 {  // the next writes that need a page fail as on a full disk
                 let r = try await client.json(.post, "/api/debates", body: body)
@@ -305,7 +313,7 @@ final class StorageHealthTests: XCTestCase {
             XCTAssertEqual(health.json["status"], "unhealthy")
             XCTAssertEqual(health.json["checks"]?["database"]?["healthy"], false)
             // Space comes back: the next write succeeds and health recovers by itself.
-            try await store.capSizeForTesting(false)
+            await Self.setCap(store, false)
             let again = try await client.json(.post, "/api/debates", body: body)
             XCTAssertEqual(again.status, 200)
             let readyAgain = try await client.json(.get, "/readyz").status
@@ -321,7 +329,7 @@ final class StorageHealthTests: XCTestCase {
         try await withServer(["ARAGORA_DEMO_LATENCY_MS": "50"], dataDir: dir, store: store) { client, service in
             let created = try await client.json(.post, "/api/debates", body: #"{"question":"Saved at last?","rounds":1}"#)
             let id = try XCTUnwrap(created.json["debate_id"]?.stringValue)
-            try await store.capSizeForTesting(true)
+            await Self.setCap(store, true)
             await awaitEvent(.debateEnd, of: id, in: service)
             // Wait (bounded) until a write has failed for want of space: the final save met the full disk.
             var failed = false
@@ -329,10 +337,7 @@ final class StorageHealthTests: XCTestCase {
                 do { try await store.ping(); try await Task.sleep(for: .milliseconds(10)) } catch { failed = true }
             }
             XCTAssertTrue(failed, "the full disk was seen")
-            // Lifting the cap is a write too: it may share a failing transaction, so try until it lands.
-            var lifted = false
-            for _ in 0..<50 where !lifted { lifted = (try? await store.capSizeForTesting(false)) != nil }
-            XCTAssertTrue(lifted)
+            await Self.setCap(store, false)
             let done = try await client.waitForEnd(id, on: service)
             XCTAssertEqual(done["status"], "completed")
         }
