@@ -17,7 +17,8 @@ enum OpenAPIDocument {
     }
     static func op(_ summary: String, tag: String, params: [JSONValue] = [], body: JSONValue? = nil,
                    ok: JSONValue, errors: [String] = [], isPublic: Bool = false) -> JSONValue {
-        var responses = self.errors(errors + (isPublic ? [] : ["401"]) + ["429"])
+        // Protected routes: 401 without a valid token, 403 outside the token's scope (CONTRACT §2).
+        var responses = self.errors(errors + (isPublic ? [] : ["401", "403"]) + ["429"])
         responses["200"] = ok
         var o: [String: JSONValue] = ["summary": .string(summary), "tags": [.string(tag)], "responses": .object(responses)]
         if !params.isEmpty { o["parameters"] = .array(params) }
@@ -35,7 +36,7 @@ enum OpenAPIDocument {
         "/api/debates": [
             "post": op("Start a debate (runs in the background)", tag: "debates",
                        body: ["$ref": "#/components/schemas/DebateRequest"],
-                       ok: json(["$ref": "#/components/schemas/DebateCreated"]), errors: ["400", "413", "422"]),
+                       ok: json(["$ref": "#/components/schemas/DebateCreated"]), errors: ["400", "413", "422", "503", "507"]),
             "get": op("List debates, newest first", tag: "debates",
                       params: [query("limit", "integer", "1-100, default 20"), query("offset", "integer", "default 0"),
                                query("status", "string", "created|running|completed|error|cancelled|timeout")],
@@ -67,7 +68,12 @@ enum OpenAPIDocument {
         "/api/debates/{id}/export/{format}": ["get": op("Download as json, md, html, csv or txt", tag: "debates",
                                                         params: [id, ["name": "format", "in": "path", "required": true,
                                                                       "schema": ["type": "string", "enum": ["json", "md", "html", "csv", "txt"]]]],
-                                                        ok: ["description": "The export", "content": ["text/plain": ["schema": ["type": "string"]]]],
+                                                        ok: ["description": "The export, in the format's own media type",
+                                                             "content": ["application/json": ["schema": object],
+                                                                         "text/markdown": ["schema": ["type": "string"]],
+                                                                         "text/html": ["schema": ["type": "string"]],
+                                                                         "text/csv": ["schema": ["type": "string"]],
+                                                                         "text/plain": ["schema": ["type": "string"]]]],
                                                         errors: ["400", "404"])],
         "/api/agents": ["get": op("Agents available here, with ratings", tag: "agents", ok: json(object), isPublic: true)],
         "/api/leaderboard": ["get": op("Agents by ELO", tag: "agents", params: [query("limit", "integer", "1-500, default 50")],
