@@ -50,7 +50,7 @@ final class CrashRecoveryTests: XCTestCase {
         let (a, portA) = try ServerProcess.start(bin, dataDir: dir, extra: lease.merging(["ARAGORA_INSTANCE_ID": "a"]) { $1 })
         let (b, portB) = try ServerProcess.start(bin, dataDir: dir, extra: lease.merging(["ARAGORA_INSTANCE_ID": "b"]) { $1 })
         defer { b.terminate(); b.waitUntilExit() }
-        let body = #"{"question":"Who runs me?","rounds":3}"#
+        let body = #"{"question":"Who runs me?","rounds":3,"seed":1}"#
         let first = try await http("POST", "http://127.0.0.1:\(portA)/api/debates", body: body)
         let second = try await http("POST", "http://127.0.0.1:\(portA)/api/debates", body: body)
         let taken = try XCTUnwrap(first["debate_id"]?.stringValue)
@@ -77,7 +77,7 @@ final class CrashRecoveryTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-crash-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (first, port1) = try ServerProcess.start(bin, dataDir: dir)
-        let created = try await http("POST", "http://127.0.0.1:\(port1)/api/debates", body: #"{"question":"Survive a crash?","rounds":3}"#)
+        let created = try await http("POST", "http://127.0.0.1:\(port1)/api/debates", body: #"{"question":"Survive a crash?","rounds":3,"seed":1}"#)
         let id = try XCTUnwrap(created["debate_id"]?.stringValue)
         // Let it get into round 2, then kill -9: no chance to checkpoint anything more.
         let before = try await waitForProgress(port: port1, id: id, messages: 3)
@@ -100,7 +100,7 @@ final class CrashRecoveryTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-term-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (first, port1) = try ServerProcess.start(bin, dataDir: dir)
-        let created = try await http("POST", "http://127.0.0.1:\(port1)/api/debates", body: #"{"question":"Stop politely?","rounds":3}"#)
+        let created = try await http("POST", "http://127.0.0.1:\(port1)/api/debates", body: #"{"question":"Stop politely?","rounds":3,"seed":1}"#)
         let id = try XCTUnwrap(created["debate_id"]?.stringValue)
         let before = try await waitForProgress(port: port1, id: id, messages: 3)
         XCTAssertEqual(before["status"], "running", "SIGTERM arrives mid-debate")
