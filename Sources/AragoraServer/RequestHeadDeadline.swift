@@ -9,7 +9,9 @@ import NIOHTTP1
 ///   request head, so a client that sends nothing, or half a head, would hold its connection for ever;
 /// - answers a request the HTTP parser rejects with a 400 (431 for oversized heads) and closes: the upgrade
 ///   pipeline leaves parser errors unhandled, which left such connections open and silent
-///   (`ParserErrorCatcher` reports them here, from behind the parser).
+///   (`ParserErrorCatcher` reports them here, from behind the parser);
+/// - marks a first request in HTTP/1.0 that did not ask for keep-alive with `Connection: close`, so the connection
+///   closes after the response as HTTP/1.0 says (the HTTP types handed to Hummingbird carry no version).
 final class RequestHeadDeadline: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -22,6 +24,8 @@ final class RequestHeadDeadline: ChannelDuplexHandler {
     private var tail: [UInt8]? = []
     private var context: ChannelHandlerContext?
     private var rejected = false
+    /// The first request head's bytes so far (its first 16 KB), to read its version and Connection header.
+    private var head: [UInt8] = []
 
     init(timeout: TimeAmount) {
         self.timeout = timeout
@@ -41,18 +45,44 @@ final class RequestHeadDeadline: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !rejected else { return }  // nothing more is read from a rejected connection
-        if var seen = tail {
-            seen.append(contentsOf: unwrapInboundIn(data).readableBytesView)
-            if seen.count > 3,
-               seen.indices.dropLast(3).contains(where: { seen[$0] == 13 && seen[$0 + 1] == 10 && seen[$0 + 2] == 13 && seen[$0 + 3] == 10 }) {
-                timer?.cancel()
-                timer = nil
-                tail = nil
-            } else {
-                tail = Array(seen.suffix(3))
-            }
+        guard let previous = tail else {
+            context.fireChannelRead(data)
+            return
+        }
+        let bytes = Array(unwrapInboundIn(data).readableBytesView)
+        if head.count < 16_384 { head += bytes.prefix(16_384 - head.count) }
+        let seen = previous + bytes
+        guard Self.endOfHead(in: seen) != nil else {
+            tail = Array(seen.suffix(3))
+            context.fireChannelRead(data)
+            return
+        }
+        timer?.cancel()
+        timer = nil
+        tail = nil
+        if Self.isHTTP10WithoutKeepAlive(head), let end = Self.endOfHead(in: bytes) {
+            var marked = ByteBuffer()
+            marked.writeBytes(bytes[..<end])
+            marked.writeString("\r\nConnection: close")
+            marked.writeBytes(bytes[end...])
+            context.fireChannelRead(wrapInboundOut(marked))
+            return
         }
         context.fireChannelRead(data)
+    }
+
+    /// Where `\r\n\r\n` starts, if it is there.
+    static func endOfHead(in bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        return (0...(bytes.count - 4)).first { bytes[$0] == 13 && bytes[$0 + 1] == 10 && bytes[$0 + 2] == 13 && bytes[$0 + 3] == 10 }
+    }
+
+    /// An HTTP/1.0 request line, and no `Connection: keep-alive`.
+    static func isHTTP10WithoutKeepAlive(_ head: [UInt8]) -> Bool {
+        let text = String(decoding: head, as: UTF8.self).lowercased()
+        let lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)
+        guard let requestLine = lines.first, requestLine.hasSuffix("http/1.0") else { return false }
+        return !lines.dropFirst().contains { $0.hasPrefix("connection:") && $0.contains("keep-alive") }
     }
 
     /// Writes a minimal JSON error straight to the socket and closes the connection.

@@ -263,6 +263,26 @@ final class ConnectionTimeoutTests: XCTestCase {
         }
     }
 
+    /// HTTP/1.0 closes after the response unless the client asked for keep-alive; HTTP/1.1 stays open.
+    func testHTTP10ClosesUnlessItAskedForKeepAlive() async throws {
+        try await withServer { _, service in
+            let port = try XCTUnwrap(service.boundPort)
+            let cases: [(String, Bool)] = [
+                ("GET /healthz HTTP/1.0\r\n\r\n", true),
+                ("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", false),
+                ("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", false),
+            ]
+            for (request, closes) in cases {
+                let c = try RawConnection(port: port)
+                defer { c.close() }
+                c.send(request)
+                let (text, closed) = c.readAll(within: closes ? 5 : 0.5)
+                XCTAssertTrue(text.hasPrefix("HTTP/1.1 200"), "\(request): \(text.prefix(40))")
+                XCTAssertEqual(closed, closes, request)
+            }
+        }
+    }
+
     /// Idle keep-alive connections and request heads that never arrive are closed after ARAGORA_IDLE_TIMEOUT.
     func testIdleAndHalfSentConnectionsAreClosed() async throws {
         try await withServer(["ARAGORA_IDLE_TIMEOUT": "0.5"]) { _, service in
