@@ -22,19 +22,9 @@ enum DebateExporter {
         return "\(c.reached ? "consensus reached" : "no consensus") by \(c.method.rawValue), confidence \(String(format: "%.2f", c.confidence))"
     }
 
-    /// Agent and user text in Markdown: raw HTML is escaped so a renderer shows it as text and never runs it.
-    static func md(_ text: String) -> String {
-        var out = ""
-        for ch in text {
-            switch ch {
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "&": out += "&amp;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    /// Agent and user text in Markdown: raw HTML is escaped so a renderer shows it as text and never runs it
+    /// (quotes stay as written: they mean nothing outside an HTML attribute).
+    static func md(_ text: String) -> String { escape(text, quotes: false) }
 
     static func markdown(_ r: DebateRecord) -> String {
         var s = "# \(md(r.task))\n\n"
@@ -63,15 +53,16 @@ enum DebateExporter {
         return s
     }
 
-    static func escape(_ s: String) -> String {
+    /// HTML text and attribute escaping; `quotes: false` leaves `"` and `'` alone.
+    static func escape(_ s: String, quotes: Bool = true) -> String {
         var out = ""
         for ch in s {
             switch ch {
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "&": out += "&amp;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
+            case "\"" where quotes: out += "&quot;"
+            case "'" where quotes: out += "&#39;"
             default: out.append(ch)
             }
         }
