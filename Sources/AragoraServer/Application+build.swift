@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
+import HTTPTypes
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -41,7 +42,8 @@ public func buildApplication(
     DebateController(service: service).register(on: router)
     AgentController(service: service).register(on: router)
     router.get("/metrics") { _, _ in
-        JSONResponse.text(service.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        service.metrics.setGauge("aragora_connections_open", Double(service.connections.openCount))
+        return JSONResponse.text(service.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
     router.api(.get, "/openapi.json") { _, _ in JSONResponse.make(OpenAPIDocument.document) }
 
@@ -50,13 +52,16 @@ public func buildApplication(
     let live = LiveStreams(service: service)
     live.registerWebSocket(on: wsRouter)
     // /ws is answered by the WebSocket router (upgrade) and by the HTTP router (why not): one route.
-    router.get("/ws") { request, _ -> Response in throw live.refusedUpgrade(request) }
+    router.get("/ws") { request, _ -> Response in throw live.refusedUpgrade(request.headers) }
     service.routes.set(router.routes.map { ($0.method, "\($0.path)") })
 
     return Application(
         router: router,
-        server: httpServer(webSocketRouter: wsRouter, idleTimeout: .milliseconds(Int64(config.idleTimeout * 1000))),
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "aragora"),
+        server: httpServer(webSocketRouter: wsRouter, idleTimeout: .milliseconds(Int64(config.idleTimeout * 1000)),
+                           limiter: service.connections, refusal: { live.refusedUpgrade($0) }),
+        // A deep accept queue (the kernel caps it at net.core.somaxconn): under a connection flood a shallow one
+        // overflows, and a probe's SYN dropped there waits a second for its retry.
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "aragora", backlog: 4096),
         services: [RunnerService(service: service)],
         onServerRunning: { channel in
             service.ready.withLock { $0 = true }
@@ -72,15 +77,22 @@ public func buildApplication(
     )
 }
 
-/// HTTP/1 with the WebSocket upgrade; connections without a request for `idleTimeout` are closed, including
-/// those whose first request head never completes (`RequestHeadDeadline`).
-func httpServer(webSocketRouter: Router<AppRequestContext>, idleTimeout: TimeAmount) -> HTTPServerBuilder {
+/// HTTP/1 with the WebSocket upgrade, guarded: at most `limiter.limit` connections; a connection is closed when
+/// its first request head, a request body or the next request head does not arrive within `idleTimeout`
+/// (`ConnectionGuard`, `HTTPExchangeGuard`); refused upgrades answer the JSON error `refusal` gives.
+func httpServer(webSocketRouter: Router<AppRequestContext>, idleTimeout: TimeAmount, limiter: ConnectionLimiter,
+                refusal: @escaping @Sendable (HTTPFields) -> APIError) -> HTTPServerBuilder {
     let webSocketResponder = webSocketRouter.buildResponder()
+    // Hummingbird's own idle timeout only backs the guards up: at the same instant it would race them and close
+    // a stalled request silently instead of with the guard's 408.
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [HTTPExchangeGuard(bodyTimeout: idleTimeout, idleTimeout: idleTimeout, refusal: refusal)],
+        idleTimeout: idleTimeout * 2)
     return HTTPServerBuilder { responder in
-        DeadlinedChildChannel(
+        GuardedChildChannel(
             inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder,
-                                                configuration: .init(http1: .init(idleTimeout: idleTimeout))),
-            headTimeout: idleTimeout)
+                                                configuration: .init(http1: http1)),
+            headTimeout: idleTimeout, limiter: limiter)
     }
 }
 

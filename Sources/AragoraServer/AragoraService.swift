@@ -31,6 +31,8 @@ public final class AragoraService: Sendable {
     }
     /// The routes the routers serve, filled in once by `buildApplication`.
     let routes = RouteRegistry()
+    /// Open connections, bounded by `ARAGORA_MAX_CONNECTIONS`.
+    let connections: ConnectionLimiter
 
     public init(config: ServerConfiguration, store: any DebateStore, bus: any EventBus = LocalEventBus(),
                 rateLimits: any RateLimitStore = LocalRateLimitStore(), factory: AgentFactory, signer: ReceiptSigner,
@@ -47,6 +49,7 @@ public final class AragoraService: Sendable {
         self.metrics = metrics
         authenticator = config.apiToken.map(TokenAuthenticator.init(secret:))
         clientIP = ClientIPResolver(trusted: config.trustedProxies)
+        connections = ConnectionLimiter(limit: config.maxConnections, metrics: metrics)
         runner = DebateRunner(store: store, bus: bus, factory: factory, signer: signer, config: config, metrics: metrics, logger: logger)
     }
 

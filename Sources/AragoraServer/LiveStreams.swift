@@ -20,27 +20,27 @@ struct LiveStreams {
 
     func registerWebSocket(on router: Router<AppRequestContext>) {
         router.ws("/ws") { request, _ in
-            guard case .success(let scope) = access(request), scope != TokenScope.none else { return .dontUpgrade }
-            let offered = Self.offeredSubprotocols(request)
+            guard case .success(let scope) = access(request.headers), scope != TokenScope.none else { return .dontUpgrade }
+            let offered = Self.offeredSubprotocols(request.headers)
             return .upgrade(offered.contains(Self.subprotocol) ? [.secWebSocketProtocol: Self.subprotocol] : [:])
         } onUpgrade: { inbound, outbound, context in
-            guard case .success(let scope) = access(context.request) else { return }
+            guard case .success(let scope) = access(context.request.headers) else { return }
             try await session(inbound: inbound, outbound: outbound, scope: scope)
         }
     }
 
     /// Browsers cannot set headers on a WebSocket: they may send the token as a subprotocol.
-    static func offeredSubprotocols(_ request: Request) -> [String] {
-        request.headers[.secWebSocketProtocol]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
+    static func offeredSubprotocols(_ headers: HTTPFields) -> [String] {
+        headers[.secWebSocketProtocol]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
     }
 
     /// Who is connecting: everything when auth is off, else the scope of a valid token (Bearer header or
     /// `access_token.<token>` subprotocol), else the reason to refuse.
-    func access(_ request: Request) -> Result<TokenScope, APIError> {
+    func access(_ headers: HTTPFields) -> Result<TokenScope, APIError> {
         guard let auth = service.authenticator else { return .success(.admin) }
-        let fromProtocol = Self.offeredSubprotocols(request).first { $0.hasPrefix("access_token.") }
+        let fromProtocol = Self.offeredSubprotocols(headers).first { $0.hasPrefix("access_token.") }
             .map { String($0.dropFirst("access_token.".count)) }
-        guard let token = AuthMiddleware.bearer(request) ?? fromProtocol else {
+        guard let token = AuthMiddleware.bearer(headers) ?? fromProtocol else {
             return .failure(APIError(.unauthorized, "auth_required", "authentication required: send a Bearer token or the subprotocol access_token.<token>"))
         }
         switch auth.validate(token) {
@@ -49,9 +49,9 @@ struct LiveStreams {
         }
     }
 
-    /// A refused upgrade reaches the HTTP router: say why in JSON instead of an empty answer.
-    func refusedUpgrade(_ request: Request) -> APIError {
-        switch access(request) {
+    /// Why an upgrade (or a plain request to `/ws`) is refused, to say in JSON instead of an empty answer.
+    func refusedUpgrade(_ headers: HTTPFields) -> APIError {
+        switch access(headers) {
         case .failure(let error): return error
         case .success(.none): return APIError(.forbidden, "forbidden", "this token may not watch debates")
         case .success: return .badRequest("/ws is a WebSocket endpoint: connect with an Upgrade: websocket request", code: "websocket_required")

@@ -68,7 +68,7 @@ struct AuthMiddleware: RouterMiddleware {
         }
         context.credential = "ip:" + context.clientIP
         let path = request.uri.path
-        let token = Self.bearer(request)
+        let token = Self.bearer(request.headers)
         if path == "/metrics", let metricsToken = service.config.metricsToken {
             guard let token, TokenAuthenticator.equalInConstantTime(token, metricsToken) else {
                 throw APIError(.unauthorized, "auth_required", "metrics need the metrics token")
@@ -108,8 +108,8 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     /// The credential, from the Authorization header only (never the query string).
-    static func bearer(_ request: Request) -> String? {
-        guard let header = request.headers[.authorization] else { return nil }
+    static func bearer(_ headers: HTTPFields) -> String? {
+        guard let header = headers[.authorization] else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         let t = parts[1].trimmingCharacters(in: .whitespaces)

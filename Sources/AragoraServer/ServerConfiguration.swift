@@ -36,6 +36,9 @@ public struct ServerConfiguration: Sendable {
     /// Seconds a connection may sit without a request (keep-alive, or a request head that never arrives) before
     /// it is closed (`ARAGORA_IDLE_TIMEOUT`).
     public var idleTimeout: Double = 60
+    /// Open connections at most (`ARAGORA_MAX_CONNECTIONS`); beyond it the oldest silent or idle connection
+    /// makes room, or the new one is refused. Default 10,000, less when the descriptor limit is lower.
+    public var maxConnections: Int
     public var logJSON = false
     public var logLevel = "info"
     public var demoLatencyMS = 0
@@ -109,6 +112,7 @@ public struct ServerConfiguration: Sendable {
         }
         maxRequestSize = try int("ARAGORA_MAX_REQUEST_SIZE", 1024...(1 << 30)) ?? maxRequestSize
         idleTimeout = try double("ARAGORA_IDLE_TIMEOUT", 0.1...86_400) ?? idleTimeout
+        maxConnections = try int("ARAGORA_MAX_CONNECTIONS", 1...1_000_000) ?? DescriptorLimit.defaultMaxConnections
         logJSON = value("ARAGORA_LOG_FORMAT")?.lowercased() == "json"
         logLevel = value("ARAGORA_LOG_LEVEL")?.lowercased() ?? logLevel
         demoLatencyMS = try int("ARAGORA_DEMO_LATENCY_MS", 0...600_000) ?? 0

@@ -300,6 +300,94 @@ final class ConnectionTimeoutTests: XCTestCase {
     }
 }
 
+extension ConnectionTimeoutTests {
+    /// A request body that stalls gets a 408 and the connection closes; so does a next request head trickled in
+    /// a byte at a time, which a read-idle timer would never catch.
+    func testStalledBodiesAndTrickledHeadsAreClosed() async throws {
+        try await withServer(["ARAGORA_IDLE_TIMEOUT": "0.5"]) { _, service in
+            let port = try XCTUnwrap(service.boundPort)
+            for (name, start) in [
+                ("content-length", "POST /api/debates HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"q"),
+                ("chunked", "POST /api/debates HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"q\":\r\n"),
+            ] {
+                let c = try RawConnection(port: port)
+                defer { c.close() }
+                c.send(start)
+                let (text, closed) = c.readAll(within: 5)
+                XCTAssertTrue(text.hasPrefix("HTTP/1.1 408"), "\(name): \(text.prefix(60))")
+                XCTAssertTrue(text.contains("\"code\":\"request_timeout\""), name)
+                XCTAssertTrue(closed, name)
+            }
+            let trickle = try RawConnection(port: port)
+            defer { trickle.close() }
+            trickle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            XCTAssertFalse(trickle.closedByServer(within: 0.2), "answered and kept alive")
+            trickle.send("GET /healthz HTTP/1.1\r\n")
+            var closed = false
+            for _ in 0..<20 where !closed {
+                trickle.send("X")
+                closed = trickle.closedByServer(within: 0.2)
+            }
+            XCTAssertTrue(closed, "a head trickled in byte by byte is closed at the idle timeout")
+        }
+    }
+
+    /// A WebSocket upgrade without a valid token is a JSON 401 saying why, not an empty 400.
+    func testARefusedUpgradeSaysWhyInJSON() async throws {
+        try await withServer(["ARAGORA_API_TOKEN": "edge-secret"]) { _, service in
+            let port = try XCTUnwrap(service.boundPort)
+            let c = try RawConnection(port: port)
+            defer { c.close() }
+            c.send("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+            let (text, closed) = c.readAll(within: 5)
+            XCTAssertTrue(text.hasPrefix("HTTP/1.1 401"), String(text.prefix(80)))
+            XCTAssertTrue(text.contains("\"code\":\"auth_required\""), text)
+            XCTAssertTrue(text.lowercased().contains("x-content-type-options: nosniff"), text)
+            XCTAssertTrue(closed)
+        }
+    }
+
+    /// At ARAGORA_MAX_CONNECTIONS, silent connections make room for new ones (so a probe gets through a flood);
+    /// connections with a request in progress are kept; when all are busy, a new one gets a 503 at once.
+    func testAtTheConnectionLimitSilentConnectionsMakeRoom() async throws {
+        try await withServer(["ARAGORA_MAX_CONNECTIONS": "20"]) { _, service in
+            let port = try XCTUnwrap(service.boundPort)
+            let busy = try RawConnection(port: port)
+            busy.send("POST /api/debates HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{")
+            XCTAssertFalse(busy.closedByServer(within: 0.2), "its head is read before the flood")
+            var flood: [RawConnection] = []
+            defer { (flood + [busy]).forEach { $0.close() } }
+            for _ in 0..<200 { flood.append(try RawConnection(port: port)) }
+            let probe = try RawConnection(port: port)
+            flood.append(probe)
+            probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let (text, _) = probe.readAll(within: 5)
+            XCTAssertTrue(text.hasPrefix("HTTP/1.1 200"), "the probe got through: \(text.prefix(60))")
+            XCTAssertLessThanOrEqual(service.connections.openCount, 20)
+            XCTAssertTrue(flood[0].closedByServer(within: 2), "the oldest silent connection made room")
+            XCTAssertFalse(busy.closedByServer(within: 0.1), "a connection with a request in progress is kept")
+            XCTAssertGreaterThanOrEqual(service.connections.counts.evicted, 180)
+
+            // Fill every place with a request in progress: the next connection is refused outright.
+            var busyOnes: [RawConnection] = []
+            defer { busyOnes.forEach { $0.close() } }
+            for _ in 0..<20 {
+                let c = try RawConnection(port: port)
+                c.send("POST /api/debates HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{")
+                busyOnes.append(c)
+                _ = c.closedByServer(within: 0.02)
+            }
+            let refused = try RawConnection(port: port)
+            defer { refused.close() }
+            let (answer, closed) = refused.readAll(within: 5)
+            XCTAssertTrue(answer.hasPrefix("HTTP/1.1 503"), String(answer.prefix(60)))
+            XCTAssertTrue(answer.contains("too_many_connections"))
+            XCTAssertTrue(closed)
+        }
+    }
+}
+
 /// A store that refuses writes is reported as such, and recovers by itself.
 final class StorageHealthTests: XCTestCase {
     /// Changing the cap is a write too: on a full database it may share a failing transaction, so retry (bounded).
