@@ -23,38 +23,70 @@ public struct AgentSpec: Sendable, Equatable, Codable {
         "openai-compatible", "demo",
     ]
 
-    /// Parses one textual entry.
-    public static func parse(_ raw: String) throws(AgentSpecError) -> AgentSpec {
-        let text = raw.trimmingCharacters(in: .whitespaces)
-        guard !text.isEmpty else { throw .empty }
-        if text.contains("|") {
-            let parts = text.split(separator: "|", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }
-            guard parts.count <= 4 else { throw .malformed(raw) }
-            func part(_ i: Int) -> String? { i < parts.count && !parts[i].isEmpty ? parts[i] : nil }
-            guard let provider = part(0) else { throw .malformed(raw) }
-            return try AgentSpec(provider: provider, model: part(1), persona: part(2), role: part(3)).validated()
-        }
-        if let colon = text.firstIndex(of: ":") {
-            let provider = String(text[..<colon]).trimmingCharacters(in: .whitespaces)
-            let rest = String(text[text.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
-            guard !provider.isEmpty, !rest.isEmpty else { throw .malformed(raw) }
-            let lower = rest.lowercased()
-            if knownRoles.contains(lower) { return try AgentSpec(provider: provider, role: lower).validated() }
-            return try AgentSpec(provider: provider, persona: rest).validated()
-        }
-        return try AgentSpec(provider: text).validated()
+    // The grammar of textual entries, as regular expressions: the server checks input with them and the OpenAPI
+    // document publishes them, so both say the same. A field: up to 200 of letters, digits and `._/:-`, spaces
+    // inside but not at either end.
+    public static let fieldPattern = "[A-Za-z0-9._/:-](?:[A-Za-z0-9._/: -]{0,198}[A-Za-z0-9._/:-])?"
+
+    /// One entry: `provider`, `provider:field` or `provider|model|persona|role` (parts may be empty).
+    public static func entryPattern(providers: [String]) -> String {
+        "(?:\(providers.joined(separator: "|")))(?::\(fieldPattern)|(?:\\|(?:\(fieldPattern))?){1,3})?"
     }
 
-    /// Parses a comma-separated list.
+    /// A comma-separated list of `entries` entries, spaces allowed around each, anchored.
+    public static func listPattern(providers: [String], entries: ClosedRange<Int>? = nil) -> String {
+        let entry = entryPattern(providers: providers)
+        let more = entries.map { "{\($0.lowerBound - 1),\($0.upperBound - 1)}" } ?? "*"
+        return "^ *\(entry) *(?:, *\(entry) *)\(more)$"
+    }
+
+    private static let entryRegex = try! NSRegularExpression(pattern: "^" + entryPattern(providers: providerNames) + "$")
+    private static let listRegex = try! NSRegularExpression(pattern: listPattern(providers: providerNames))
+    private static let fieldRegex = try! NSRegularExpression(pattern: "^" + fieldPattern + "$")
+
+    static func matches(_ regex: NSRegularExpression, _ text: String) -> Bool {
+        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+
+    /// Why a text entry does not match the grammar: an unknown provider, or a malformed rest.
+    private static func rejection(_ raw: String) -> AgentSpecError {
+        let provider = raw.split(whereSeparator: { $0 == ":" || $0 == "|" }).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        if raw.trimmingCharacters(in: .whitespaces).isEmpty { return .empty }
+        return providerNames.contains(provider) ? .malformed(raw) : .unknownProvider(provider)
+    }
+
+    /// Parses one textual entry.
+    public static func parse(_ raw: String) throws(AgentSpecError) -> AgentSpec {
+        guard matches(entryRegex, raw) else { throw rejection(raw) }
+        if raw.contains("|") {
+            let parts = raw.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            func part(_ i: Int) -> String? { i < parts.count && !parts[i].isEmpty ? parts[i] : nil }
+            return AgentSpec(provider: parts[0], model: part(1), persona: part(2), role: part(3)?.lowercased())
+        }
+        if let colon = raw.firstIndex(of: ":") {
+            let provider = String(raw[..<colon])
+            let rest = String(raw[raw.index(after: colon)...])
+            if knownRoles.contains(rest.lowercased()) { return AgentSpec(provider: provider, role: rest.lowercased()) }
+            return AgentSpec(provider: provider, persona: rest)
+        }
+        return AgentSpec(provider: raw)
+    }
+
+    /// Parses a comma-separated list (spaces around entries allowed, no empty entries).
     public static func parseList(_ raw: String) throws(AgentSpecError) -> [AgentSpec] {
+        guard matches(listRegex, raw) else {
+            for entry in raw.split(separator: ",", omittingEmptySubsequences: false) {
+                _ = try parse(entry.trimmingCharacters(in: CharacterSet(charactersIn: " ")))
+            }
+            throw .malformed(raw)
+        }
         var specs: [AgentSpec] = []
-        for entry in raw.split(separator: ",") { specs.append(try parse(String(entry))) }
+        for entry in raw.split(separator: ",") { specs.append(try parse(entry.trimmingCharacters(in: CharacterSet(charactersIn: " ")))) }
         return specs
     }
 
-    /// Parses a JSON value: an array of strings or objects, or a comma-separated string.
+    /// Parses a JSON value: an array of strings or objects `{provider, model?, persona?, role?}`, or a
+    /// comma-separated string.
     public static func parse(json: JSONValue) throws(AgentSpecError) -> [AgentSpec] {
         switch json {
         case .string(let s): return try parseList(s)
@@ -63,13 +95,7 @@ public struct AgentSpec: Sendable, Equatable, Codable {
             for item in items {
                 switch item {
                 case .string(let s): specs.append(try parse(s))
-                case .object(let o):
-                    guard let provider = o["provider"]?.stringValue, !provider.isEmpty else {
-                        throw .malformed(item.serialized())
-                    }
-                    specs.append(try AgentSpec(provider: provider, model: o["model"]?.stringValue,
-                                               persona: o["persona"]?.stringValue,
-                                               role: o["role"]?.stringValue?.lowercased()).validated())
+                case .object(let o): specs.append(try parse(object: o, item))
                 default: throw .malformed(item.serialized())
                 }
             }
@@ -78,17 +104,18 @@ public struct AgentSpec: Sendable, Equatable, Codable {
         }
     }
 
-    func validated() throws(AgentSpecError) -> AgentSpec {
-        var spec = self
-        spec.provider = provider.lowercased()
-        guard AgentSpec.providerNames.contains(spec.provider) else { throw .unknownProvider(provider) }
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_./: "))
-        for field in [model, persona, role].compactMap({ $0 }) {
-            guard field.count <= 200, field.unicodeScalars.allSatisfy(allowed.contains) else {
-                throw .malformed(field)
+    private static func parse(object o: [String: JSONValue], _ item: JSONValue) throws(AgentSpecError) -> AgentSpec {
+        guard let provider = o["provider"]?.stringValue else { throw .malformed(item.serialized()) }
+        guard providerNames.contains(provider) else { throw .unknownProvider(provider) }
+        func field(_ key: String) throws(AgentSpecError) -> String? {
+            switch o[key] {
+            case nil, .null?: return nil
+            case .string(let s)? where matches(fieldRegex, s): return s
+            default: throw .malformed(item.serialized())
             }
         }
-        return spec
+        return AgentSpec(provider: provider, model: try field("model"), persona: try field("persona"),
+                         role: try field("role")?.lowercased())
     }
 
     /// The name shown in transcripts and used for votes and ratings: `demo-skeptic`, `anthropic-api-judge`.

@@ -27,7 +27,8 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     public var intValue: Int? {
         switch self {
         case .int(let i): return i
-        case .double(let d) where d == d.rounded() && abs(d) < 9e15: return Int(d)
+        // Integral doubles (`3.0`, `9007199254740993.0`) within Int's range; Int(d) traps outside it.
+        case .double(let d) where d == d.rounded() && d >= -0x1p63 && d < 0x1p63: return Int(d)
         default: return nil
         }
     }

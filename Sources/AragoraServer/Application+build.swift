@@ -45,7 +45,8 @@ public func buildApplication(
         service.metrics.setGauge("aragora_connections_open", Double(service.connections.openCount))
         return JSONResponse.text(service.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
-    router.api(.get, "/openapi.json") { _, _ in JSONResponse.make(OpenAPIDocument.document) }
+    let openAPI = Array(OpenAPIDocument.document(config: config, providers: service.factory.availableProviders).serialized().utf8)
+    router.api(.get, "/openapi.json") { _, _ in JSONResponse.bytes(openAPI) }
 
     let wsRouter = Router(context: AppRequestContext.self)
     wsRouter.add(middleware: RequestLogMiddleware(service: service))

@@ -200,7 +200,7 @@ struct DebateController {
     static func missing(_ id: String) -> APIError { .notFound("debate \(id) not found") }
 
     static func intParam(_ raw: String?, name: String, default value: Int, range: ClosedRange<Int>) throws(APIError) -> Int {
-        guard let raw, !raw.isEmpty else { return value }
+        guard let raw else { return value }
         guard let n = Int(raw) else { throw .badRequest("\(name) must be an integer", details: ["field": .string(name)]) }
         guard range.contains(n) else {
             throw .unprocessable("\(name) must be between \(range.lowerBound) and \(range.upperBound)",

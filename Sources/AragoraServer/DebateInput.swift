@@ -17,12 +17,16 @@ public struct DebateInput: Sendable {
     /// Per-call timeout; default `ARAGORA_AGENT_TIMEOUT`.
     public var callTimeout: Duration?
     public var earlyStop: Bool
+    /// The question's length as given, before trimming.
+    private let questionLength: Int
 
     public init(question: String, specs: [AgentSpec]? = nil, judge: AgentSpec? = nil, rounds: Int? = nil,
                 consensus: ConsensusMethod = .judge, context: String? = nil, metadata: [String: JSONValue] = [:],
                 budgetLimitUSD: Double? = nil, seed: UInt64? = nil, callTimeout: Duration? = nil, earlyStop: Bool = true,
                 config: ServerConfiguration) throws(DebateInputError) {
-        self.question = question.trimmingCharacters(in: .whitespacesAndNewlines)
+        self.question = String(String.UnicodeScalarView(
+            question.unicodeScalars.drop { DebateLimits.blank.contains($0) }.reversed().drop { DebateLimits.blank.contains($0) }.reversed()))
+        questionLength = DebateLimits.length(question)
         if let specs {
             self.specs = specs
         } else if let defaults = config.defaultAgents {
@@ -46,7 +50,7 @@ public struct DebateInput: Sendable {
 
     private func validate(_ config: ServerConfiguration) throws(DebateInputError) {
         guard !question.isEmpty else { throw DebateInputError(field: "question", "question is empty") }
-        guard question.count <= DebateLimits.questionCharacters else {
+        guard questionLength <= DebateLimits.questionCharacters else {
             throw DebateInputError(field: "question", "question is longer than \(DebateLimits.questionCharacters) characters",
                                    kind: .outOfRange, max: DebateLimits.questionCharacters)
         }
@@ -57,7 +61,7 @@ public struct DebateInput: Sendable {
         guard DebateLimits.agents.contains(specs.count) else {
             throw DebateInputError(field: "agents", "agents must list \(DebateLimits.agents.lowerBound) to \(DebateLimits.agents.upperBound) entries, got \(specs.count)")
         }
-        if let context, context.count > DebateLimits.contextCharacters {
+        if let context, DebateLimits.length(context) > DebateLimits.contextCharacters {
             throw DebateInputError(field: "context", "context is longer than \(DebateLimits.contextCharacters) characters",
                                    kind: .outOfRange, max: DebateLimits.contextCharacters)
         }

@@ -8,52 +8,48 @@ enum DebateRequest {
         guard case .object(let o) = body else { throw .badRequest("the body must be a JSON object") }
         if let c = o["config"], c.objectValue == nil, c != .null { throw .badRequest("config must be an object", details: ["field": "config"]) }
         let cfg = o["config"]?.objectValue ?? [:]
-        func present(_ v: JSONValue?) -> JSONValue? { v == .null ? nil : v }
-
-        guard let raw = present(o["question"] ?? o["task"]) else {
+        /// A field's value, null meaning absent; each place it may be given is type-checked (the top level wins
+        /// over `config`), so what the OpenAPI document declares is exactly what is accepted.
+        func field<T>(_ key: String, in places: [[String: JSONValue]] = [o], _ expected: String,
+                      _ convert: (JSONValue) -> T?) throws(APIError) -> T? {
+            var found: T?
+            for place in places {
+                guard let v = place[key], v != .null else { continue }
+                guard let t = convert(v) else { throw .badRequest("\(key) must be \(expected)", details: ["field": .string(key)]) }
+                if found == nil { found = t }
+            }
+            return found
+        }
+        let question = try field("question", "a string") { $0.stringValue }
+        let task = try field("task", "a string") { $0.stringValue }
+        guard let text = question ?? task else {
             throw .badRequest("question (or task) is required", code: "missing_field", details: ["field": "question"])
         }
-        guard let question = raw.stringValue else { throw .badRequest("question must be a string", details: ["field": "question"]) }
-
-        var rounds: Int?
-        if let r = present(o["rounds"] ?? cfg["rounds"]) {
-            guard let n = r.intValue else { throw .badRequest("rounds must be an integer", details: ["field": "rounds"]) }
-            rounds = n
+        let rounds = try field("rounds", in: [o, cfg], "an integer") { $0.intValue }
+        // Values in `config` are held to the same limits as those at the top level, even when overridden.
+        for case let r? in [o["rounds"]?.intValue, cfg["rounds"]?.intValue] where !(1...config.maxRounds).contains(r) {
+            throw .unprocessable("rounds must be between 1 and \(config.maxRounds)",
+                                 details: ["field": "rounds", "min": 1, "max": .int(config.maxRounds)])
         }
-        var consensus = ConsensusMethod.judge
-        if let c = present(o["consensus"] ?? cfg["consensus"]) {
-            guard let name = c.stringValue, let method = ConsensusMethod(rawValue: name.lowercased()) else {
-                throw .badRequest("consensus must be one of: \(ConsensusMethod.names)", details: ["field": "consensus"])
-            }
-            consensus = method
-        }
+        let consensus = try field("consensus", in: [o, cfg], "one of: \(ConsensusMethod.names)") { ConsensusMethod(rawValue: $0.stringValue ?? "") }
         var specs: [AgentSpec]?
-        if let a = present(o["agents"] ?? cfg["agents"]) {
-            do { specs = try AgentSpec.parse(json: a) } catch { throw .badRequest("agents: \(error)", details: ["field": "agents"]) }
+        for place in [o, cfg] {
+            guard let v = place["agents"], v != .null else { continue }
+            let parsed: [AgentSpec]
+            do { parsed = try AgentSpec.parse(json: v) } catch { throw .badRequest("agents: \(error)", details: ["field": "agents"]) }
+            guard DebateLimits.agents.contains(parsed.count) else {
+                throw .badRequest("agents must list \(DebateLimits.agents.lowerBound) to \(DebateLimits.agents.upperBound) entries, got \(parsed.count)",
+                                  details: ["field": "agents"])
+            }
+            if specs == nil { specs = parsed }
         }
-        var context: String?
-        if let c = present(o["context"]) {
-            guard let s = c.stringValue else { throw .badRequest("context must be a string", details: ["field": "context"]) }
-            context = s
-        }
-        var metadata: [String: JSONValue] = [:]
-        if let m = present(o["metadata"]) {
-            guard let obj = m.objectValue else { throw .badRequest("metadata must be an object", details: ["field": "metadata"]) }
-            metadata = obj
-        }
-        var budget: Double?
-        if let b = present(o["budget_limit_usd"]) {
-            guard let v = b.doubleValue else { throw .badRequest("budget_limit_usd must be a number", details: ["field": "budget_limit_usd"]) }
-            budget = v
-        }
-        var seed: UInt64?
-        if let s = present(o["seed"] ?? cfg["seed"]) {
-            guard let v = s.intValue, v >= 0 else { throw .badRequest("seed must be a non-negative integer", details: ["field": "seed"]) }
-            seed = UInt64(v)
-        }
+        let context = try field("context", "a string") { $0.stringValue }
+        let metadata = try field("metadata", "an object") { $0.objectValue }
+        let budget = try field("budget_limit_usd", "a number") { $0.doubleValue }
+        let seed = try field("seed", in: [o, cfg], "a non-negative integer") { v -> UInt64? in v.intValue.flatMap { $0 >= 0 ? UInt64($0) : nil } }
         do {
-            return try DebateInput(question: question, specs: specs, rounds: rounds, consensus: consensus, context: context,
-                                   metadata: metadata, budgetLimitUSD: budget, seed: seed, config: config)
+            return try DebateInput(question: text, specs: specs, rounds: rounds, consensus: consensus ?? .judge, context: context,
+                                   metadata: metadata ?? [:], budgetLimitUSD: budget, seed: seed, config: config)
         } catch {
             throw APIError(inputError: error)
         }

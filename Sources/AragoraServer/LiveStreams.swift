@@ -54,7 +54,12 @@ struct LiveStreams {
         switch access(headers) {
         case .failure(let error): return error
         case .success(.none): return APIError(.forbidden, "forbidden", "this token may not watch debates")
-        case .success: return .badRequest("/ws is a WebSocket endpoint: connect with an Upgrade: websocket request", code: "websocket_required")
+        case .success:
+            var e = APIError(HTTPResponse.Status(code: 426, reasonPhrase: "Upgrade Required"), "websocket_required",
+                             "/ws is a WebSocket endpoint: open it with a WebSocket handshake (Upgrade: websocket, Sec-WebSocket-Version: 13)")
+            e.headers[.upgrade] = "websocket"
+            e.headers[.connection] = "Upgrade"
+            return e
         }
     }
 
@@ -172,7 +177,9 @@ struct LiveStreams {
     func sse(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let id = try DebateController.debateID(context)
         let lastEventID = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int($0) }
-        let since = lastEventID ?? request.uri.queryParameters["since"].flatMap { Int($0) } ?? 0
+        let sinceQuery = try DebateController.intParam(request.uri.queryParameters["since"].map(String.init), name: "since",
+                                                       default: 0, range: 0...Int(Int32.max))
+        let since = lastEventID ?? sinceQuery
         let subscription = await service.bus.subscribe(id)
         let history = subscription.history
         var past: [DebateEvent]

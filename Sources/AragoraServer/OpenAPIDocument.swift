@@ -1,24 +1,59 @@
 import AragoraCore
 
-/// The OpenAPI 3.1 description of every route, served at `/api/openapi.json`. Written by hand: a test
-/// compares it with the router's routes, so a route cannot be added or removed without updating it.
+/// The OpenAPI 3.1 description of every route, served at `/api/openapi.json`. Written by hand (see
+/// docs/architecture.md for why not generated), and kept exact two ways: a test compares its paths with the
+/// router's, and CI runs schemathesis with all its checks against a live server (`scripts/schemathesis.sh`).
+/// Limits that depend on the configuration (rounds, available providers) are filled in from it.
 enum OpenAPIDocument {
+    typealias Schema = JSONValue
+
+    // MARK: - Building blocks
+
     static let id: JSONValue = ["name": "id", "in": "path", "required": true,
                                 "schema": ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,128}$"]]
-    static func query(_ name: String, _ type: String, _ description: String) -> JSONValue {
-        ["name": .string(name), "in": "query", "required": false, "schema": ["type": .string(type)], "description": .string(description)]
+    /// An integer query parameter the server checks against `range` (400 when not an integer, 422 out of range).
+    static func intQuery(_ name: String, _ range: ClosedRange<Int>, default value: Int, _ description: String) -> JSONValue {
+        ["name": .string(name), "in": "query", "required": false, "description": .string(description),
+         "schema": ["type": "integer", "minimum": .int(range.lowerBound), "maximum": .int(range.upperBound), "default": .int(value)]]
     }
-    static let error: JSONValue = ["$ref": "#/components/schemas/Error"]
-    static func json(_ schema: JSONValue, _ description: String = "OK") -> JSONValue {
+    static let offset = intQuery("offset", 0...Int(Int32.max), default: 0, "items to skip")
+    static let status: JSONValue = ["name": "status", "in": "query", "required": false,
+                                    "schema": ["type": "string", "enum": ["created", "running", "completed", "error", "cancelled", "timeout"]]]
+
+    static func ref(_ name: String) -> Schema { ["$ref": .string("#/components/schemas/\(name)")] }
+    static func json(_ schema: Schema, _ description: String = "OK") -> JSONValue {
         ["description": .string(description), "content": ["application/json": ["schema": schema]]]
     }
-    static func errors(_ codes: [String]) -> [String: JSONValue] {
-        Dictionary(uniqueKeysWithValues: codes.map { ($0, json(error, "Error")) })
+    static func object(_ properties: [String: Schema], required: [String] = []) -> Schema {
+        var o: [String: JSONValue] = ["type": "object", "properties": .object(properties)]
+        if !required.isEmpty { o["required"] = JSONValue(required) }
+        return .object(o)
     }
-    static func op(_ summary: String, tag: String, params: [JSONValue] = [], body: JSONValue? = nil,
+    static func nullable(_ type: String) -> Schema { ["type": [.string(type), "null"]] }
+    static let string: Schema = ["type": "string"]
+    static let integer: Schema = ["type": "integer"]
+    static let number: Schema = ["type": "number"]
+    static let boolean: Schema = ["type": "boolean"]
+    static func array(_ items: Schema) -> Schema { ["type": "array", "items": items] }
+
+    /// What each error status means; every error body is an `Error`.
+    static let errorMeanings: [String: String] = [
+        "400": "Malformed input (code names it)", "401": "Missing, malformed or expired token",
+        "403": "Outside the token's scope", "404": "No such debate", "409": "Not in a state that allows this",
+        "413": "Body larger than ARAGORA_MAX_REQUEST_SIZE", "422": "A value out of range",
+        "429": "Rate limited (Retry-After)", "503": "Overloaded or storage unavailable", "507": "No space to store it",
+    ]
+
+    static func op(_ summary: String, tag: String, params: [JSONValue] = [], body: Schema? = nil,
                    ok: JSONValue, errors: [String] = [], isPublic: Bool = false) -> JSONValue {
-        // Protected routes: 401 without a valid token, 403 outside the token's scope (CONTRACT §2).
-        var responses = self.errors(errors + (isPublic ? [] : ["401", "403"]) + ["429"])
+        // Protected routes: 401 without a valid token, 403 outside the token's scope (CONTRACT §2). Probes are
+        // exempt from rate limits; everything else may answer 429.
+        var codes = errors + (isPublic ? [] : ["401", "403"])
+        if !summary.hasPrefix("Liveness") && !summary.hasPrefix("Readiness") { codes.append("429") }
+        var responses: [String: JSONValue] = [:]
+        for code in codes where responses[code] == nil {
+            responses[code] = json(ref("Error"), errorMeanings[code] ?? "Error")
+        }
         responses["200"] = ok
         var o: [String: JSONValue] = ["summary": .string(summary), "tags": [.string(tag)], "responses": .object(responses)]
         if !params.isEmpty { o["parameters"] = .array(params) }
@@ -27,119 +62,210 @@ enum OpenAPIDocument {
         return .object(o)
     }
 
-    static let object: JSONValue = ["type": "object"]
+    // MARK: - Paths
 
-    /// Paths without the `/api/v1` aliases, which the document lists as servers-relative duplicates.
-    static let apiPaths: [String: JSONValue] = [
-        "/api/health": ["get": op("Service health with database and Redis checks", tag: "health",
-                                  ok: json(["$ref": "#/components/schemas/Health"]), errors: ["503"], isPublic: true)],
-        "/api/debates": [
-            "post": op("Start a debate (runs in the background)", tag: "debates",
-                       body: ["$ref": "#/components/schemas/DebateRequest"],
-                       ok: json(["$ref": "#/components/schemas/DebateCreated"]), errors: ["400", "413", "422", "503", "507"]),
-            "get": op("List debates, newest first", tag: "debates",
-                      params: [query("limit", "integer", "1-100, default 20"), query("offset", "integer", "default 0"),
-                               query("status", "string", "created|running|completed|error|cancelled|timeout")],
-                      ok: json(["$ref": "#/components/schemas/DebateList"]), errors: ["400", "422"]),
-        ],
-        "/api/debates/active": ["get": op("Debates created or running", tag: "debates",
-                                          ok: json(["$ref": "#/components/schemas/DebateList"]))],
-        "/api/debates/{id}": [
-            "get": op("The whole debate record", tag: "debates", params: [id],
-                      ok: json(["$ref": "#/components/schemas/Debate"]), errors: ["400", "404"]),
-            "delete": op("Delete a debate (cancelling it first if running)", tag: "debates", params: [id],
-                         ok: json(object), errors: ["400", "404"]),
-        ],
-        "/api/debates/{id}/messages": ["get": op("A page of the transcript", tag: "debates",
-                                                 params: [id, query("limit", "integer", "1-200, default 50"), query("offset", "integer", "default 0")],
-                                                 ok: json(object), errors: ["400", "404", "422"])],
-        "/api/debates/{id}/events": ["get": op("Events after a sequence number (polling fallback)", tag: "live",
-                                               params: [id, query("since", "integer", "last seq seen, default 0"), query("limit", "integer", "1-5000")],
-                                               ok: json(object), errors: ["400", "404", "422"])],
-        "/api/debates/{id}/stream": ["get": op("Server-Sent Events: replay from Last-Event-ID or ?since, then live", tag: "live",
-                                               params: [id, query("since", "integer", "replay events after this seq")],
-                                               ok: ["description": "text/event-stream of debate events",
-                                                    "content": ["text/event-stream": ["schema": ["type": "string"]]]],
-                                               errors: ["400", "404"])],
-        "/api/debates/{id}/cancel": ["post": op("Cancel a queued or running debate", tag: "debates", params: [id],
-                                                ok: json(object), errors: ["400", "404", "409"])],
-        "/api/debates/{id}/receipt": ["get": op("The signed receipt of a finished debate", tag: "debates", params: [id],
-                                                ok: json(["$ref": "#/components/schemas/Receipt"]), errors: ["400", "404", "409"])],
-        "/api/debates/{id}/export/{format}": ["get": op("Download as json, md, html, csv or txt", tag: "debates",
-                                                        params: [id, ["name": "format", "in": "path", "required": true,
-                                                                      "schema": ["type": "string", "enum": ["json", "md", "html", "csv", "txt"]]]],
-                                                        ok: ["description": "The export, in the format's own media type",
-                                                             "content": ["application/json": ["schema": object],
-                                                                         "text/markdown": ["schema": ["type": "string"]],
-                                                                         "text/html": ["schema": ["type": "string"]],
-                                                                         "text/csv": ["schema": ["type": "string"]],
-                                                                         "text/plain": ["schema": ["type": "string"]]]],
-                                                        errors: ["400", "404"])],
-        "/api/agents": ["get": op("Agents available here, with ratings", tag: "agents", ok: json(object), isPublic: true)],
-        "/api/leaderboard": ["get": op("Agents by ELO", tag: "agents", params: [query("limit", "integer", "1-500, default 50")],
-                                       ok: json(object), errors: ["400", "422"], isPublic: true)],
-        "/api/openapi.json": ["get": op("This document", tag: "meta", ok: json(object), isPublic: true)],
-    ]
+    /// Paths under `/api`, each also served as `/api/v1/...`.
+    static func apiPaths(maxRounds: Int) -> [String: JSONValue] {
+        [
+            "/api/health": ["get": op("Service health with database and Redis checks (503 when not healthy)", tag: "health",
+                                      ok: json(ref("Health")), errors: ["503"], isPublic: true)
+                .merging(["responses": ["503": json(ref("Health"), "Degraded or unhealthy")]])],
+            "/api/debates": [
+                "post": op("Start a debate (runs in the background)", tag: "debates", body: ref("DebateRequest"),
+                           ok: json(ref("DebateCreated")), errors: ["400", "413", "422", "503", "507"]),
+                "get": op("List debates, newest first", tag: "debates",
+                          params: [intQuery("limit", 1...100, default: 20, "page size"), offset, status],
+                          ok: json(ref("DebateList")), errors: ["400", "422", "503"]),
+            ],
+            "/api/debates/active": ["get": op("Debates queued or running, on every instance", tag: "debates",
+                                              ok: json(ref("DebateList")), errors: ["503"])],
+            "/api/debates/{id}": [
+                "get": op("The whole debate record", tag: "debates", params: [id], ok: json(ref("Debate")), errors: ["400", "404", "503"]),
+                "delete": op("Delete a debate (cancelling it first if running)", tag: "debates", params: [id],
+                             ok: json(object(["success": boolean, "debate_id": string, "deleted": boolean],
+                                             required: ["success", "debate_id", "deleted"])),
+                             errors: ["400", "404", "503"]),
+            ],
+            "/api/debates/{id}/messages": ["get": op("A page of the transcript", tag: "debates",
+                                                     params: [id, intQuery("limit", 1...200, default: 50, "page size"), offset],
+                                                     ok: json(ref("MessagePage")), errors: ["400", "404", "422", "503"])],
+            "/api/debates/{id}/events": ["get": op("Events after a sequence number (polling fallback)", tag: "live",
+                                                   params: [id, intQuery("since", 0...Int(Int32.max), default: 0, "last seq seen"),
+                                                            intQuery("limit", 1...5000, default: 500, "events at most")],
+                                                   ok: json(ref("EventPage")), errors: ["400", "404", "422", "503"])],
+            "/api/debates/{id}/stream": ["get": op("Server-Sent Events: replay after Last-Event-ID or ?since, then live", tag: "live",
+                                                   params: [id, intQuery("since", 0...Int(Int32.max), default: 0, "replay events after this seq")],
+                                                   ok: ["description": "One SSE event per debate event: id is its seq, event its type, data the Event as JSON",
+                                                        "content": ["text/event-stream": ["schema": ref("ServerSentEvent")]]],
+                                                   errors: ["400", "404", "422", "503"])],
+            "/api/debates/{id}/cancel": ["post": op("Cancel a queued or running debate", tag: "debates", params: [id],
+                                                    ok: json(object(["success": boolean, "debate_id": string, "status": string],
+                                                                    required: ["success", "debate_id", "status"])),
+                                                    errors: ["400", "404", "409", "503"])],
+            "/api/debates/{id}/receipt": ["get": op("The signed receipt of a finished debate", tag: "debates", params: [id],
+                                                    ok: json(ref("Receipt")), errors: ["400", "404", "409", "503"])],
+            "/api/debates/{id}/export/{format}": ["get": op("Download as json, md, html, csv or txt", tag: "debates",
+                                                            params: [id, ["name": "format", "in": "path", "required": true,
+                                                                          "schema": ["type": "string", "enum": ["json", "md", "html", "csv", "txt"]]]],
+                                                            ok: ["description": "The export, in the format's own media type",
+                                                                 "content": ["application/json": ["schema": ref("DebateRecord")],
+                                                                             "text/markdown": ["schema": string], "text/html": ["schema": string],
+                                                                             "text/csv": ["schema": string], "text/plain": ["schema": string]]],
+                                                            errors: ["400", "404", "503"])],
+            "/api/agents": ["get": op("Agents available here, with ratings", tag: "agents",
+                                      ok: json(object(["agents": array(ref("Agent")), "total": integer], required: ["agents", "total"])),
+                                      errors: ["503"], isPublic: true)],
+            "/api/leaderboard": ["get": op("Agents by ELO", tag: "agents", params: [intQuery("limit", 1...500, default: 50, "rows at most")],
+                                           ok: json(object(["agents": array(ref("Rating")), "leaderboard": array(ref("Rating")), "total": integer],
+                                                           required: ["agents", "leaderboard", "total"])),
+                                           errors: ["400", "422", "503"], isPublic: true)],
+            "/api/openapi.json": ["get": op("This document", tag: "meta", ok: json(["type": "object"]), isPublic: true)],
+        ]
+    }
 
     static let otherPaths: [String: JSONValue] = [
-        "/healthz": ["get": op("Liveness: 200 while the process serves", tag: "health", ok: json(object), isPublic: true)],
-        "/readyz": ["get": op("Readiness: 200 when storage is ready, 503 during startup and shutdown", tag: "health",
-                              ok: json(object), errors: ["503"], isPublic: true)],
+        "/healthz": ["get": op("Liveness: 200 while the process serves", tag: "health",
+                               ok: json(object(["status": ["const": "ok"]], required: ["status"])), isPublic: true)],
+        "/readyz": ["get": op("Readiness: 200 when storage is ready, 503 during startup, shutdown or a storage failure", tag: "health",
+                              ok: json(ref("Readiness")), isPublic: true)
+            .merging(["responses": ["503": json(ref("Readiness"), "Not ready, with the reason")]])],
         "/metrics": ["get": op("Prometheus metrics (Bearer ARAGORA_METRICS_TOKEN when set)", tag: "meta",
-                               ok: ["description": "Prometheus text", "content": ["text/plain": ["schema": ["type": "string"]]]],
-                               isPublic: true)],
-        "/ws": ["get": op("WebSocket: send {type: subscribe, debate_id, replay_from_seq?}, unsubscribe, ping", tag: "live",
-                          ok: ["description": "Switching protocols (101) to a WebSocket"], errors: ["400"])],
+                               ok: ["description": "Prometheus text", "content": ["text/plain": ["schema": string]]],
+                               errors: ["401"], isPublic: true)],
+        // A WebSocket handshake is not expressible here: a plain GET says how to connect (426).
+        "/ws": ["get": op("WebSocket (upgrade with a handshake): send {type: subscribe, debate_id, replay_from_seq?}, unsubscribe, ping",
+                          tag: "live", ok: ["description": "Never: a plain GET answers 426; a handshake switches protocols (101)"],
+                          errors: ["426"])
+            .merging(["responses": ["426": json(ref("Error"), "Upgrade Required: open a WebSocket handshake")]])],
     ]
 
-    static var paths: [String: JSONValue] {
+    static func paths(maxRounds: Int) -> [String: JSONValue] {
         var all = otherPaths
-        for (path, item) in apiPaths {
+        for (path, item) in apiPaths(maxRounds: maxRounds) {
             all[path] = item
             all["/api/v1" + path.dropFirst(4)] = item
         }
         return all
     }
 
-    static let schemas: JSONValue = [
-        "Error": ["type": "object", "required": ["error", "code"],
-                  "properties": ["error": ["type": "string"], "code": ["type": "string"], "details": ["type": "object"],
-                                 "retry_after": ["type": "integer"]]],
-        "Health": ["type": "object", "required": ["status", "version", "instance_id", "uptime_seconds", "timestamp", "checks"],
-                   "properties": ["status": ["type": "string", "enum": ["healthy", "degraded", "unhealthy"]],
-                                  "checks": ["type": "object", "required": ["database", "redis"]]]],
-        "DebateRequest": ["type": "object",
-                          "properties": ["question": ["type": "string", "minLength": 1, "maxLength": 10000], "task": ["type": "string"],
-                                         "rounds": ["type": "integer", "minimum": 1, "maximum": 12],
-                                         "consensus": ["type": "string", "enum": ["majority", "supermajority", "unanimous", "weighted", "judge", "none"]],
-                                         "agents": ["oneOf": [["type": "string"], ["type": "array"]]],
-                                         "config": ["type": "object"], "context": ["type": "string", "maxLength": 100000],
-                                         "metadata": ["type": "object"], "budget_limit_usd": ["type": "number"],
-                                         "seed": ["type": "integer", "minimum": 0]]],
-        "DebateCreated": ["type": "object", "required": ["success", "debate_id", "status", "task", "websocket_url"],
-                          "properties": ["success": ["type": "boolean"], "debate_id": ["type": "string"], "status": ["type": "string"],
-                                         "task": ["type": "string"], "websocket_url": ["type": "string"]]],
-        "DebateList": ["type": "object", "required": ["debates", "count", "total"],
-                       "properties": ["debates": ["type": "array", "items": ["type": "object"]], "count": ["type": "integer"],
-                                      "total": ["type": "integer"]]],
-        "Debate": ["type": "object",
-                   "required": ["id", "debate_id", "task", "status", "agents", "rounds", "rounds_used", "consensus_reached",
-                                "confidence", "final_answer", "consensus", "messages", "critiques", "votes", "usage"],
-                   "properties": ["id": ["type": "string"], "status": ["type": "string"],
-                                  "messages": ["type": "array"], "critiques": ["type": "array"], "votes": ["type": "array"],
-                                  "usage": ["type": "object"], "receipt": ["$ref": "#/components/schemas/Receipt"]]],
-        "Receipt": ["type": ["object", "null"],
-                    "properties": ["version": ["type": "integer"], "payload": ["type": "object"], "digest": ["type": "string"],
-                                   "signature": ["type": "string"], "public_key": ["type": "string"], "algorithm": ["type": "string"]]],
-    ]
+    // MARK: - Schemas
 
-    static let document: JSONValue = [
-        "openapi": "3.1.0",
-        "info": ["title": "Aragora", "version": .string(AragoraVersion.current),
-                 "description": "Multi-agent debates: propose, critique, revise, vote; signed receipts."],
-        "paths": .object(paths),
-        "components": ["schemas": schemas,
-                       "securitySchemes": ["bearerAuth": ["type": "http", "scheme": "bearer",
-                                                          "description": "{loop_id}:{expires}:{hmac_sha256_hex}"]]],
-    ]
+    static func schemas(maxRounds: Int, providers: [String]) -> JSONValue {
+        let field: Schema = ["type": ["string", "null"], "pattern": .string("^" + AgentSpec.fieldPattern + "$")]
+        let agentEntry: Schema = ["oneOf": [
+            ["type": "string", "pattern": .string("^" + AgentSpec.entryPattern(providers: providers) + "$")],
+            object(["provider": ["type": "string", "enum": JSONValue(providers)], "model": field, "persona": field, "role": field],
+                   required: ["provider"]),
+        ]]
+        let agents: Schema = ["description": "2 to 10 agents: an array, or a comma-separated string of `provider`, `provider:persona-or-role`, `provider|model|persona|role`",
+                              "oneOf": [
+                                  ["type": "null"],
+                                  ["type": "string", "pattern": .string(AgentSpec.listPattern(providers: providers, entries: DebateLimits.agents))],
+                                  ["type": "array", "minItems": .int(DebateLimits.agents.lowerBound),
+                                   "maxItems": .int(DebateLimits.agents.upperBound), "items": agentEntry],
+                              ]]
+        let rounds: Schema = ["type": ["integer", "null"], "minimum": 1, "maximum": .int(maxRounds)]
+        let consensus: Schema = ["type": ["string", "null"], "enum": .array(ConsensusMethod.allCases.map { .string($0.rawValue) } + [.null])]
+        let seed: Schema = ["type": ["integer", "null"], "minimum": 0, "maximum": .int(Int.max)]
+        let question: Schema = ["type": "string", "pattern": .string(DebateLimits.questionPattern),
+                                "maxLength": .int(DebateLimits.questionCharacters)]
+        let event = object(["type": string, "data": ["type": "object"], "timestamp": number, "round": nullable("integer"),
+                            "agent": nullable("string"), "seq": integer, "agent_seq": nullable("integer"), "loop_id": string],
+                           required: ["type", "data", "timestamp", "seq", "loop_id"])
+        let message = object(["agent": string, "content": string, "role": string, "round": integer, "timestamp": number],
+                             required: ["agent", "content", "role", "round"])
+        let summary = object(["id": string, "debate_id": string, "task": string, "status": string, "created_at": string,
+                              "updated_at": string, "consensus_reached": nullable("boolean"), "confidence": nullable("number")],
+                             required: ["id", "debate_id", "task", "status"])
+        let check: Schema = ["type": "object", "required": ["healthy"], "properties": ["healthy": boolean]]
+        return [
+            "Error": object(["error": string, "code": string, "details": ["type": "object"], "retry_after": integer],
+                            required: ["error", "code"]),
+            "Health": object(["status": ["type": "string", "enum": ["healthy", "degraded", "unhealthy"]], "version": string,
+                              "instance_id": string, "uptime_seconds": number, "timestamp": string,
+                              "checks": object(["database": check, "redis": check, "providers": check, "debates": check,
+                                                "auth": ["type": "object"]], required: ["database", "redis"])],
+                             required: ["status", "version", "instance_id", "uptime_seconds", "timestamp", "checks"]),
+            "Readiness": object(["status": ["type": "string", "enum": ["ready", "not_ready"]], "reason": string], required: ["status"]),
+            "DebateRequest": [
+                "type": "object",
+                "description": "`question` (or its alias `task`) is required. rounds, consensus, agents and seed may also be given inside `config`; the top level wins.",
+                "properties": [
+                    "question": ["type": ["string", "null"], "maxLength": .int(DebateLimits.questionCharacters)],
+                    "task": ["type": ["string", "null"]],
+                    "rounds": rounds, "consensus": consensus, "agents": agents, "seed": seed,
+                    "config": ["type": ["object", "null"],
+                               "properties": ["rounds": rounds, "consensus": consensus, "agents": agents, "seed": seed]],
+                    "context": ["type": ["string", "null"], "maxLength": .int(DebateLimits.contextCharacters)],
+                    "metadata": ["type": ["object", "null"]],
+                    "budget_limit_usd": ["type": ["number", "null"], "minimum": 0],
+                ],
+                // The question is used when given; the task only when the question is absent or null.
+                "anyOf": [
+                    ["required": ["question"], "properties": ["question": question]],
+                    ["required": ["task"], "properties": ["task": question, "question": ["type": "null"]]],
+                ],
+            ],
+            "DebateCreated": object(["success": boolean, "debate_id": string, "status": string, "task": string, "websocket_url": string],
+                                    required: ["success", "debate_id", "status", "task", "websocket_url"]),
+            "DebateList": object(["debates": array(summary), "count": integer, "total": integer, "limit": integer, "offset": integer],
+                                 required: ["debates", "count", "total"]),
+            "Debate": object(["id": string, "debate_id": string, "task": string, "status": string, "agents": ["type": "array"],
+                              "rounds": integer, "rounds_used": integer, "consensus_reached": boolean, "confidence": number,
+                              "final_answer": nullable("string"), "consensus": ["type": ["object", "null"]],
+                              "messages": array(message), "critiques": ["type": "array"], "votes": ["type": "array"],
+                              "usage": ["type": "object"], "receipt": ref("Receipt")],
+                             required: ["id", "debate_id", "task", "status", "agents", "rounds", "rounds_used", "consensus_reached",
+                                        "confidence", "final_answer", "consensus", "messages", "critiques", "votes", "usage"]),
+            // The stored record, every key present (null when unset): the JSON export and `aragora ask --json`.
+            "DebateRecord": object(["id": string, "task": string, "context": nullable("string"), "status": string,
+                                    "agents": ["type": "array"], "rounds": integer, "rounds_used": integer,
+                                    "consensus_method": string, "consensus_reached": boolean, "confidence": number,
+                                    "final_answer": nullable("string"), "messages": array(message), "critiques": ["type": "array"],
+                                    "votes": ["type": "array"], "usage": ["type": "object"], "created_at": string,
+                                    "receipt": ref("Receipt")],
+                                   required: ["id", "task", "status", "agents", "rounds", "rounds_used", "consensus_method",
+                                              "consensus_reached", "confidence", "final_answer", "messages", "created_at"]),
+            "Message": message,
+            "MessagePage": object(["debate_id": string, "messages": array(message), "offset": integer, "limit": integer,
+                                   "total": integer, "has_more": boolean],
+                                  required: ["debate_id", "messages", "offset", "limit", "total", "has_more"]),
+            "Event": event,
+            "EventPage": object(["debate_id": string, "events": array(event), "count": integer, "next_since": integer, "active": boolean],
+                                required: ["debate_id", "events", "count", "next_since", "active"]),
+            "ServerSentEvent": object(["id": string, "event": string, "data": string, "retry": integer], required: ["data"]),
+            "Agent": object(["name": string, "spec": string, "provider": string, "model": string, "persona": nullable("string"),
+                             "available": boolean, "elo": number, "wins": integer, "losses": integer, "draws": integer, "debates": integer],
+                            required: ["name", "provider", "available"]),
+            "Rating": object(["rank": integer, "agent": string, "name": string, "elo": number, "wins": integer, "losses": integer,
+                              "draws": integer, "debates": integer, "win_rate": number],
+                             required: ["rank", "agent", "elo"]),
+            "Receipt": ["type": ["object", "null"],
+                        "properties": ["version": integer, "payload": ["type": "object"], "digest": string,
+                                       "signature": string, "public_key": string, "algorithm": string]],
+        ]
+    }
+
+    static func document(config: ServerConfiguration, providers: [String]) -> JSONValue {
+        [
+            "openapi": "3.1.0",
+            "info": ["title": "Aragora", "version": .string(AragoraVersion.current),
+                     "description": "Multi-agent debates: propose, critique, revise, vote; signed receipts."],
+            "paths": .object(paths(maxRounds: config.maxRounds)),
+            "components": ["schemas": schemas(maxRounds: config.maxRounds, providers: providers),
+                           "securitySchemes": ["bearerAuth": ["type": "http", "scheme": "bearer",
+                                                              "description": "{loop_id}:{expires}:{hmac_sha256_hex}"]]],
+        ]
+    }
+}
+
+private extension JSONValue {
+    /// Merges `other`'s object members into this object, one level deep into nested objects.
+    func merging(_ other: JSONValue) -> JSONValue {
+        guard case .object(var mine) = self, case .object(let theirs) = other else { return other }
+        for (key, value) in theirs {
+            if case .object = value, let existing = mine[key] { mine[key] = existing.merging(value) } else { mine[key] = value }
+        }
+        return .object(mine)
+    }
 }

@@ -16,9 +16,24 @@ struct RouteTable: Sendable {
 
     static func split(_ path: String) -> [String] { path.split(separator: "/").map(String.init) }
 
+    /// The methods served at `path` by its most specific pattern: as in the router's trie, a literal segment
+    /// (`/api/debates/active`) wins over a parameter (`/api/debates/{id}`), whose methods do not apply there.
     func methods(for path: String) -> [HTTPRequest.Method] {
         let segs = Self.split(path)
-        return entries.filter { Self.matches($0.segments, segs) }.map(\.method)
+        let matching = entries.filter { Self.matches($0.segments, segs) }
+        guard let best = matching.map({ Self.literals($0.segments) }).max() else { return [] }
+        var methods: [HTTPRequest.Method] = []
+        for entry in matching where Self.literals(entry.segments) == best && !methods.contains(entry.method) {
+            methods.append(entry.method)
+        }
+        return methods
+    }
+
+    /// Literal segments, weighted by position so an earlier literal counts for more.
+    static func literals(_ pattern: [String]) -> Int {
+        pattern.enumerated().reduce(0) { sum, item in
+            item.element.hasPrefix(":") || item.element.hasPrefix("{") ? sum : sum + (1 << (16 - min(item.offset, 16)))
+        }
     }
 
     static func matches(_ pattern: [String], _ path: [String]) -> Bool {

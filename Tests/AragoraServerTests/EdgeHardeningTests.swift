@@ -451,3 +451,83 @@ final class StorageHealthTests: XCTestCase {
         }
     }
 }
+
+/// Findings of schemathesis against the OpenAPI document, each pinned here; CI also runs schemathesis itself
+/// (`scripts/schemathesis.sh`).
+final class OpenAPIExactnessTests: XCTestCase {
+    func testAllowNamesTheMethodsOfTheMostSpecificRoute() async throws {
+        try await withServer { client, _ in
+            for path in ["/api/debates/active", "/api/v1/debates/active"] {
+                let r = try await client.json(.options, path)
+                XCTAssertEqual(r.status, 405, path)
+                XCTAssertEqual(r.headers[.allow], "GET", "a literal route is not the {id} route: \(path)")
+                let delete = try await client.json(.delete, path).status
+                XCTAssertEqual(delete, 405)
+            }
+            let r = try await client.json(.put, "/api/debates/deb_x")
+            XCTAssertEqual(Set(r.headers[.allow]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []),
+                           ["GET", "DELETE"])
+        }
+    }
+
+    func testRequestValuesAreCheckedAsDeclared() async throws {
+        try await withServer { client, _ in
+            func create(_ body: String) async throws -> (Int, String?) {
+                let r = try await client.json(.post, "/api/debates", body: body)
+                return (r.status, r.json["code"]?.stringValue ?? r.json["details"]?["field"]?.stringValue)
+            }
+            // Null means absent; integral doubles are integers; a question wins over a task.
+            var (status, _) = try await create(#"{"question":"Null agents?","agents":null,"rounds":1.0,"seed":9007199254740993.0}"#)
+            XCTAssertEqual(status, 200)
+            (status, _) = try await create(#"{"question":null,"task":"Task instead?","rounds":1}"#)
+            XCTAssertEqual(status, 200)
+            // Values in config are held to the same rules even when the top level overrides them.
+            (status, _) = try await create(#"{"question":"q?","rounds":1,"config":{"rounds":0}}"#)
+            XCTAssertEqual(status, 422)
+            (status, _) = try await create(#"{"question":"q?","agents":"demo,demo","config":{"agents":["demo"]}}"#)
+            XCTAssertEqual(status, 400)
+            (status, _) = try await create(#"{"question":"q?","task":5}"#)
+            XCTAssertEqual(status, 400)
+            // The agent grammar is the published one: exact provider names, no empty entries, ASCII fields.
+            for agents in [#""DEMO,demo""#, #""demo,,demo""#, #"["demo:é", "demo"]"#, #"[{"provider":"demo","model":5},"demo"]"#] {
+                (status, _) = try await create(#"{"question":"q?","agents":\#(agents)}"#)
+                XCTAssertEqual(status, 400, agents)
+            }
+            (status, _) = try await create(#"{"question":"q?","agents":" demo , demo|m1||critic ","consensus":"majority","rounds":1}"#)
+            XCTAssertEqual(status, 200)
+            (status, _) = try await create(#"{"question":"q?","consensus":"MAJORITY"}"#)
+            XCTAssertEqual(status, 400)
+            // Lengths count code points before trimming, as maxLength does; blank means JSON Schema's blank.
+            let long = String(repeating: "Y\u{1F3FB}", count: 5001)
+            (status, _) = try await create(#"{"question":"\#(long)"}"#)
+            XCTAssertEqual(status, 422, "10,002 code points, 5,001 graphemes")
+            (status, _) = try await create(#"{"question":"\u001c\u00a0 "}"#)
+            XCTAssertEqual(status, 400)
+        }
+    }
+
+    func testQueryParametersAreIntegersOrRefused() async throws {
+        try await withServer { client, service in
+            let done = try await client.runDebate(#"{"question":"Params?","rounds":1}"#, on: service)
+            let id = try XCTUnwrap(done["id"]?.stringValue)
+            let emptyLimit = try await client.json(.get, "/api/leaderboard?limit=").status
+            XCTAssertEqual(emptyLimit, 400)
+            let booleanSince = try await client.json(.get, "/api/debates/\(id)/stream?since=true").status
+            XCTAssertEqual(booleanSince, 400)
+            let plain = try await client.json(.get, "/ws")
+            XCTAssertEqual(plain.status, 426, "a plain GET of the WebSocket endpoint says to upgrade")
+            XCTAssertEqual(plain.headers[.upgrade], "websocket")
+        }
+    }
+
+    func testTheDocumentPublishesTheConfiguredLimits() async throws {
+        try await withServer(["ARAGORA_MAX_ROUNDS": "5", "ARAGORA_DEFAULT_ROUNDS": "2"]) { client, _ in
+            let doc = try await client.json(.get, "/api/openapi.json").json
+            let request = doc["components"]?["schemas"]?["DebateRequest"]
+            XCTAssertEqual(request?["properties"]?["rounds"]?["maximum"], .int(5))
+            let forms = request?["properties"]?["agents"]?["oneOf"]?.arrayValue
+            let entry = forms?[2]["items"]?["oneOf"]?.arrayValue
+            XCTAssertEqual(entry?[1]["properties"]?["provider"]?["enum"], ["demo"], "only the providers available here")
+        }
+    }
+}
