@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.24.0"),
@@ -35,6 +37,8 @@ let package = Package(
             dependencies: [
                 "AragoraCore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
@@ -72,7 +76,9 @@ let package = Package(
             path: "Benchmarks/aragora-bench"
         ),
         .testTarget(name: "AragoraCoreTests", dependencies: ["AragoraCore"]),
-        .testTarget(name: "AragoraStoreTests", dependencies: ["AragoraStore", "AragoraCore"]),
+        .testTarget(name: "AragoraStoreTests", dependencies: [
+            "AragoraStore", "AragoraCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .testTarget(
             name: "AragoraServerTests",
             dependencies: [

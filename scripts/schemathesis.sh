@@ -20,6 +20,6 @@ trap 'kill $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
 until curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; do sleep 0.05; done
 TOKEN=$("$BIN" token --loop-id admin)
 # The WebSocket route cannot be exercised by an HTTP fuzzer: its handshake is tested in LiveStreams' tests.
-.build/st-venv/bin/st run "http://127.0.0.1:$PORT/api/openapi.json" --url "http://127.0.0.1:$PORT" \
+timeout 600 .build/st-venv/bin/st run "http://127.0.0.1:$PORT/api/openapi.json" --url "http://127.0.0.1:$PORT" \
   --checks all --max-examples "$EXAMPLES" --seed "$SEED" --exclude-path /ws \
   -H "Authorization: Bearer $TOKEN" --no-color

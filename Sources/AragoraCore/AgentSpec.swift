@@ -28,9 +28,14 @@ public struct AgentSpec: Sendable, Equatable, Codable {
     // inside but not at either end.
     public static let fieldPattern = "[A-Za-z0-9._/:-](?:[A-Za-z0-9._/: -]{0,198}[A-Za-z0-9._/:-])?"
 
-    /// One entry: `provider`, `provider:field` or `provider|model|persona|role` (parts may be empty).
+    /// A role, as the engine knows them.
+    public static var rolePattern: String { "(?:" + knownRoles.sorted().joined(separator: "|") + ")" }
+
+    /// One entry: `provider`, `provider:field` or `provider|model|persona|role` (parts may be empty; the role is
+    /// one of `knownRoles`).
     public static func entryPattern(providers: [String]) -> String {
-        "(?:\(providers.joined(separator: "|")))(?::\(fieldPattern)|(?:\\|(?:\(fieldPattern))?){1,3})?"
+        let f = fieldPattern
+        return "(?:\(providers.joined(separator: "|")))(?::\(f)|\\|(?:\(f))?(?:\\|(?:\(f))?(?:\\|\(rolePattern)?)?)?)?"
     }
 
     /// A comma-separated list of `entries` entries, spaces allowed around each, anchored.
@@ -61,7 +66,7 @@ public struct AgentSpec: Sendable, Equatable, Codable {
         if raw.contains("|") {
             let parts = raw.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             func part(_ i: Int) -> String? { i < parts.count && !parts[i].isEmpty ? parts[i] : nil }
-            return AgentSpec(provider: parts[0], model: part(1), persona: part(2), role: part(3)?.lowercased())
+            return AgentSpec(provider: parts[0], model: part(1), persona: part(2), role: part(3))
         }
         if let colon = raw.firstIndex(of: ":") {
             let provider = String(raw[..<colon])
@@ -114,8 +119,13 @@ public struct AgentSpec: Sendable, Equatable, Codable {
             default: throw .malformed(item.serialized())
             }
         }
-        return AgentSpec(provider: provider, model: try field("model"), persona: try field("persona"),
-                         role: try field("role")?.lowercased())
+        let role: String?
+        switch o["role"] {
+        case nil, .null?: role = nil
+        case .string(let r)? where knownRoles.contains(r): role = r
+        default: throw .malformed(item.serialized())
+        }
+        return AgentSpec(provider: provider, model: try field("model"), persona: try field("persona"), role: role)
     }
 
     /// The name shown in transcripts and used for votes and ratings: `demo-skeptic`, `anthropic-api-judge`.
@@ -149,14 +159,20 @@ public enum AgentSpecError: Error, Equatable, CustomStringConvertible {
 }
 
 extension Array where Element == AgentSpec {
-    /// Unique agent names in order: a second `demo-skeptic` becomes `demo-skeptic-2`.
+    /// Unique agent names in order: a second `demo-skeptic` becomes `demo-skeptic-2`. A numbered name never
+    /// takes one another agent already has (`demo` twice and `demo:6` twice: `demo`, `demo-2`, `demo-6`, `demo-6-2`).
     public func uniqueNames() -> [String] {
-        var seen: [String: Int] = [:]
+        var taken: Set<String> = []
         return map { spec in
             let base = spec.baseName
-            let n = (seen[base] ?? 0) + 1
-            seen[base] = n
-            return n == 1 ? base : "\(base)-\(n)"
+            var name = base
+            var n = 1
+            while taken.contains(name) {
+                n += 1
+                name = "\(base)-\(n)"
+            }
+            taken.insert(name)
+            return name
         }
     }
 }

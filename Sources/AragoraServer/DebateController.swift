@@ -84,7 +84,7 @@ struct DebateController {
         let limit = try Self.intParam(q["limit"].map(String.init), name: "limit", default: 20, range: 1...100)
         let offset = try Self.intParam(q["offset"].map(String.init), name: "offset", default: 0, range: 0...Int(Int32.max))
         var status: DebateStatus?
-        if let s = q["status"].map(String.init), !s.isEmpty {
+        if let s = q["status"].map(String.init) {
             guard let parsed = DebateStatus(rawValue: s) else {
                 throw APIError.badRequest("status must be one of: \(DebateStatus.allCases.map(\.rawValue).joined(separator: ", "))",
                                           details: ["field": "status"])

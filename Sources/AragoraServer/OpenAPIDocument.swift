@@ -154,7 +154,8 @@ enum OpenAPIDocument {
         let field: Schema = ["type": ["string", "null"], "pattern": .string("^" + AgentSpec.fieldPattern + "$")]
         let agentEntry: Schema = ["oneOf": [
             ["type": "string", "pattern": .string("^" + AgentSpec.entryPattern(providers: providers) + "$")],
-            object(["provider": ["type": "string", "enum": JSONValue(providers)], "model": field, "persona": field, "role": field],
+            object(["provider": ["type": "string", "enum": JSONValue(providers)], "model": field, "persona": field,
+                    "role": ["type": ["string", "null"], "enum": .array(AgentSpec.knownRoles.sorted().map { .string($0) } + [.null])]],
                    required: ["provider"]),
         ]]
         let agents: Schema = ["description": "2 to 10 agents: an array, or a comma-separated string of `provider`, `provider:persona-or-role`, `provider|model|persona|role`",

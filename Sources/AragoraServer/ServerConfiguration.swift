@@ -81,9 +81,12 @@ public struct ServerConfiguration: Sendable {
         port = try int("ARAGORA_PORT", 0...65535) ?? port
         environment = value("ARAGORA_ENV") ?? environment
         dataDirectory = DataDirectory.url(environment: env)
+        let poolSize = try int("ARAGORA_DB_POOL_SIZE", 1...1000) ?? 10
+        let databaseTimeout = try double("ARAGORA_DB_TIMEOUT", 0.1...3600) ?? 10
         do {
             database = try DatabaseLocation.parse(value("DATABASE_URL"),
-                                                  defaultSQLitePath: dataDirectory.appendingPathComponent("aragora.sqlite").path)
+                                                  defaultSQLitePath: dataDirectory.appendingPathComponent("aragora.sqlite").path,
+                                                  poolSize: poolSize, operationTimeout: databaseTimeout)
         } catch { throw ConfigurationError(error.description) }
         redisURL = value("REDIS_URL")
         apiToken = value("ARAGORA_API_TOKEN")

@@ -6,9 +6,13 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
     /// Nothing survives the process (`DATABASE_URL=memory:`): benchmarks and throwaway runs.
     case memory
+    /// Shared by several instances (`postgres://` or `postgresql://`), directly or through a transaction pooler.
+    case postgres(PostgresLocation)
 
-    /// Reads `DATABASE_URL` (`sqlite:PATH`, `sqlite:///PATH`, `memory:`); nil URL means SQLite at `defaultSQLitePath`.
-    public static func parse(_ url: String?, defaultSQLitePath: String) throws(DatabaseURLError) -> DatabaseLocation {
+    /// Reads `DATABASE_URL` (`sqlite:PATH`, `sqlite:///PATH`, `memory:`, `postgres://...`); nil URL means SQLite at
+    /// `defaultSQLitePath`.
+    public static func parse(_ url: String?, defaultSQLitePath: String, poolSize: Int = 10,
+                             operationTimeout: Double = 10) throws(DatabaseURLError) -> DatabaseLocation {
         guard let url, !url.isEmpty else { return .sqlite(path: defaultSQLitePath) }
         if url == "memory:" || url == "memory://" { return .memory }
         if url.hasPrefix("sqlite:") {
@@ -18,15 +22,16 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
             return .sqlite(path: path)
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw DatabaseURLError("DATABASE_URL=\(Redaction.url(url)): PostgreSQL is not supported by this build yet (use sqlite:PATH)")
+            return .postgres(try PostgresLocation.parse(url, poolSize: poolSize, operationTimeout: operationTimeout))
         }
-        throw DatabaseURLError("DATABASE_URL=\(Redaction.url(url)) is not understood: use sqlite:PATH or memory:")
+        throw DatabaseURLError("DATABASE_URL=\(Redaction.url(url)) is not understood: use sqlite:PATH, postgres://... or memory:")
     }
 
     public var backend: String {
         switch self {
         case .sqlite: return "sqlite"
         case .memory: return "memory"
+        case .postgres: return "postgres"
         }
     }
 
@@ -34,6 +39,7 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .sqlite(let path): return "sqlite \(path)"
         case .memory: return "memory"
+        case .postgres(let location): return location.description
         }
     }
 
@@ -42,6 +48,7 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .sqlite(let path): return try await SQLiteDebateStore.open(path: path, logger: logger)
         case .memory: return MemoryDebateStore()
+        case .postgres(let location): return try PostgresDebateStore(location: location, logger: logger)
         }
     }
 }

@@ -106,6 +106,15 @@ final class AgentSpecTests: XCTestCase {
         XCTAssertThrowsError(try AgentSpec.parse(json: [1, 2]))
     }
 
+    func testNumberedNamesNeverCollide() throws {
+        let specs = try AgentSpec.parseList("demo,demo,demo,demo,demo,demo:6,demo:6")
+        let names = specs.uniqueNames()
+        XCTAssertEqual(Set(names).count, names.count, "\(names)")
+        XCTAssertEqual(names, ["demo", "demo-2", "demo-3", "demo-4", "demo-5", "demo-6", "demo-6-2"])
+        XCTAssertThrowsError(try AgentSpec.parse("demo|m|p|wizard"), "roles are the engine's")
+        XCTAssertEqual(try AgentSpec.parse("demo|m||critic").role, "critic")
+    }
+
     func testUniqueNames() throws {
         let specs = try AgentSpec.parseList("demo:skeptic,demo:skeptic,demo,openai-api|gpt-4o")
         XCTAssertEqual(specs.uniqueNames(), ["demo-skeptic", "demo-skeptic-2", "demo", "openai-api-gpt-4o"])

@@ -512,6 +512,8 @@ final class OpenAPIExactnessTests: XCTestCase {
             let id = try XCTUnwrap(done["id"]?.stringValue)
             let emptyLimit = try await client.json(.get, "/api/leaderboard?limit=").status
             XCTAssertEqual(emptyLimit, 400)
+            let emptyStatus = try await client.json(.get, "/api/debates?status=").status
+            XCTAssertEqual(emptyStatus, 400, "an empty status is not one of the declared values")
             let booleanSince = try await client.json(.get, "/api/debates/\(id)/stream?since=true").status
             XCTAssertEqual(booleanSince, 400)
             let plain = try await client.json(.get, "/ws")

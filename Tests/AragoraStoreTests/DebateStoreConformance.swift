@@ -17,7 +17,7 @@ struct DebateStoreConformance {
         DebateEvent(type: .roundStart, data: ["n": .int(seq)], timestamp: 1, round: 1, agent: nil, seq: seq, agentSeq: nil, loopID: id)
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func createReadBackAndRefuseDuplicates(_ kind: StoreKind) async throws {
         let store = try await kind.make()
         let r = Self.record("deb_a")
@@ -31,7 +31,7 @@ struct DebateStoreConformance {
         try await store.close()
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func aWholeDebateRoundTrips(_ kind: StoreKind) async throws {
         let store = try await kind.make()
         let r = Self.record("deb_run")
@@ -57,7 +57,7 @@ struct DebateStoreConformance {
         try await store.close()
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func listingFiltersPagesAndCountsActiveDebates(_ kind: StoreKind) async throws {
         let store = try await kind.make()
         var leases: [DebateLease] = []
@@ -75,7 +75,7 @@ struct DebateStoreConformance {
         try await store.close()
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func leasesAreClaimedOnlyWhenFreeExpiredOrOwn(_ kind: StoreKind) async throws {
         let store = try await kind.make()
         let now = Timestamp.now()
@@ -94,7 +94,7 @@ struct DebateStoreConformance {
         try await store.close()
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func writesUnderALostLeaseAreRefusedAndChangeNothing(_ kind: StoreKind) async throws {
         let store = try await kind.make()
         let now = Timestamp.now()
@@ -113,7 +113,7 @@ struct DebateStoreConformance {
         try await store.close()
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func aDeletedDebateStaysDeletedEventsIncluded(_ kind: StoreKind) async throws {
         let store = try await kind.make()
         var r = Self.record("deb_d")
@@ -131,7 +131,7 @@ struct DebateStoreConformance {
         try await store.close()
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func renewalReportsLostLeasesAndCancelRequests(_ kind: StoreKind) async throws {
         let store = try await kind.make()
         let now = Timestamp.now()
@@ -148,7 +148,7 @@ struct DebateStoreConformance {
         try await store.close()
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func finishingReleasesTheLeaseAndEndsCancellation(_ kind: StoreKind) async throws {
         let store = try await kind.make()
         var r = Self.record("deb_t")
@@ -163,7 +163,7 @@ struct DebateStoreConformance {
         try await store.close()
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func checkpointsResumeWhereTheyStopped(_ kind: StoreKind) async throws {
         let store = try await kind.make()
         var r = Self.record("deb_c")
@@ -178,7 +178,7 @@ struct DebateStoreConformance {
         try await store.close()
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func leaderboardOrdersByRating(_ kind: StoreKind) async throws {
         let store = try await kind.make()
         try await store.recordMatch(debateID: "m1", changes: [
@@ -193,7 +193,7 @@ struct DebateStoreConformance {
     }
 
     /// Many writers at once (group commit): each outcome is its own; a failing write does not sink the others.
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func concurrentWritesSucceedOrFailOnTheirOwn(_ kind: StoreKind) async throws {
         let store = try await kind.make()
         let results = await withTaskGroup(of: Bool.self) { group in
@@ -209,7 +209,7 @@ struct DebateStoreConformance {
         try await store.close()
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func aClosedStoreRefusesWork(_ kind: StoreKind) async throws {
         let store = try await kind.make()
         try await store.close()

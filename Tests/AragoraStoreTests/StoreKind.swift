@@ -1,11 +1,31 @@
 import AragoraStore
 import Foundation
+import Logging
+import PostgresNIO
 
 /// Every `DebateStore` implementation the conformance suite runs against.
 enum StoreKind: String, CaseIterable, CustomStringConvertible, Sendable {
     case sqlite, memory
+    /// PostgreSQL directly, and through PgBouncer in transaction mode (`scripts/test-services.sh` starts both).
+    case postgres, pgbouncer
 
     var description: String { rawValue }
+
+    /// The kinds this run can test: PostgreSQL ones when their URLs are set, or always under
+    /// `ARAGORA_REQUIRE_SERVICES=1` (CI), where a missing service fails the tests instead of skipping them.
+    static var available: [StoreKind] {
+        allCases.filter { $0.serviceURL != nil || !$0.needsService || TestServices.required }
+    }
+
+    var needsService: Bool { self == .postgres || self == .pgbouncer }
+
+    var serviceURL: String? {
+        switch self {
+        case .sqlite, .memory: return nil
+        case .postgres: return TestServices.postgresURL
+        case .pgbouncer: return TestServices.pgbouncerURL
+        }
+    }
 
     /// A fresh, migrated, empty store.
     func make() async throws -> any DebateStore {
@@ -17,8 +37,52 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible, Sendable {
             store = try await SQLiteDebateStore.open(path: path)
         case .memory:
             store = MemoryDebateStore()
+        case .postgres, .pgbouncer:
+            let url = try TestServices.url(serviceURL, named: rawValue)
+            let database = try await TestServices.freshDatabase()
+            guard case .postgres(var location) = try DatabaseLocation.parse(url, defaultSQLitePath: "") else {
+                fatalError("not a postgres URL: \(url)")
+            }
+            location.database = database
+            store = try PostgresDebateStore(location: location)
         }
         _ = try await store.migrate()
         return store
+    }
+}
+
+/// The PostgreSQL servers of `scripts/test-services.sh`, from the environment.
+enum TestServices {
+    static let env = ProcessInfo.processInfo.environment
+    static var required: Bool { env["ARAGORA_REQUIRE_SERVICES"] == "1" }
+    static var postgresURL: String? { env["ARAGORA_TEST_POSTGRES_URL"] }
+    static var pgbouncerURL: String? { env["ARAGORA_TEST_PGBOUNCER_URL"] }
+
+    struct Missing: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func url(_ url: String?, named name: String) throws -> String {
+        guard let url else {
+            throw Missing(description: "ARAGORA_TEST_\(name.uppercased())_URL is not set: run eval \"$(scripts/test-services.sh)\" first")
+        }
+        return url
+    }
+
+    /// A new, empty database on the PostgreSQL server (made directly, not through the pooler), so each test
+    /// starts from nothing; PgBouncer's `*` entry reaches it under the same name.
+    static func freshDatabase() async throws -> String {
+        let url = try url(postgresURL, named: "postgres")
+        guard case .postgres(let location) = try DatabaseLocation.parse(url, defaultSQLitePath: "") else { fatalError() }
+        let name = "aragora_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        let config = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
+                                                      password: location.password, database: location.database, tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: config, id: 1, logger: Logger(label: "test"))
+        do { try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test")) } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+        return String(name)
     }
 }
