@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraStore
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -27,6 +28,19 @@ public struct APIError: Error, Sendable {
         APIError(.unprocessableContent, "out_of_range", message, details: details)
     }
     static func notFound(_ message: String) -> APIError { APIError(.notFound, "not_found", message) }
+
+    /// A storage failure any route may meet: the database down or full is the service's state, not a bug.
+    init(storeError: StoreError) {
+        switch storeError {
+        case .unavailable(let why):
+            self.init(.serviceUnavailable, "storage_unavailable", "storage is unavailable: \(why)")
+            headers[.retryAfter] = "5"
+        case .noSpace(let why):
+            self.init(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "insufficient_storage", "no space left: \(why)")
+        default:
+            self.init(.internalServerError, "internal_error", "internal server error")
+        }
+    }
 
     var body: JSONValue {
         var o: [String: JSONValue] = extra

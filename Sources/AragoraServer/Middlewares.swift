@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -28,6 +29,8 @@ struct RequestLogMiddleware: RouterMiddleware {
             var error = APIError.badRequest("malformed request body", code: "malformed_request")
             error.headers[.connection] = "close"
             response = error.response()
+        } catch let error as StoreError {
+            response = APIError(storeError: error).response()
         } catch is NIOTooManyBytesError {
             response = APIError(.contentTooLarge, "request_too_large",
                                 "request body exceeds \(service.config.maxRequestSize) bytes (ARAGORA_MAX_REQUEST_SIZE)").response()

@@ -27,7 +27,11 @@ public final class PostgresDebateStore: DebateStore {
                                                   tls: try Self.tls(location))
         config.options.maximumConnections = max(1, location.poolSize)
         config.options.connectTimeout = .seconds(5)
-        let client = PostgresClient(configuration: config, backgroundLogger: logger)
+        // The pool logs each failed connection attempt at info: during an outage that is a line per retry, and
+        // the health check already says the database is down.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .warning)
+        let client = PostgresClient(configuration: config, backgroundLogger: background)
         self.client = client
         runTask = Task { await client.run() }
     }
@@ -66,10 +70,10 @@ public final class PostgresDebateStore: DebateStore {
     /// Runs one statement and reads its rows, within the operation timeout; maps connection and server failures
     /// to `StoreError`.
     @discardableResult
-    private func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+    private func rows(_ query: PostgresQuery, timeout: Double? = nil) async throws -> [PostgresRow] {
         try checkOpen()
         let client = client
-        return try await bounded {
+        return try await bounded(timeout: timeout) {
             do { return try await client.query(query, logger: self.logger).collect() } catch { throw Self.storeError(error) }
         }
     }
@@ -82,19 +86,23 @@ public final class PostgresDebateStore: DebateStore {
         }
     }
 
-    /// Bounds an operation, waiting for a pooled connection included: with the server down the pool would keep
-    /// a request waiting while it retries, and a health check or a write must get its answer (503) instead.
-    /// Client-side, so it works through a pooler, where a session `statement_timeout` cannot be set.
-    private func bounded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        let timeout = location.operationTimeout
-        return try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try await Task.sleep(for: .seconds(timeout))
-                throw StoreError.unavailable("postgres did not answer within \(timeout) s")
+    /// Bounds an operation, waiting for a pooled connection included: with the server down, the pool (or a
+    /// pooler waiting for its server) would hold a request for minutes, and a health check or a write must get
+    /// its answer (503) instead. The abandoned operation is cancelled and finishes on its own. Client-side, so it
+    /// works through a pooler, where a session `statement_timeout` cannot be set.
+    private func bounded<T: Sendable>(timeout: Double? = nil, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = timeout ?? location.operationTimeout
+        let race = Race<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            race.start(continuation)
+            let work = Task {
+                do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
             }
-            defer { group.cancelAll() }
-            return try await group.next()!
+            let timer = Task {
+                try? await Task.sleep(for: .seconds(timeout))
+                if race.finish(.failure(StoreError.unavailable("postgres did not answer within \(timeout) s"))) { work.cancel() }
+            }
+            race.onFinish { timer.cancel() }
         }
     }
 
@@ -158,8 +166,9 @@ public final class PostgresDebateStore: DebateStore {
         return MigrationState(applied: applied, pending: all.filter { !applied.contains($0) }, latest: PostgresMigrations.latest)
     }
 
+    /// Bounded by 2 s at most, so a health probe gets its answer before its own timeout.
     public func ping() async throws {
-        _ = try await rows("SELECT 1")
+        _ = try await rows("SELECT 1", timeout: min(2, location.operationTimeout))
     }
 
     // MARK: - Debates
@@ -375,3 +384,38 @@ public final class PostgresDebateStore: DebateStore {
         return AgentRating(agent: agent, rating: rating, wins: wins, losses: losses, draws: draws, debates: debates)
     }
 }
+
+/// The first of an operation and its deadline to finish resumes the caller; the other is ignored.
+private final class Race<T: Sendable>: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<T, any Error>?, done: Bool, onFinish: (@Sendable () -> Void)?)>(
+        (nil, false, nil))
+
+    func start(_ continuation: CheckedContinuation<T, any Error>) {
+        state.withLock { $0.continuation = continuation }
+    }
+
+    func onFinish(_ action: @escaping @Sendable () -> Void) {
+        let runNow = state.withLock { s -> Bool in
+            if s.done { return true }
+            s.onFinish = action
+            return false
+        }
+        if runNow { action() }
+    }
+
+    /// True when this call decided the outcome.
+    @discardableResult
+    func finish(_ result: Result<T, any Error>) -> Bool {
+        let (continuation, action) = state.withLock { s -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
+            guard !s.done else { return (nil, nil) }
+            s.done = true
+            defer { s.continuation = nil; s.onFinish = nil }
+            return (s.continuation, s.onFinish)
+        }
+        guard let continuation else { return false }
+        continuation.resume(with: result)
+        action?()
+        return true
+    }
+}
+

@@ -1,6 +1,9 @@
 import AragoraCore
 @testable import AragoraStore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 @Suite("PostgreSQL location and migrations")
@@ -37,6 +40,28 @@ struct PostgresStoreTests {
         let state = try await stores[0].migrationState()
         #expect(state.pending.isEmpty && state.applied == PostgresMigrations.all.map(\.version))
         for store in stores { try await store.close() }
+    }
+
+    /// A server that accepts and never answers (a pooler waiting for its server does this for minutes).
+    @Test func aSilentServerIsUnavailableWithinTheTimeout() async throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        _ = listen(listener, 16)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = Int(UInt16(bigEndian: addr.sin_port))
+        guard case .postgres(let location) = try DatabaseLocation.parse(
+            "postgres://u:p@127.0.0.1:\(port)/x?sslmode=disable", defaultSQLitePath: "", operationTimeout: 0.5) else { return }
+        let store = try PostgresDebateStore(location: location)
+        let start = ContinuousClock.now
+        await #expect(throws: StoreError.self) { try await store.ping() }
+        await #expect(throws: StoreError.self) { _ = try await store.list(limit: 1, offset: 0, status: nil) }
+        #expect(ContinuousClock.now - start < .seconds(3), "each answered within the operation timeout")
+        try await store.close()
     }
 
     @Test func anUnreachableServerIsUnavailableNotACrash() async throws {
