@@ -43,10 +43,21 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
+        // A small Redis client (RESP2 over SwiftNIO, TLS by swift-nio-ssl): no Swift Redis client exists here.
+        .target(
+            name: "AragoraRedis",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
         .target(
             name: "AragoraServer",
             dependencies: [
-                "AragoraCore", "AragoraStore",
+                "AragoraCore", "AragoraStore", "AragoraRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -76,6 +87,7 @@ let package = Package(
             path: "Benchmarks/aragora-bench"
         ),
         .testTarget(name: "AragoraCoreTests", dependencies: ["AragoraCore"]),
+        .testTarget(name: "AragoraRedisTests", dependencies: ["AragoraRedis"]),
         .testTarget(name: "AragoraStoreTests", dependencies: [
             "AragoraStore", "AragoraCore", .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),

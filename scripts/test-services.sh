@@ -2,17 +2,22 @@
 # Starts the services the tests use, on loopback, private to this checkout (.build/test-services), and prints the
 # environment the tests read. Idempotent: services already running are left alone.
 #   PostgreSQL 15 (Debian's, run as the postgres user) on 127.0.0.1:55432, user aragora, SCRAM password;
-#   PgBouncer (pool_mode = transaction, as Supabase's pooler) on 127.0.0.1:56432 in front of it.
+#   PgBouncer (pool_mode = transaction, as Supabase's pooler) on 127.0.0.1:56432 in front of it;
+#   Redis with a password, plain on 127.0.0.1:56379 and TLS on 56380 (a test CA made here with openssl).
 # Usage: eval "$(scripts/test-services.sh)"      stop: scripts/test-services.sh stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD/.build/test-services"
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-PG_PORT=55432; BOUNCER_PORT=56432; PASSWORD=aragora-test-password
+# Ports may be moved (ARAGORA_TEST_PORT_OFFSET) so two checkouts can run their services side by side.
+OFFSET=${ARAGORA_TEST_PORT_OFFSET:-0}
+PG_PORT=$((55432 + OFFSET)); BOUNCER_PORT=$((56432 + OFFSET)); REDIS_PORT=$((56379 + OFFSET)); REDIS_TLS_PORT=$((56380 + OFFSET))
+PASSWORD=aragora-test-password
 RUN_AS=(); [ "$(id -u)" = 0 ] && RUN_AS=(runuser -u postgres --)
 
 if [ "${1:-}" = stop ]; then
   [ -f "$ROOT/pgbouncer.pid" ] && kill "$(cat "$ROOT/pgbouncer.pid")" 2>/dev/null || true
+  [ -f "$ROOT/redis.pid" ] && kill "$(cat "$ROOT/redis.pid")" 2>/dev/null || true
   [ -d "$ROOT/pg" ] && "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$ROOT/pg" -m fast stop >/dev/null 2>&1 || true
   exit 0
 fi
@@ -20,6 +25,8 @@ fi
 need=()
 [ -n "$PG_BIN" ] || need+=(postgresql)
 command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
+command -v redis-server >/dev/null || need+=(redis-server)
+command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}" >&2
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >&2
@@ -71,5 +78,27 @@ CONF
   for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$BOUNCER_PORT) 2>/dev/null && break; sleep 0.1; done
 fi
 
+# A test CA, a server certificate for localhost and 127.0.0.1 signed by it, and a second CA that signed nothing.
+if [ ! -f "$ROOT/ca.pem" ]; then
+  (
+    cd "$ROOT"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Aragora test CA" -keyout ca.key -out ca.pem
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Some other CA" -keyout other-ca.key -out other-ca.pem
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout redis.key -out redis.csr
+    printf "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n" > ext.cnf
+    openssl x509 -req -in redis.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -extfile ext.cnf -out redis.pem
+  ) >/dev/null 2>&1
+fi
+if ! { [ -f "$ROOT/redis.pid" ] && kill -0 "$(cat "$ROOT/redis.pid")" 2>/dev/null; }; then
+  redis-server --bind 127.0.0.1 --port $REDIS_PORT --tls-port $REDIS_TLS_PORT --requirepass "$PASSWORD" \
+    --tls-cert-file "$ROOT/redis.pem" --tls-key-file "$ROOT/redis.key" --tls-ca-cert-file "$ROOT/ca.pem" --tls-auth-clients no \
+    --save "" --appendonly no --daemonize yes --pidfile "$ROOT/redis.pid" --logfile "$ROOT/redis.log" --dir "$ROOT"
+  for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$REDIS_PORT) 2>/dev/null && break; sleep 0.1; done
+fi
+
+echo "export ARAGORA_TEST_REDIS_URL=redis://:$PASSWORD@127.0.0.1:$REDIS_PORT/0"
+echo "export ARAGORA_TEST_REDIS_TLS_URL=rediss://default:$PASSWORD@localhost:$REDIS_TLS_PORT"
+echo "export ARAGORA_TEST_REDIS_CA_FILE=$ROOT/ca.pem"
+echo "export ARAGORA_TEST_REDIS_OTHER_CA_FILE=$ROOT/other-ca.pem"
 echo "export ARAGORA_TEST_POSTGRES_URL=postgres://aragora:$PASSWORD@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
 echo "export ARAGORA_TEST_PGBOUNCER_URL=postgres://aragora:$PASSWORD@127.0.0.1:$BOUNCER_PORT/postgres?sslmode=disable"
