@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraRedis
 import AragoraStore
 import Foundation
 import Hummingbird
@@ -22,7 +23,12 @@ extension AragoraService {
         if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": "\(applied)", "database": "\(config.database)"]) }
         let signer = try ReceiptSigner.load(environmentKey: config.receiptKey, directory: config.dataDirectory)
         let factory = AgentFactory(demoLatency: .milliseconds(config.demoLatencyMS))
-        return AragoraService(config: config, store: opened, factory: factory, signer: signer, logger: logger, now: now)
+        let redis = config.redis.map { RedisClient(url: $0) }
+        // Any store another instance may share gets the shared bus; an in-memory store is this process's alone.
+        let bus: any EventBus = opened.backend == "memory" ? LocalEventBus()
+            : SharedEventBus(store: opened, redis: redis, prefix: config.redisPrefix, logger: logger)
+        return AragoraService(config: config, store: opened, bus: bus, redis: redis, factory: factory, signer: signer,
+                              logger: logger, now: now)
     }
 }
 
@@ -113,6 +119,7 @@ struct RunnerService: Service {
         await service.runner.shutdown()
         // The HTTP server has stopped by now (services stop in reverse order); pending writes are committed first.
         try? await service.store.close()
+        service.redis?.close()
         service.logger.info("aragora stopped: running debates checkpointed")
     }
 }

@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraRedis
 import AragoraStore
 import Foundation
 import Logging
@@ -11,6 +12,8 @@ public final class AragoraService: Sendable {
     public let store: any DebateStore
     public let bus: any EventBus
     public let rateLimits: any RateLimitStore
+    /// Shared by the instances when `REDIS_URL` is set.
+    public let redis: RedisClient?
     public let runner: DebateRunner
     public let factory: AgentFactory
     public let signer: ReceiptSigner
@@ -35,13 +38,14 @@ public final class AragoraService: Sendable {
     let connections: ConnectionLimiter
 
     public init(config: ServerConfiguration, store: any DebateStore, bus: any EventBus = LocalEventBus(),
-                rateLimits: any RateLimitStore = LocalRateLimitStore(), factory: AgentFactory, signer: ReceiptSigner,
+                rateLimits: (any RateLimitStore)? = nil, redis: RedisClient? = nil, factory: AgentFactory, signer: ReceiptSigner,
                 logger: Logger, now: @escaping @Sendable () -> Double = Timestamp.now) {
         self.now = now
         self.config = config
         self.store = store
         self.bus = bus
-        self.rateLimits = rateLimits
+        self.redis = redis
+        self.rateLimits = rateLimits ?? redis.map { RedisRateLimitStore(client: $0, prefix: config.redisPrefix, logger: logger) } ?? LocalRateLimitStore()
         self.factory = factory
         self.signer = signer
         self.logger = logger

@@ -30,9 +30,13 @@ public struct RateLimitDecision: Sendable, Equatable {
         if let stored, let updated { tokens = min(capacity, stored + max(0, now - updated) * perSecond) }
         let allowed = tokens >= 1
         if allowed { tokens -= 1 }
+        return (make(allowed: allowed, tokens: tokens, perMinute: perMinute), tokens)
+    }
+
+    /// The decision for a bucket left with `tokens` after the check (shared with the Redis script's result).
+    public static func make(allowed: Bool, tokens: Double, perMinute: Double) -> RateLimitDecision {
+        let perSecond = perMinute / 60
         let wait = allowed && tokens >= 1 ? 0 : max(1, Int(((1 - tokens) / perSecond).rounded(.up)))
-        let decision = RateLimitDecision(allowed: allowed, limit: Int(perMinute.rounded()), remaining: max(0, Int(tokens)),
-                                         retryAfter: wait)
-        return (decision, tokens)
+        return RateLimitDecision(allowed: allowed, limit: Int(perMinute.rounded()), remaining: max(0, Int(tokens)), retryAfter: wait)
     }
 }

@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraRedis
 import AragoraStore
 import Foundation
 
@@ -12,6 +13,10 @@ public struct ServerConfiguration: Sendable {
     /// Where debates are stored (`DATABASE_URL`; default SQLite in the data directory).
     public var database: DatabaseLocation
     public var redisURL: String?
+    /// Redis, parsed from `REDIS_URL` with `ARAGORA_REDIS_CA_FILE`: shared rate limits and health.
+    public var redis: RedisURL?
+    /// Prefix of every Redis key and channel (`ARAGORA_REDIS_PREFIX`), so deployments may share one Redis.
+    public var redisPrefix = "aragora:"
     public var apiToken: String?
     public var tokenTTL = 3600
     public var metricsToken: String?
@@ -89,6 +94,12 @@ public struct ServerConfiguration: Sendable {
                                                   poolSize: poolSize, operationTimeout: databaseTimeout)
         } catch { throw ConfigurationError(error.description) }
         redisURL = value("REDIS_URL")
+        redisPrefix = value("ARAGORA_REDIS_PREFIX") ?? redisPrefix
+        if let raw = redisURL {
+            do { redis = try RedisURL(raw, caFile: value("ARAGORA_REDIS_CA_FILE")) } catch {
+                throw ConfigurationError("REDIS_URL=\(Redaction.url(raw)): \(error.message)")
+            }
+        }
         apiToken = value("ARAGORA_API_TOKEN")
         tokenTTL = try int("ARAGORA_TOKEN_TTL", 1...31_536_000) ?? tokenTTL
         metricsToken = value("ARAGORA_METRICS_TOKEN")

@@ -35,7 +35,8 @@ public final class SQLiteDebateStore: DebateStore {
             }
             return connection
         }
-        let writer = try await connect(["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000"])
+        // busy_timeout first: instances starting together on one file must wait for each other, not fail.
+        let writer = try await connect(["PRAGMA busy_timeout=5000", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"])
         let reader: SQLiteConnection
         do { reader = try await connect(["PRAGMA busy_timeout=5000"]) } catch {
             try? await writer.close()

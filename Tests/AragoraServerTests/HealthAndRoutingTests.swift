@@ -25,7 +25,7 @@ final class HealthAndRoutingTests: XCTestCase {
         }
     }
 
-    func testRedisConfiguredButUnsupportedIsDegraded() async throws {
+    func testAnUnreachableRedisMakesTheServiceDegraded() async throws {
         try await withServer(["REDIS_URL": "rediss://user:secret@cache.example:6379"]) { client, _ in
             let h = try await client.json(.get, "/api/health")
             XCTAssertEqual(h.status, 503)

@@ -1,0 +1,183 @@
+import AragoraCore
+import AragoraRedis
+import AragoraStore
+import Foundation
+import Logging
+import Synchronization
+
+/// The event bus of a service that shares its store with other instances. Debates running here go through the
+/// in-process `LocalEventBus`, and each event is also published on Redis (`<prefix>ev:<debate id>`), in order.
+/// A subscriber here to a debate running on another instance follows it: history from the store, then every
+/// later event exactly once and in `seq` order, from Redis as it happens, with gaps (a missed message, a Redis
+/// reconnect, no Redis at all) filled from the store, which it polls while the debate is unfinished.
+public final class SharedEventBus: EventBus {
+    private let local: LocalEventBus
+    private let store: any DebateStore
+    private let logger: Logger
+    private let prefix: String
+    private let pollInterval: Duration
+    private let outbox: AsyncStream<DebateEvent>.Continuation?
+    private let subscriber: RedisSubscriber?
+    private let followers = Mutex<[String: [UUID: RemoteFollower]]>([:])
+
+    public init(local: LocalEventBus = LocalEventBus(), store: any DebateStore, redis: RedisClient?, prefix: String = "aragora:",
+                pollInterval: Duration = .seconds(1), logger: Logger) {
+        self.local = local
+        self.store = store
+        self.logger = logger
+        self.prefix = prefix
+        self.pollInterval = pollInterval
+        guard let redis else {
+            outbox = nil
+            subscriber = nil
+            return
+        }
+        // One publisher task keeps events in order. A lost publish is repaired by the followers' store polling.
+        let (stream, continuation) = AsyncStream<DebateEvent>.makeStream(bufferingPolicy: .bufferingNewest(100_000))
+        outbox = continuation
+        let channelPrefix = prefix + "ev:"
+        Task {
+            for await event in stream {
+                _ = try? await redis.send(["PUBLISH", channelPrefix + event.loopID, event.serialized()])
+            }
+        }
+        let box = WeakBox()
+        subscriber = RedisSubscriber(url: redis.url, onMessage: { channel, payload in
+            guard channel.hasPrefix(channelPrefix), let event = DebateEvent.decode(String(decoding: payload, as: UTF8.self)) else { return }
+            box.bus?.deliver(event, to: String(channel.dropFirst(channelPrefix.count)))
+        }, onReconnect: { box.bus?.pollAll() })
+        box.bus = self
+        subscriber?.start()
+    }
+
+    public func open(_ id: String, prior: [DebateEvent]) { local.open(id, prior: prior) }
+
+    public func publish(_ event: DebateEvent) {
+        local.publish(event)
+        outbox?.yield(event)
+    }
+
+    public func close(_ id: String) { local.close(id) }
+
+    public func history(_ id: String) async -> [DebateEvent]? { await local.history(id) }
+
+    public func subscribe(_ id: String) async -> EventSubscription {
+        let here = await local.subscribe(id)
+        if here.history != nil { return here }
+        guard let record = try? await store.record(id: id), !record.status.isTerminal,
+              let history = try? await store.events(id: id, since: 0, limit: 1_000_000) else { return here }
+        return await follow(id, history: history)
+    }
+
+    // MARK: - Following a debate that runs elsewhere
+
+    private func follow(_ id: String, history: [DebateEvent]) async -> EventSubscription {
+        let (stream, continuation) = AsyncStream<DebateEvent>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        let follower = RemoteFollower(last: history.last?.seq ?? 0, continuation: continuation)
+        let token = UUID()
+        let first = followers.withLock { f -> Bool in
+            let first = f[id]?.isEmpty ?? true
+            f[id, default: [:]][token] = follower
+            return first
+        }
+        if first { try? await subscriber?.subscribe(prefix + "ev:" + id) }
+        let (store, interval) = (store, pollInterval)
+        let poller = Task {
+            while !Task.isCancelled, !follower.finished {
+                try? await Task.sleep(for: interval)
+                await Self.poll(id, follower, store)
+            }
+        }
+        let cancel: @Sendable () -> Void = { [weak self] in
+            poller.cancel()
+            follower.finish()
+            self?.unfollow(id, token)
+        }
+        continuation.onTermination = { _ in cancel() }
+        return EventSubscription(history: history, events: stream, cancel: cancel)
+    }
+
+    private func unfollow(_ id: String, _ token: UUID) {
+        let last = followers.withLock { f -> Bool in
+            f[id]?.removeValue(forKey: token)
+            guard f[id]?.isEmpty == true else { return false }
+            f[id] = nil
+            return true
+        }
+        if last, let subscriber { Task { try? await subscriber.unsubscribe(prefix + "ev:" + id) } }
+    }
+
+    private func deliver(_ event: DebateEvent, to id: String) {
+        for follower in followers.withLock({ $0[id].map { Array($0.values) } ?? [] }) { follower.receive(event) }
+    }
+
+    /// After a Redis reconnect messages may have been missed: every follower reads the store now.
+    private func pollAll() {
+        let all = followers.withLock { f in f.flatMap { id, fs in fs.values.map { (id, $0) } } }
+        let store = store
+        for (id, follower) in all { Task { await Self.poll(id, follower, store) } }
+    }
+
+    /// Fills the follower from the store; ends it when the debate has finished and every event was delivered.
+    private static func poll(_ id: String, _ follower: RemoteFollower, _ store: any DebateStore) async {
+        guard let events = try? await store.events(id: id, since: follower.lastSeq, limit: 10_000) else { return }
+        follower.fill(events)
+        if events.isEmpty, let record = try? await store.record(id: id), record.status.isTerminal {
+            // Read again: the final save may have landed between the two reads.
+            if let rest = try? await store.events(id: id, since: follower.lastSeq, limit: 10_000) { follower.fill(rest) }
+            follower.finish()
+        }
+    }
+}
+
+private final class WeakBox: @unchecked Sendable {
+    weak var bus: SharedEventBus?
+}
+
+/// One subscriber's position in a remote debate: delivers each `seq` once, in order; holds early arrivals
+/// until the gap before them is filled.
+final class RemoteFollower: Sendable {
+    private struct State {
+        var last: Int
+        var early: [Int: DebateEvent] = [:]
+        var finished = false
+    }
+    private let state: Mutex<State>
+    private let continuation: AsyncStream<DebateEvent>.Continuation
+
+    init(last: Int, continuation: AsyncStream<DebateEvent>.Continuation) {
+        state = Mutex(State(last: last))
+        self.continuation = continuation
+    }
+
+    var lastSeq: Int { state.withLock { $0.last } }
+    var finished: Bool { state.withLock { $0.finished } }
+
+    func receive(_ event: DebateEvent) { fill([event]) }
+
+    /// Takes events in any order: delivers those that continue the sequence, keeps later ones for later.
+    func fill(_ events: [DebateEvent]) {
+        let (ready, ended): ([DebateEvent], Bool) = state.withLock { s in
+            guard !s.finished else { return ([], false) }
+            for e in events where e.seq > s.last && s.early.count < 100_000 { s.early[e.seq] = e }
+            var ready: [DebateEvent] = []
+            while let next = s.early.removeValue(forKey: s.last + 1) {
+                ready.append(next)
+                s.last = next.seq
+            }
+            let ended = ready.last?.type == .debateEnd
+            if ended { s.finished = true }
+            return (ready, ended)
+        }
+        for e in ready { continuation.yield(e) }
+        if ended { continuation.finish() }
+    }
+
+    func finish() {
+        let first = state.withLock { s -> Bool in
+            defer { s.finished = true }
+            return !s.finished
+        }
+        if first { continuation.finish() }
+    }
+}
