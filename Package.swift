@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Layers (see docs/architecture.md): aragora -> AragoraServer -> AragoraStore -> AragoraCore.
+// Layers (see docs/architecture.md): aragora -> AragoraServer -> AragoraStore -> AragoraCore; AragoraServer -> AragoraRedis.
 let package = Package(
     name: "aragora",
     platforms: [.macOS(.v15)],

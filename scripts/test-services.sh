@@ -7,7 +7,7 @@
 # Usage: eval "$(scripts/test-services.sh)"      stop: scripts/test-services.sh stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT="$PWD/.build/test-services"
+ROOT="${ARAGORA_SERVICES_DIR:-$PWD/.build/test-services}"
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 # Ports may be moved (ARAGORA_TEST_PORT_OFFSET) so two checkouts can run their services side by side.
 OFFSET=${ARAGORA_TEST_PORT_OFFSET:-0}
@@ -52,7 +52,10 @@ full_page_writes = off
 CONF
 fi
 if ! "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$ROOT/pg" status >/dev/null 2>&1; then
-  "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$ROOT/pg" -l "$ROOT/pg.log" -w start >/dev/null
+  if ! "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$ROOT/pg" -l "$ROOT/pg.log" -w start >/dev/null; then
+    echo "PostgreSQL did not start (is port $PG_PORT taken? set ARAGORA_TEST_PORT_OFFSET): $(tail -3 "$ROOT/pg.log")" >&2
+    exit 1
+  fi
 fi
 
 # PgBouncer in transaction mode: every database of the cluster, SCRAM auth from its userlist.

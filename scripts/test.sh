@@ -4,5 +4,7 @@
 # Arguments go to `swift test` (e.g. scripts/test.sh --filter DebateStoreConformance).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(scripts/test-services.sh)"
+# Assigned first: a failure to start a service stops here instead of running the tests without it.
+services=$(scripts/test-services.sh)
+eval "$services"
 swift test "$@"
