@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR="$PWD/.build/local-production"
-export ARAGORA_SERVICES_DIR="$DIR/services" ARAGORA_TEST_PORT_OFFSET=1000   # PG 56432, PgBouncer 57432, Redis TLS 57380
+export ARAGORA_SERVICES_DIR="$DIR/services" ARAGORA_TEST_PORT_OFFSET=2000   # PG 57432, PgBouncer 58432, Redis TLS 58380
 
 stop() {
   for pidfile in "$DIR"/api-*.pid "$DIR"/haproxy.pid; do
@@ -78,7 +78,7 @@ done
 
 cat > "$DIR/haproxy.cfg" <<CFG
 global
-    maxconn 20000
+    maxconn 8000
 defaults
     mode http
     timeout connect 5s

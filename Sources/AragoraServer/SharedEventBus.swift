@@ -18,6 +18,7 @@ public final class SharedEventBus: EventBus {
     private let pollInterval: Duration
     private let outbox: AsyncStream<DebateEvent>.Continuation?
     private let subscriber: RedisSubscriber?
+    private let redis: RedisClient?
     private let followers = Mutex<[String: [UUID: RemoteFollower]]>([:])
 
     public init(local: LocalEventBus = LocalEventBus(), store: any DebateStore, redis: RedisClient?, prefix: String = "aragora:",
@@ -27,6 +28,7 @@ public final class SharedEventBus: EventBus {
         self.logger = logger
         self.prefix = prefix
         self.pollInterval = pollInterval
+        self.redis = redis
         guard let redis else {
             outbox = nil
             subscriber = nil
@@ -36,9 +38,11 @@ public final class SharedEventBus: EventBus {
         let (stream, continuation) = AsyncStream<DebateEvent>.makeStream(bufferingPolicy: .bufferingNewest(100_000))
         outbox = continuation
         let channelPrefix = prefix + "ev:"
+        let logPrefix = prefix + "log:"
         Task {
             for await event in stream {
-                _ = try? await redis.send(["PUBLISH", channelPrefix + event.loopID, event.serialized()])
+                _ = try? await redis.eval(Self.append, keys: [logPrefix + event.loopID, channelPrefix + event.loopID],
+                                          arguments: [event.serialized()])
             }
         }
         let box = WeakBox()
@@ -49,6 +53,15 @@ public final class SharedEventBus: EventBus {
         box.bus = self
         subscriber?.start()
     }
+
+    /// Appends an event to the debate's log in Redis and publishes it, atomically: a follower that subscribes
+    /// and then reads the log misses nothing (the store lags the live events by up to a phase). The log expires
+    /// an hour after the debate's last event.
+    static let append = RedisScript("""
+        redis.call('RPUSH', KEYS[1], ARGV[1])
+        redis.call('EXPIRE', KEYS[1], 3600)
+        return redis.call('PUBLISH', KEYS[2], ARGV[1])
+        """)
 
     public func open(_ id: String, prior: [DebateEvent]) { local.open(id, prior: prior) }
 
@@ -81,10 +94,14 @@ public final class SharedEventBus: EventBus {
             return first
         }
         if first { try? await subscriber?.subscribe(prefix + "ev:" + id) }
+        // Subscribed first, then the log: together they hold every event from the first on.
+        let readLog = logReader(id)
+        await readLog(follower)
         let (store, interval) = (store, pollInterval)
         let poller = Task {
             while !Task.isCancelled, !follower.finished {
                 try? await Task.sleep(for: interval)
+                if follower.hasGap { await readLog(follower) }
                 await Self.poll(id, follower, store)
             }
         }
@@ -95,6 +112,16 @@ public final class SharedEventBus: EventBus {
         }
         continuation.onTermination = { _ in cancel() }
         return EventSubscription(history: history, events: stream, cancel: cancel)
+    }
+
+    /// Fills a follower from the debate's Redis log (nothing without Redis).
+    private func logReader(_ id: String) -> @Sendable (RemoteFollower) async -> Void {
+        guard let redis else { return { _ in } }
+        let key = prefix + "log:" + id
+        return { follower in
+            guard let items = try? await redis.send(["LRANGE", key, "0", "-1"]).array else { return }
+            follower.fill(items.compactMap { $0.string.flatMap(DebateEvent.decode) })
+        }
     }
 
     private func unfollow(_ id: String, _ token: UUID) {
@@ -115,7 +142,13 @@ public final class SharedEventBus: EventBus {
     private func pollAll() {
         let all = followers.withLock { f in f.flatMap { id, fs in fs.values.map { (id, $0) } } }
         let store = store
-        for (id, follower) in all { Task { await Self.poll(id, follower, store) } }
+        for (id, follower) in all {
+            let readLog = logReader(id)
+            Task {
+                await readLog(follower)
+                await Self.poll(id, follower, store)
+            }
+        }
     }
 
     /// Fills the follower from the store; ends it when the debate has finished and every event was delivered.
@@ -151,6 +184,8 @@ final class RemoteFollower: Sendable {
     }
 
     var lastSeq: Int { state.withLock { $0.last } }
+    /// Later events are waiting for earlier ones.
+    var hasGap: Bool { state.withLock { !$0.early.isEmpty } }
     var finished: Bool { state.withLock { $0.finished } }
 
     func receive(_ event: DebateEvent) { fill([event]) }
