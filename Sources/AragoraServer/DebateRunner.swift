@@ -251,23 +251,29 @@ public actor DebateRunner {
 
     /// Renews the leases of every debate held here, acts on lost leases and cancel requests, and (when
     /// `takeOver` is on, in the service) claims debates whose owner died. Runs while debates are held.
+    /// Leases are renewed every third of their lifetime; orphaned debates are looked for every second at least,
+    /// so a dead instance's debates resume within a second of its leases expiring.
     private func startMaintenance() {
         guard maintenance == nil else { return }
-        let interval = Duration.milliseconds(Int(config.leaseSeconds * 1000 / 3))
+        let renewEvery = Duration.milliseconds(Int(config.leaseSeconds * 1000 / 3))
+        let tick = min(renewEvery, .seconds(1))
         maintenance = Task { [weak self] in
+            var lastRenewal = ContinuousClock.now
             while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+                try? await Task.sleep(for: tick)
                 guard let self, !Task.isCancelled else { return }
-                await self.maintain()
+                let renew = ContinuousClock.now - lastRenewal >= renewEvery - .milliseconds(50)
+                if renew { lastRenewal = .now }
+                await self.maintain(renew: renew)
             }
         }
     }
 
     private var takesOver = false
 
-    func maintain() async {
+    func maintain(renew: Bool = true) async {
         let held = Array(jobs.values.map(\.lease)) + running.values.map(\.lease)
-        if !held.isEmpty {
+        if renew, !held.isEmpty {
             do {
                 let renewal = try await store.renewLeases(owner: config.instanceID, held: held, leaseSeconds: config.leaseSeconds,
                                                           now: Timestamp.now())

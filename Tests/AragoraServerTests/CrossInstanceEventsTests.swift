@@ -46,18 +46,12 @@ final class CrossInstanceEventsTests: XCTestCase {
         XCTAssertEqual(onB["status"], "completed", "read on B")
     }
 
-    /// Without Redis: B follows by polling the shared store.
-    func testFollowingBySharedSQLiteStore() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-follow-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try await followAcrossInstances(dataDir: dir, extra: [:])
-    }
-
-    /// The runbook's topology: PostgreSQL through PgBouncer (transaction mode) and Redis over TLS.
-    func testFollowingOverPgBouncerAndTLSRedis() async throws {
+    /// A fresh PostgreSQL database behind PgBouncer, with TLS Redis, for a pair of instances; nil (skip) without
+    /// the services.
+    func productionEnv() throws -> [String: String] {
         guard let bouncer = Self.env["ARAGORA_TEST_PGBOUNCER_URL"], let admin = Self.env["ARAGORA_TEST_POSTGRES_URL"],
               let redis = Self.env["ARAGORA_TEST_REDIS_TLS_URL"], let ca = Self.env["ARAGORA_TEST_REDIS_CA_FILE"] else {
-            if Self.env["ARAGORA_REQUIRE_SERVICES"] == "1" { return XCTFail("services not started") }
+            if Self.env["ARAGORA_REQUIRE_SERVICES"] == "1" { XCTFail("services not started"); throw CocoaError(.featureUnsupported) }
             throw XCTSkip("PostgreSQL, PgBouncer and Redis not started: run eval \"$(scripts/test-services.sh)\"")
         }
         let database = "aragora_x_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
@@ -67,12 +61,58 @@ final class CrossInstanceEventsTests: XCTestCase {
         try psql.run()
         psql.waitUntilExit()
         XCTAssertEqual(psql.terminationStatus, 0)
-        let url = bouncer.replacingOccurrences(of: "/postgres?", with: "/\(database)?")
+        return ["DATABASE_URL": bouncer.replacingOccurrences(of: "/postgres?", with: "/\(database)?"), "REDIS_URL": redis,
+                "ARAGORA_REDIS_CA_FILE": ca, "ARAGORA_REDIS_PREFIX": "x\(UUID().uuidString):"]
+    }
+
+    /// kill -9 of the instance running 10 debates over PgBouncer: the other resumes all 10 from their checkpoints
+    /// once the leases expire, completes each once (one contiguous event log, one `debate_end`).
+    func testTheOtherInstanceCompletesEveryDebateOfAKilledOne() async throws {
+        let bin = try ServerProcess.binary()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-failover-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = try productionEnv().merging(["ARAGORA_LEASE_TTL": "3", "ARAGORA_DEMO_LATENCY_MS": "150"]) { $1 }
+        let (a, portA) = try ServerProcess.start(bin, dataDir: dir + "/a", extra: env.merging(["ARAGORA_INSTANCE_ID": "a"]) { $1 })
+        let (b, portB) = try ServerProcess.start(bin, dataDir: dir + "/b", extra: env.merging(["ARAGORA_INSTANCE_ID": "b"]) { $1 })
+        defer { b.terminate(); b.waitUntilExit() }
+        var ids: [String] = []
+        for i in 0..<10 {
+            let created = try await post(portA, "/api/debates", #"{"question":"Outlive \#(i)?","rounds":2,"seed":\#(i)}"#)
+            ids.append(try XCTUnwrap(created["debate_id"]?.stringValue))
+        }
+        try await Task.sleep(for: .seconds(1))
+        kill(a.processIdentifier, SIGKILL)
+        a.waitUntilExit()
+        let killed = ContinuousClock.now
+        var finished: [String: JSONValue] = [:]
+        while finished.count < ids.count, ContinuousClock.now - killed < .seconds(60) {
+            for id in ids where finished[id] == nil {
+                let r = try await get(portB, "/api/debates/\(id)")
+                if let s = r["status"]?.stringValue, s != "running", s != "created" { finished[id] = r }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        XCTAssertEqual(finished.count, 10, "every debate ended")
+        for id in ids {
+            XCTAssertEqual(finished[id]?["status"], "completed", id)
+            let events = try await get(portB, "/api/debates/\(id)/events?limit=5000")["events"]?.arrayValue ?? []
+            XCTAssertEqual(events.compactMap { $0["seq"]?.intValue }, Array(1...max(1, events.count)), "\(id): one contiguous log")
+            XCTAssertEqual(events.filter { $0["type"] == "debate_end" }.count, 1, "\(id) ended once")
+        }
+    }
+
+    /// Without Redis: B follows by polling the shared store.
+    func testFollowingBySharedSQLiteStore() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-follow-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        // Polling every second: when events arrive sooner, they came over Redis.
-        try await followAcrossInstances(dataDir: dir, extra: [
-            "DATABASE_URL": url, "REDIS_URL": redis, "ARAGORA_REDIS_CA_FILE": ca, "ARAGORA_REDIS_PREFIX": "x\(UUID().uuidString):",
-        ])
+        try await followAcrossInstances(dataDir: dir, extra: [:])
+    }
+
+    /// The runbook's topology: PostgreSQL through PgBouncer (transaction mode) and Redis over TLS.
+    func testFollowingOverPgBouncerAndTLSRedis() async throws {
+        let env = try productionEnv()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-follow-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try await followAcrossInstances(dataDir: dir, extra: env)
     }
 }
