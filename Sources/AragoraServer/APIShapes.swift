@@ -11,6 +11,7 @@ struct DebateSummaryResponse: Encodable {
     enum CodingKeys: String, CodingKey {
         case id, debateID = "debate_id", task, status, createdAt = "created_at", updatedAt = "updated_at"
         case consensusReached = "consensus_reached", confidence
+        case instanceID = "instance_id", ownedSince = "owned_since", phase
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -23,6 +24,10 @@ struct DebateSummaryResponse: Encodable {
         try c.encode(Timestamp.iso8601(summary.updatedAt), forKey: .updatedAt)
         try c.encode(summary.consensusReached, forKey: .consensusReached)
         try c.encode(summary.confidence, forKey: .confidence)
+        // Only `/api/debates/active` knows who runs a debate, since when and where it is.
+        try c.encodeIfPresent(summary.owner, forKey: .instanceID)
+        try c.encodeIfPresent(summary.ownedSince.map(Timestamp.iso8601), forKey: .ownedSince)
+        try c.encodeIfPresent(summary.phase, forKey: .phase)
     }
 }
 

@@ -176,7 +176,8 @@ enum OpenAPIDocument {
         let message = object(["agent": string, "content": string, "role": string, "round": integer, "timestamp": number],
                              required: ["agent", "content", "role", "round"])
         let summary = object(["id": string, "debate_id": string, "task": string, "status": string, "created_at": string,
-                              "updated_at": string, "consensus_reached": nullable("boolean"), "confidence": nullable("number")],
+                              "updated_at": string, "consensus_reached": nullable("boolean"), "confidence": nullable("number"),
+                              "instance_id": string, "owned_since": string, "phase": string],
                              required: ["id", "debate_id", "task", "status"])
         let check: Schema = ["type": "object", "required": ["healthy"], "properties": ["healthy": boolean]]
         return [

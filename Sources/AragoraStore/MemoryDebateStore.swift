@@ -14,6 +14,7 @@ public final class MemoryDebateStore: DebateStore {
         var leaseOwner: String?
         var leaseFence = 0
         var leaseExpires = 0.0
+        var claimedAt: Double?
         var cancelRequested = false
         var events: [DebateEvent] = []
     }
@@ -45,7 +46,8 @@ public final class MemoryDebateStore: DebateStore {
         return try withState { s in
             guard s.debates[record.id] == nil else { throw StoreError.duplicate(record.id) }
             s.debates[record.id] = Row(record: record, json: json, progress: nil, updatedAt: record.createdAt, leaseOwner: owner,
-                                       leaseFence: 1, leaseExpires: Timestamp.now() + leaseSeconds)
+                                       leaseFence: 1, leaseExpires: Timestamp.now() + leaseSeconds,
+                                       claimedAt: Timestamp.now())
             return DebateLease(debateID: record.id, owner: owner, fence: 1)
         }
     }
@@ -88,7 +90,13 @@ public final class MemoryDebateStore: DebateStore {
     public func active(limit: Int) async throws -> (items: [DebateSummary], total: Int) {
         try withState { s in
             let rows = s.debates.values.filter { !$0.record.status.isTerminal }.sorted(by: Self.newestFirst)
-            return (rows.prefix(limit).map(Self.summary), rows.count)
+            return (rows.prefix(limit).map { row in
+                var summary = Self.summary(row)
+                summary.owner = row.leaseOwner
+                summary.ownedSince = row.leaseOwner == nil ? nil : row.claimedAt
+                summary.phase = row.progress?.phaseDescription
+                return summary
+            }, rows.count)
         }
     }
 
@@ -118,6 +126,7 @@ public final class MemoryDebateStore: DebateStore {
             row.leaseOwner = owner
             row.leaseFence += 1
             row.leaseExpires = now + leaseSeconds
+            row.claimedAt = now
             s.debates[id] = row
             return DebateLease(debateID: id, owner: owner, fence: row.leaseFence)
         }

@@ -184,8 +184,9 @@ public final class PostgresDebateStore: DebateStore {
                     VALUES (\(record.id), \(record.task), \(record.status.rawValue), \(record.createdAt), \(record.createdAt), \(json))
                     RETURNING id
                 )
-                INSERT INTO debate_leases (debate_id, owner, fence, expires) SELECT id, \(owner), 1, \(expires) FROM d
-                ON CONFLICT (debate_id) DO UPDATE SET owner = EXCLUDED.owner, fence = 1, expires = EXCLUDED.expires, cancel_requested = FALSE
+                INSERT INTO debate_leases (debate_id, owner, fence, expires, claimed_at) SELECT id, \(owner), 1, \(expires), \(expires - leaseSeconds) FROM d
+                ON CONFLICT (debate_id) DO UPDATE SET owner = EXCLUDED.owner, fence = 1, expires = EXCLUDED.expires, cancel_requested = FALSE,
+                    claimed_at = EXCLUDED.claimed_at
                 """)
         } catch StoreError.duplicate {
             throw StoreError.duplicate(record.id)
@@ -238,10 +239,19 @@ public final class PostgresDebateStore: DebateStore {
     }
 
     public func active(limit: Int) async throws -> (items: [DebateSummary], total: Int) {
-        let items = try await summaries(rows("""
-            SELECT id, task, status, created_at, updated_at, consensus_reached, confidence FROM debates
-            WHERE status IN ('created', 'running') ORDER BY created_at DESC, id LIMIT \(limit)
-            """))
+        let items = try await rows("""
+            SELECT d.id, d.task, d.status, d.created_at, d.updated_at, d.consensus_reached, d.confidence,
+                   l.owner, l.claimed_at, d.checkpoint
+            FROM debates d LEFT JOIN debate_leases l ON l.debate_id = d.id
+            WHERE d.status IN ('created', 'running') ORDER BY d.created_at DESC, d.id LIMIT \(limit)
+            """).compactMap { row -> DebateSummary? in
+            let (id, task, status, created, updated, reached, confidence, owner, since, checkpoint) =
+                try row.decode((String, String, String, Double, Double, Bool, Double, String?, Double?, String?).self)
+            guard let status = DebateStatus(rawValue: status) else { return nil }
+            return DebateSummary(id: id, task: task, status: status, createdAt: created, updatedAt: updated, consensusReached: reached,
+                                 confidence: confidence, owner: owner, ownedSince: since,
+                                 phase: DebateCheckpoint.Progress.phase(ofStored: checkpoint))
+        }
         let total = try await rows("SELECT count(*) FROM debates WHERE status IN ('created', 'running')").first?.decode(Int.self) ?? 0
         return (items, total)
     }
@@ -292,7 +302,7 @@ public final class PostgresDebateStore: DebateStore {
     /// commits, finds it owned and unexpired, and gets nothing.
     public func claim(id: String, owner: String, leaseSeconds: Double, now: Double) async throws -> DebateLease? {
         let row = try await rows("""
-            UPDATE debate_leases SET owner = \(owner), fence = fence + 1, expires = \(now + leaseSeconds)
+            UPDATE debate_leases SET owner = \(owner), fence = fence + 1, expires = \(now + leaseSeconds), claimed_at = \(now)
             WHERE debate_id = \(id) AND (owner IS NULL OR owner = \(owner) OR expires < \(now)) RETURNING fence
             """).first
         return try row.map { DebateLease(debateID: id, owner: owner, fence: try $0.decode(Int.self)) }
@@ -319,7 +329,7 @@ public final class PostgresDebateStore: DebateStore {
 
     public func release(_ lease: DebateLease) async throws {
         try await rows("""
-            UPDATE debate_leases SET owner = NULL, expires = 0
+            UPDATE debate_leases SET owner = NULL, expires = 0, claimed_at = NULL
             WHERE debate_id = \(lease.debateID) AND owner = \(lease.owner) AND fence = \(lease.fence)
             """)
     }

@@ -122,6 +122,9 @@ enum PostgresMigrations {
             ON CONFLICT (debate_id) DO NOTHING
             """,
         ]),
+        Migration(version: 5, name: "when a lease was taken", statements: [
+            "ALTER TABLE debate_leases ADD COLUMN IF NOT EXISTS claimed_at DOUBLE PRECISION",
+        ]),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -134,8 +134,8 @@ public final class SQLiteDebateStore: DebateStore {
             } catch let error as SQLiteError where [.constraint, .constraintPrimaryKeyFailed, .constraintUniqueFailed].contains(error.reason) {
                 throw StoreError.duplicate(record.id)
             }
-            _ = try await db.query("INSERT OR REPLACE INTO debate_leases (debate_id, owner, fence, expires) VALUES (?, ?, 1, ?)",
-                                   [.text(record.id), .text(owner), .float(expires)])
+            _ = try await db.query("INSERT OR REPLACE INTO debate_leases (debate_id, owner, fence, expires, claimed_at) VALUES (?, ?, 1, ?, ?)",
+                                   [.text(record.id), .text(owner), .float(expires), .float(expires - leaseSeconds)])
         }
         return DebateLease(debateID: record.id, owner: owner, fence: 1)
     }
@@ -170,7 +170,24 @@ public final class SQLiteDebateStore: DebateStore {
     }
 
     public func active(limit: Int) async throws -> (items: [DebateSummary], total: Int) {
-        try await summaries(filter: " WHERE \(Self.unfinished)", binds: [], limit: limit, offset: 0)
+        var (items, total) = try await summaries(filter: " WHERE \(Self.unfinished)", binds: [], limit: limit, offset: 0)
+        guard !items.isEmpty else { return (items, total) }
+        let marks = Array(repeating: "?", count: items.count).joined(separator: ",")
+        let rows = try await read("""
+            SELECT d.id AS id, d.checkpoint AS checkpoint, l.owner AS owner, l.claimed_at AS claimed_at
+            FROM debates d LEFT JOIN debate_leases l ON l.debate_id = d.id WHERE d.id IN (\(marks))
+            """, items.map { .text($0.id) })
+        var extra: [String: (owner: String?, since: Double?, phase: String?)] = [:]
+        for row in rows {
+            guard let id = row.column("id")?.string else { continue }
+            extra[id] = (row.column("owner")?.string, row.column("claimed_at")?.double,
+                         DebateCheckpoint.Progress.phase(ofStored: row.column("checkpoint")?.string))
+        }
+        for i in items.indices {
+            guard let e = extra[items[i].id] else { continue }
+            (items[i].owner, items[i].ownedSince, items[i].phase) = (e.owner, e.since, e.phase)
+        }
+        return (items, total)
     }
 
     private func summaries(filter: String, binds: [SQLiteData], limit: Int, offset: Int) async throws -> (items: [DebateSummary], total: Int) {
@@ -230,9 +247,9 @@ public final class SQLiteDebateStore: DebateStore {
     public func claim(id: String, owner: String, leaseSeconds: Double, now: Double) async throws -> DebateLease? {
         try await writer.perform(.failsBeforeWriting) { db in
             let rows = try await db.query("""
-                UPDATE debate_leases AS l SET owner = ?, fence = fence + 1, expires = ?
+                UPDATE debate_leases AS l SET owner = ?, fence = fence + 1, expires = ?, claimed_at = ?
                 WHERE debate_id = ? AND \(Self.claimableLease) RETURNING fence
-                """, [.text(owner), .float(now + leaseSeconds), .text(id), .text(owner), .float(now)])
+                """, [.text(owner), .float(now + leaseSeconds), .float(now), .text(id), .text(owner), .float(now)])
             return rows.first?.column("fence")?.integer.map { DebateLease(debateID: id, owner: owner, fence: $0) }
         }
     }
@@ -261,7 +278,7 @@ public final class SQLiteDebateStore: DebateStore {
 
     public func release(_ lease: DebateLease) async throws {
         try await writer.perform(.failsBeforeWriting) { db in
-            _ = try await db.query("UPDATE debate_leases SET owner = NULL, expires = 0 WHERE debate_id = ? AND owner = ? AND fence = ?",
+            _ = try await db.query("UPDATE debate_leases SET owner = NULL, expires = 0, claimed_at = NULL WHERE debate_id = ? AND owner = ? AND fence = ?",
                                    [.text(lease.debateID), .text(lease.owner), .integer(lease.fence)])
         }
     }

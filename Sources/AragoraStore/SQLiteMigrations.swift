@@ -107,6 +107,9 @@ enum SQLiteMigrations {
             // Debates left unfinished by an earlier version: unowned, so the next start takes them.
             "INSERT OR IGNORE INTO debate_leases (debate_id) SELECT id FROM debates WHERE status IN ('created', 'running')",
         ]),
+        Migration(version: 5, name: "when a lease was taken", statements: [
+            "ALTER TABLE debate_leases ADD COLUMN claimed_at REAL",
+        ]),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

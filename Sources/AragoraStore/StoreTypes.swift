@@ -1,3 +1,4 @@
+import Foundation
 import AragoraCore
 
 /// One row of a debate listing.
@@ -9,9 +10,17 @@ public struct DebateSummary: Sendable, Equatable {
     public var updatedAt: Double
     public var consensusReached: Bool
     public var confidence: Double
+    /// For unfinished debates (`active`): the instance holding the lease, since when, and where the debate is
+    /// (`round 2 critique`, from its last checkpoint).
+    public var owner: String?
+    public var ownedSince: Double?
+    public var phase: String?
 
     public init(id: String, task: String, status: DebateStatus, createdAt: Double, updatedAt: Double,
-                consensusReached: Bool, confidence: Double) {
+                consensusReached: Bool, confidence: Double, owner: String? = nil, ownedSince: Double? = nil, phase: String? = nil) {
+        self.owner = owner
+        self.ownedSince = ownedSince
+        self.phase = phase
         self.id = id
         self.task = task
         self.status = status
@@ -99,3 +108,14 @@ public enum CancelRequest: Sendable, Equatable {
     case alreadyFinished(DebateStatus)
     case notFound
 }
+
+extension DebateCheckpoint.Progress {
+    /// Where a debate is, for people: `round 2 critique`.
+    public var phaseDescription: String { "round \(round) \(step.rawValue)" }
+
+    /// The phase of a stored checkpoint's JSON, if it reads.
+    static func phase(ofStored json: String?) -> String? {
+        json.flatMap { try? JSONDecoder().decode(DebateCheckpoint.Progress.self, from: Data($0.utf8)) }?.phaseDescription
+    }
+}
+

@@ -72,6 +72,12 @@ struct DebateStoreConformance {
         let active = try await store.active(limit: 2)
         #expect(active.total == 4, "total counts every unfinished debate, not just the page")
         #expect(active.items.map(\.id) == ["deb_4", "deb_3"])
+        // Who runs each unfinished debate, since when, and where it is (from its last checkpoint).
+        #expect(active.items.allSatisfy { $0.owner == "i1" && ($0.ownedSince ?? 0) > 0 })
+        #expect(active.items[0].phase == nil, "no checkpoint yet")
+        let progress = DebateCheckpoint(starting: Self.record("deb_4", createdAt: 1004)).progress
+        try await store.save(Self.record("deb_4", createdAt: 1004), progress: progress, events: [], lease: leases[4])
+        #expect(try await store.active(limit: 1).items.first?.phase == progress.phaseDescription)
         try await store.close()
     }
 
