@@ -163,8 +163,17 @@ public final class SharedEventBus: EventBus {
     }
 }
 
-private final class WeakBox: @unchecked Sendable {
-    weak var bus: SharedEventBus?
+/// Lets the Redis subscriber's callbacks reach the bus without keeping it alive.
+private final class WeakBox: Sendable {
+    private struct Ref {
+        weak var bus: SharedEventBus?
+    }
+    private let ref = Mutex(Ref())
+
+    var bus: SharedEventBus? {
+        get { ref.withLock { $0.bus } }
+        set { ref.withLock { $0.bus = newValue } }
+    }
 }
 
 /// One subscriber's position in a remote debate: delivers each `seq` once, in order; holds early arrivals
