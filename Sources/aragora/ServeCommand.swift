@@ -9,7 +9,9 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the HTTP and WebSocket service.",
         discussion: """
             Configuration comes from the environment (see README): ARAGORA_HOST, ARAGORA_PORT, ARAGORA_DATA_DIR,
-            ARAGORA_API_TOKEN, ARAGORA_ENV, rate limits, ... Flags override ARAGORA_HOST and ARAGORA_PORT.
+            DATABASE_URL (SQLite by default; postgres://... for several instances), REDIS_URL (shared rate limits
+            and live events), ARAGORA_API_TOKEN, ARAGORA_ENV, ARAGORA_INSTANCE_ID, rate limits, ... Flags override
+            ARAGORA_HOST and ARAGORA_PORT.
             SIGTERM or Ctrl-C stops accepting, checkpoints running debates (resumed at the next start) and exits 0.
             """)
 
