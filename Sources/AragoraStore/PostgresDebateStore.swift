@@ -316,15 +316,7 @@ public final class PostgresDebateStore: DebateStore {
             let (id, fence, cancel) = try row.decode((String, Int, Bool).self)
             current[id] = (fence, cancel)
         }
-        var renewal = LeaseRenewal()
-        for lease in held {
-            guard let c = current[lease.debateID], c.fence == lease.fence else {
-                renewal.lost.insert(lease.debateID)
-                continue
-            }
-            if c.cancel { renewal.cancelRequested.insert(lease.debateID) }
-        }
-        return renewal
+        return LeaseRenewal(held: held, current: current)
     }
 
     public func release(_ lease: DebateLease) async throws {

@@ -265,15 +265,7 @@ public final class SQLiteDebateStore: DebateStore {
                 current[id] = (row.column("fence")?.integer ?? 0, row.column("cancel_requested")?.integer == 1)
             }
         }
-        var renewal = LeaseRenewal()
-        for lease in held {
-            guard let c = current[lease.debateID], c.fence == lease.fence else {
-                renewal.lost.insert(lease.debateID)
-                continue
-            }
-            if c.cancel { renewal.cancelRequested.insert(lease.debateID) }
-        }
-        return renewal
+        return LeaseRenewal(held: held, current: current)
     }
 
     public func release(_ lease: DebateLease) async throws {

@@ -101,6 +101,19 @@ public struct LeaseRenewal: Sendable, Equatable {
         self.lost = lost
         self.cancelRequested = cancelRequested
     }
+
+    /// What renewing `held` found, from the leases the store still has for the owner (debate id -> fence and
+    /// cancel flag): a lease is lost when its debate is not among them or its fence moved.
+    init(held: [DebateLease], current: [String: (fence: Int, cancel: Bool)]) {
+        self.init()
+        for lease in held {
+            guard let c = current[lease.debateID], c.fence == lease.fence else {
+                lost.insert(lease.debateID)
+                continue
+            }
+            if c.cancel { cancelRequested.insert(lease.debateID) }
+        }
+    }
 }
 
 public enum CancelRequest: Sendable, Equatable {
