@@ -45,6 +45,9 @@ public struct PersistedDebate: Sendable {
                 lost.withLock { $0 = true }
                 withUnsafeCurrentTask { $0?.cancel() }
             } catch {
+                // Kept for the next save (events are upserted by seq, so a save that landed after all is harmless):
+                // an outage loses no event.
+                pending.restore(events)
                 onError(lease.debateID, error)
             }
         })
@@ -70,4 +73,6 @@ final class PendingEvents: Sendable {
     private let events = Mutex<[DebateEvent]>([])
     func append(_ e: DebateEvent) { events.withLock { $0.append(e) } }
     func drain() -> [DebateEvent] { events.withLock { e in defer { e = [] }; return e } }
+    /// Puts events whose save failed back in front of those emitted since.
+    func restore(_ unsaved: [DebateEvent]) { events.withLock { $0.insert(contentsOf: unsaved, at: 0) } }
 }
