@@ -54,7 +54,9 @@ public final class AragoraService: Sendable {
         authenticator = config.apiToken.map(TokenAuthenticator.init(secret:))
         clientIP = ClientIPResolver(trusted: config.trustedProxies)
         connections = ConnectionLimiter(limit: config.maxConnections, metrics: metrics)
-        runner = DebateRunner(store: store, bus: bus, factory: factory, signer: signer, config: config, metrics: metrics, logger: logger)
+        let runner = DebateRunner(store: store, bus: bus, factory: factory, signer: signer, config: config, metrics: metrics, logger: logger)
+        self.runner = runner
+        bus.onCancelAnnounced { [weak runner] id in _ = await runner?.cancel(id) }
     }
 
     /// Every route the routers serve, in OpenAPI form (`/api/debates/{id}`).
@@ -84,11 +86,14 @@ public final class AragoraService: Sendable {
         return record
     }
 
-    /// Cancels a debate wherever it runs: at once when it runs here, else through the store, where its
-    /// owner sees the request at its next lease renewal (a third of `ARAGORA_LEASE_TTL` at most).
+    /// Cancels a debate wherever it runs: at once when it runs here, else through the store, where its owner
+    /// sees the request at its next lease renewal (a third of `ARAGORA_LEASE_TTL` at most), and, with Redis, an
+    /// announcement that reaches the owner at once.
     public func cancelDebate(_ id: String) async throws -> CancelRequest {
         if await runner.cancel(id) { return .requested }
-        return try await store.requestCancel(id: id)
+        let request = try await store.requestCancel(id: id)
+        if request == .requested { bus.announceCancel(id) }
+        return request
     }
 }
 

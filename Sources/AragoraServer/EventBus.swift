@@ -17,6 +17,17 @@ public protocol EventBus: Sendable {
     func subscribe(_ id: String) async -> EventSubscription
     /// The events published so far, without subscribing; nil when the debate is not running.
     func history(_ id: String) async -> [DebateEvent]?
+    /// Tells every instance at once that a debate was asked to stop (the store holds the request durably; its
+    /// owner also sees it at its next lease renewal, so a lost announcement only delays the cancel).
+    func announceCancel(_ id: String)
+    /// Called with the id of each debate whose cancel another instance announced.
+    func onCancelAnnounced(_ handler: @escaping @Sendable (String) async -> Void)
+}
+
+extension EventBus {
+    /// One process: the runner that was asked already holds the debate, or the store carries the request.
+    public func announceCancel(_ id: String) {}
+    public func onCancelAnnounced(_ handler: @escaping @Sendable (String) async -> Void) {}
 }
 
 /// One subscriber's view of a debate: what happened so far and what follows. Ends when the debate ends or

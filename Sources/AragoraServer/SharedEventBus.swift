@@ -20,6 +20,8 @@ public final class SharedEventBus: EventBus {
     private let subscriber: RedisSubscriber?
     private let redis: RedisClient?
     private let followers = Mutex<[String: [UUID: RemoteFollower]]>([:])
+    private let cancelHandler = Mutex<(@Sendable (String) async -> Void)?>(nil)
+    private var cancelChannel: String { prefix + "cancel" }
 
     public init(local: LocalEventBus = LocalEventBus(), store: any DebateStore, redis: RedisClient?, prefix: String = "aragora:",
                 pollInterval: Duration = .seconds(1), logger: Logger) {
@@ -46,12 +48,18 @@ public final class SharedEventBus: EventBus {
             }
         }
         let box = WeakBox()
+        let cancelChannel = prefix + "cancel"
         subscriber = RedisSubscriber(url: redis.url, onMessage: { channel, payload in
+            if channel == cancelChannel {
+                box.bus?.cancelAnnounced(String(decoding: payload, as: UTF8.self))
+                return
+            }
             guard channel.hasPrefix(channelPrefix), let event = DebateEvent.decode(String(decoding: payload, as: UTF8.self)) else { return }
             box.bus?.deliver(event, to: String(channel.dropFirst(channelPrefix.count)))
         }, onReconnect: { box.bus?.pollAll() })
         box.bus = self
         subscriber?.start()
+        Task { [subscriber] in try? await subscriber?.subscribe(cancelChannel) }
     }
 
     /// Appends an event to the debate's log in Redis and publishes it, atomically: a follower that subscribes
@@ -73,6 +81,21 @@ public final class SharedEventBus: EventBus {
     public func close(_ id: String) { local.close(id) }
 
     public func history(_ id: String) async -> [DebateEvent]? { await local.history(id) }
+
+    public func announceCancel(_ id: String) {
+        guard let redis else { return }
+        let channel = cancelChannel
+        Task { _ = try? await redis.send(["PUBLISH", channel, id]) }
+    }
+
+    public func onCancelAnnounced(_ handler: @escaping @Sendable (String) async -> Void) {
+        cancelHandler.withLock { $0 = handler }
+    }
+
+    private func cancelAnnounced(_ id: String) {
+        guard let handler = cancelHandler.withLock({ $0 }) else { return }
+        Task { await handler(id) }
+    }
 
     public func subscribe(_ id: String) async -> EventSubscription {
         let here = await local.subscribe(id)
