@@ -184,6 +184,8 @@ public struct DebateRecord: Sendable, Codable, Equatable {
     public var completedAt: Double?
     public var error: String?
     public var receipt: Receipt?
+    /// The instance of the service that runs (or last ran) the debate; a takeover after a crash changes it.
+    public var instanceID: String?
 
     public init(id: String, task: String, context: String? = nil, agents: [AgentIdentity], judge: AgentIdentity? = nil,
                 rounds: Int, consensusMethod: ConsensusMethod, seed: UInt64, metadata: [String: JSONValue] = [:],
@@ -233,7 +235,7 @@ public struct DebateRecord: Sendable, Codable, Equatable {
         case consensusReached = "consensus_reached", confidence, finalAnswer = "final_answer"
         case messages, critiques, votes, roundSummaries = "round_summaries", failures, usage, seed, metadata
         case createdAt = "created_at", startedAt = "started_at", completedAt = "completed_at"
-        case durationSeconds = "duration_seconds", error, receipt
+        case durationSeconds = "duration_seconds", error, receipt, instanceID = "instance_id"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -261,6 +263,7 @@ public struct DebateRecord: Sendable, Codable, Equatable {
         completedAt = try Timestamp.decode(c, .completedAt)
         error = try c.decodeIfPresent(String.self, forKey: .error)
         receipt = try c.decodeIfPresent(Receipt.self, forKey: .receipt)
+        instanceID = try c.decodeIfPresent(String.self, forKey: .instanceID)
     }
 
     /// Optional fields are written as `null` rather than left out: readers see every key of the shape.
@@ -293,6 +296,7 @@ public struct DebateRecord: Sendable, Codable, Equatable {
         try c.encode(durationSeconds, forKey: .durationSeconds)
         try c.encode(error, forKey: .error)
         try c.encode(receipt, forKey: .receipt)
+        try c.encode(instanceID, forKey: .instanceID)
     }
 }
 

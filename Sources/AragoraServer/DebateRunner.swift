@@ -104,6 +104,8 @@ public actor DebateRunner {
 
     private func enqueue(_ job: Job, prior: [DebateEvent]) {
         let id = job.lease.debateID
+        var job = job
+        job.start.record.instanceID = config.instanceID
         jobs[id] = job
         queue.append(id)
         bus.open(id, prior: prior)

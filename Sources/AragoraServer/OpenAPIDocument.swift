@@ -216,7 +216,7 @@ enum OpenAPIDocument {
                               "rounds": integer, "rounds_used": integer, "consensus_reached": boolean, "confidence": number,
                               "final_answer": nullable("string"), "consensus": ["type": ["object", "null"]],
                               "messages": array(message), "critiques": ["type": "array"], "votes": ["type": "array"],
-                              "usage": ["type": "object"], "receipt": ref("Receipt")],
+                              "usage": ["type": "object"], "receipt": ref("Receipt"), "instance_id": nullable("string")],
                              required: ["id", "debate_id", "task", "status", "agents", "rounds", "rounds_used", "consensus_reached",
                                         "confidence", "final_answer", "consensus", "messages", "critiques", "votes", "usage"]),
             // The stored record, every key present (null when unset): the JSON export and `aragora ask --json`.
@@ -225,7 +225,7 @@ enum OpenAPIDocument {
                                     "consensus_method": string, "consensus_reached": boolean, "confidence": number,
                                     "final_answer": nullable("string"), "messages": array(message), "critiques": ["type": "array"],
                                     "votes": ["type": "array"], "usage": ["type": "object"], "created_at": string,
-                                    "receipt": ref("Receipt")],
+                                    "receipt": ref("Receipt"), "instance_id": nullable("string")],
                                    required: ["id", "task", "status", "agents", "rounds", "rounds_used", "consensus_method",
                                               "consensus_reached", "confidence", "final_answer", "messages", "created_at"]),
             "Message": message,

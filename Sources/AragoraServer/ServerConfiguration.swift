@@ -48,9 +48,9 @@ public struct ServerConfiguration: Sendable {
     public var logLevel = "info"
     public var demoLatencyMS = 0
     public var receiptKey: String?
-    /// Names this instance in health checks and as the owner of the debates it runs. Stable across restarts
-    /// (default: the host name), so a restarted instance takes its debates back at once; give each instance on
-    /// one host its own.
+    /// Names this instance in health checks, logs, the active list and the records of the debates it runs, and
+    /// owns their leases. The default, `hostname-pid`, is unique per process; a stable name set per instance lets a
+    /// restarted instance take its unfinished debates back at once instead of after their leases expire.
     public var instanceID: String
     /// Seconds a debate's lease lasts without renewal: how long before another instance takes over the
     /// debates of one that died (`ARAGORA_LEASE_TTL`).
@@ -131,7 +131,7 @@ public struct ServerConfiguration: Sendable {
         logLevel = value("ARAGORA_LOG_LEVEL")?.lowercased() ?? logLevel
         demoLatencyMS = try int("ARAGORA_DEMO_LATENCY_MS", 0...600_000) ?? 0
         receiptKey = value("ARAGORA_RECEIPT_KEY")
-        instanceID = value("ARAGORA_INSTANCE_ID") ?? ProcessInfo.processInfo.hostName
+        instanceID = value("ARAGORA_INSTANCE_ID") ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
         leaseSeconds = try double("ARAGORA_LEASE_TTL", 2...3600) ?? leaseSeconds
 
         guard defaultRounds <= maxRounds else {

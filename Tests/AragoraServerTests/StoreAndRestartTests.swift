@@ -67,6 +67,7 @@ final class CrashRecoveryTests: XCTestCase {
         a.waitUntilExit()
         let final = try await waitForEnd(port: portB, id: taken)
         XCTAssertEqual(final["status"], "completed", "\(final["error"] ?? .null)")
+        XCTAssertEqual(final["instance_id"], "b", "the record names the instance that took it over")
         let events = try await http("GET", "http://127.0.0.1:\(portB)/api/debates/\(taken)/events?limit=5000")
         let seqs = events["events"]?.arrayValue?.compactMap { $0["seq"]?.intValue } ?? []
         XCTAssertEqual(seqs, Array(1...max(1, seqs.count)), "no gaps across the takeover")
@@ -76,7 +77,9 @@ final class CrashRecoveryTests: XCTestCase {
         let bin = try ServerProcess.binary()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-crash-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (first, port1) = try ServerProcess.start(bin, dataDir: dir)
+        // The same instance restarted (a stable ARAGORA_INSTANCE_ID, as under systemd) takes its debate back at once.
+        let same = ["ARAGORA_INSTANCE_ID": "api-1"]
+        let (first, port1) = try ServerProcess.start(bin, dataDir: dir, extra: same)
         let created = try await http("POST", "http://127.0.0.1:\(port1)/api/debates", body: #"{"question":"Survive a crash?","rounds":3,"seed":1}"#)
         let id = try XCTUnwrap(created["debate_id"]?.stringValue)
         // Let it get into round 2, then kill -9: no chance to checkpoint anything more.
@@ -85,10 +88,11 @@ final class CrashRecoveryTests: XCTestCase {
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
 
-        let (second, port2) = try ServerProcess.start(bin, dataDir: dir)
+        let (second, port2) = try ServerProcess.start(bin, dataDir: dir, extra: same)
         defer { second.terminate(); second.waitUntilExit() }
         let final = try await waitForEnd(port: port2, id: id)
         XCTAssertEqual(final["status"], "completed", "\(final["error"] ?? .null)")
+        XCTAssertEqual(final["instance_id"], "api-1", "the record names the instance that ran it")
         XCTAssertEqual(final["rounds_used"], 3)
         let events = try await http("GET", "http://127.0.0.1:\(port2)/api/debates/\(id)/events?limit=5000")
         let seqs = events["events"]?.arrayValue?.compactMap { $0["seq"]?.intValue } ?? []
