@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the services the tests use, on loopback, private to this checkout (.build/test-services), and prints the
 # environment the tests read. Idempotent: services already running are left alone.
-#   PostgreSQL 15 (Debian's, run as the postgres user) on 127.0.0.1:55432, user aragora, SCRAM password;
+#   PostgreSQL 15 (Debian's, run as the postgres user) on 127.0.0.1:55432, user aragora, SCRAM password, and a
+#   second cluster on 55433 that fault tests stop and start;
 #   PgBouncer (pool_mode = transaction, as Supabase's pooler) on 127.0.0.1:56432 in front of it;
 #   Redis with a password, plain on 127.0.0.1:56379 and TLS on 56380 (a test CA made here with openssl).
 # Usage: eval "$(scripts/test-services.sh)"      stop: scripts/test-services.sh stop
@@ -11,14 +12,16 @@ ROOT="${ARAGORA_SERVICES_DIR:-$PWD/.build/test-services}"
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 # Ports may be moved (ARAGORA_TEST_PORT_OFFSET) so two checkouts can run their services side by side.
 OFFSET=${ARAGORA_TEST_PORT_OFFSET:-0}
-PG_PORT=$((55432 + OFFSET)); BOUNCER_PORT=$((56432 + OFFSET)); REDIS_PORT=$((56379 + OFFSET)); REDIS_TLS_PORT=$((56380 + OFFSET))
+PG_PORT=$((55432 + OFFSET)); FAULT_PG_PORT=$((55433 + OFFSET)); BOUNCER_PORT=$((56432 + OFFSET)); REDIS_PORT=$((56379 + OFFSET)); REDIS_TLS_PORT=$((56380 + OFFSET))
 PASSWORD=aragora-test-password
 RUN_AS=(); [ "$(id -u)" = 0 ] && RUN_AS=(runuser -u postgres --)
 
 if [ "${1:-}" = stop ]; then
   [ -f "$ROOT/pgbouncer.pid" ] && kill "$(cat "$ROOT/pgbouncer.pid")" 2>/dev/null || true
   [ -f "$ROOT/redis.pid" ] && kill "$(cat "$ROOT/redis.pid")" 2>/dev/null || true
-  [ -d "$ROOT/pg" ] && "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$ROOT/pg" -m fast stop >/dev/null 2>&1 || true
+  for dir in "$ROOT/pg" "$ROOT/pg-fault"; do
+    [ -d "$dir" ] && "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true
+  done
   exit 0
 fi
 
@@ -37,26 +40,45 @@ PGBOUNCER=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
 mkdir -p "$ROOT"
 [ "$(id -u)" = 0 ] && chown postgres "$ROOT"
 
-# PostgreSQL: a private cluster.
-if [ ! -f "$ROOT/pg/PG_VERSION" ]; then
-  echo "$PASSWORD" > "$ROOT/pwfile"; [ "$(id -u)" = 0 ] && chown postgres "$ROOT/pwfile"
-  "${RUN_AS[@]}" "$PG_BIN/initdb" -D "$ROOT/pg" -U aragora --pwfile="$ROOT/pwfile" --auth=scram-sha-256 -E UTF8 >/dev/null
-  cat >> "$ROOT/pg/postgresql.conf" <<CONF
+# PostgreSQL: a private cluster (DIR PORT).
+cluster() {
+  local dir=$1 port=$2 durable=${3:-off}
+  if [ ! -f "$dir/PG_VERSION" ]; then
+    echo "$PASSWORD" > "$ROOT/pwfile"; [ "$(id -u)" = 0 ] && chown postgres "$ROOT/pwfile"
+    "${RUN_AS[@]}" "$PG_BIN/initdb" -D "$dir" -U aragora --pwfile="$ROOT/pwfile" --auth=scram-sha-256 -E UTF8 >/dev/null
+    cat >> "$dir/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
-port = $PG_PORT
+port = $port
 unix_socket_directories = '$ROOT'
 max_connections = 200
 fsync = off
-synchronous_commit = off
+synchronous_commit = $durable
 full_page_writes = off
 CONF
-fi
-if ! "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$ROOT/pg" status >/dev/null 2>&1; then
-  if ! "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$ROOT/pg" -l "$ROOT/pg.log" -w start >/dev/null; then
-    echo "PostgreSQL did not start (is port $PG_PORT taken? set ARAGORA_TEST_PORT_OFFSET): $(tail -3 "$ROOT/pg.log")" >&2
-    exit 1
   fi
-fi
+  if ! "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+    if ! "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$dir" -l "$dir.log" -w start >/dev/null; then
+      echo "PostgreSQL did not start (is port $port taken? set ARAGORA_TEST_PORT_OFFSET): $(tail -3 "$dir.log")" >&2
+      exit 1
+    fi
+  fi
+}
+cluster "$ROOT/pg" $PG_PORT
+# A second cluster that the fault tests stop and start (fault-pg.sh stop|start) without disturbing the others.
+# Commits are synchronous there, as in production: a crash of the server process loses no committed transaction.
+cluster "$ROOT/pg-fault" $FAULT_PG_PORT on
+cat > "$ROOT/fault-pg.sh" <<SCRIPT
+#!/usr/bin/env bash
+# stop: immediate shutdown (every connection cut, as when the database host goes away); start: back, waiting until it accepts.
+# The server must not inherit the caller's descriptors (a test runner waits on its pipes), so close all but 0-2.
+for fd in \$(ls /proc/\$\$/fd); do [ "\$fd" -gt 2 ] && eval "exec \$fd>&-"; done 2>/dev/null
+case "\$1" in
+  stop) exec ${RUN_AS[*]} "$PG_BIN/pg_ctl" -D "$ROOT/pg-fault" -m immediate -w stop ;;
+  start) exec ${RUN_AS[*]} "$PG_BIN/pg_ctl" -D "$ROOT/pg-fault" -l "$ROOT/pg-fault.log" -w start ;;
+  *) echo "usage: \$0 stop|start" >&2; exit 2 ;;
+esac
+SCRIPT
+chmod +x "$ROOT/fault-pg.sh"
 
 # PgBouncer in transaction mode: every database of the cluster, SCRAM auth from its userlist.
 if ! { [ -f "$ROOT/pgbouncer.pid" ] && kill -0 "$(cat "$ROOT/pgbouncer.pid")" 2>/dev/null; }; then
@@ -104,4 +126,6 @@ echo "export ARAGORA_TEST_REDIS_TLS_URL=rediss://default:$PASSWORD@localhost:$RE
 echo "export ARAGORA_TEST_REDIS_CA_FILE=$ROOT/ca.pem"
 echo "export ARAGORA_TEST_REDIS_OTHER_CA_FILE=$ROOT/other-ca.pem"
 echo "export ARAGORA_TEST_POSTGRES_URL=postgres://aragora:$PASSWORD@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
+echo "export ARAGORA_TEST_FAULT_POSTGRES_URL=postgres://aragora:$PASSWORD@127.0.0.1:$FAULT_PG_PORT/postgres?sslmode=disable"
+echo "export ARAGORA_TEST_FAULT_PG_CTL=$ROOT/fault-pg.sh"
 echo "export ARAGORA_TEST_PGBOUNCER_URL=postgres://aragora:$PASSWORD@127.0.0.1:$BOUNCER_PORT/postgres?sslmode=disable"

@@ -7,8 +7,6 @@ import XCTest
 
 /// A client of instance B follows a debate that instance A runs: every event once, in order, to the end.
 final class CrossInstanceEventsTests: XCTestCase {
-    static let env = ProcessInfo.processInfo.environment
-
     func post(_ port: Int, _ path: String, _ body: String) async throws -> JSONValue {
         var req = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         req.httpMethod = "POST"
@@ -46,32 +44,13 @@ final class CrossInstanceEventsTests: XCTestCase {
         XCTAssertEqual(onB["status"], "completed", "read on B")
     }
 
-    /// A fresh PostgreSQL database behind PgBouncer, with TLS Redis, for a pair of instances; nil (skip) without
-    /// the services.
-    func productionEnv() throws -> [String: String] {
-        guard let bouncer = Self.env["ARAGORA_TEST_PGBOUNCER_URL"], let admin = Self.env["ARAGORA_TEST_POSTGRES_URL"],
-              let redis = Self.env["ARAGORA_TEST_REDIS_TLS_URL"], let ca = Self.env["ARAGORA_TEST_REDIS_CA_FILE"] else {
-            if Self.env["ARAGORA_REQUIRE_SERVICES"] == "1" { XCTFail("services not started"); throw CocoaError(.featureUnsupported) }
-            throw XCTSkip("PostgreSQL, PgBouncer and Redis not started: run eval \"$(scripts/test-services.sh)\"")
-        }
-        let database = "aragora_x_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
-        let psql = Process()
-        psql.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        psql.arguments = [admin.replacingOccurrences(of: "?sslmode=disable", with: ""), "-qc", "CREATE DATABASE \(database)"]
-        try psql.run()
-        psql.waitUntilExit()
-        XCTAssertEqual(psql.terminationStatus, 0)
-        return ["DATABASE_URL": bouncer.replacingOccurrences(of: "/postgres?", with: "/\(database)?"), "REDIS_URL": redis,
-                "ARAGORA_REDIS_CA_FILE": ca, "ARAGORA_REDIS_PREFIX": "x\(UUID().uuidString):"]
-    }
-
     /// kill -9 of the instance running 10 debates over PgBouncer: the other resumes all 10 from their checkpoints
     /// once the leases expire, completes each once (one contiguous event log, one `debate_end`).
     func testTheOtherInstanceCompletesEveryDebateOfAKilledOne() async throws {
         let bin = try ServerProcess.binary()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-failover-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let env = try productionEnv().merging(["ARAGORA_LEASE_TTL": "3", "ARAGORA_DEMO_LATENCY_MS": "150"]) { $1 }
+        let env = try TestServices.production().merging(["ARAGORA_LEASE_TTL": "3", "ARAGORA_DEMO_LATENCY_MS": "150"]) { $1 }
         let (a, portA) = try ServerProcess.start(bin, dataDir: dir + "/a", extra: env.merging(["ARAGORA_INSTANCE_ID": "a"]) { $1 })
         let (b, portB) = try ServerProcess.start(bin, dataDir: dir + "/b", extra: env.merging(["ARAGORA_INSTANCE_ID": "b"]) { $1 })
         defer { b.terminate(); b.waitUntilExit() }
@@ -95,6 +74,7 @@ final class CrossInstanceEventsTests: XCTestCase {
         XCTAssertEqual(finished.count, 10, "every debate ended")
         for id in ids {
             XCTAssertEqual(finished[id]?["status"], "completed", id)
+            XCTAssertEqual(finished[id]?["instance_id"], "b", id)
             let events = try await get(portB, "/api/debates/\(id)/events?limit=5000")["events"]?.arrayValue ?? []
             XCTAssertEqual(events.compactMap { $0["seq"]?.intValue }, Array(1...max(1, events.count)), "\(id): one contiguous log")
             XCTAssertEqual(events.filter { $0["type"] == "debate_end" }.count, 1, "\(id) ended once")
@@ -110,7 +90,7 @@ final class CrossInstanceEventsTests: XCTestCase {
 
     /// The runbook's topology: PostgreSQL through PgBouncer (transaction mode) and Redis over TLS.
     func testFollowingOverPgBouncerAndTLSRedis() async throws {
-        let env = try productionEnv()
+        let env = try TestServices.production()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-follow-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await followAcrossInstances(dataDir: dir, extra: env)

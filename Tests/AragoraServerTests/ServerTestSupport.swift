@@ -62,13 +62,20 @@ extension TestClientProtocol {
 
 /// Sends one message over a WebSocket and collects what comes back until a message of type `until`.
 func wsCollect(_ client: any TestClientProtocol, _ message: String, until: String) async throws -> [JSONValue] {
+    try await wsCollect(client, message) { v in v["type"]?.stringValue == until }
+}
+
+/// Sends one message over a WebSocket and collects what comes back until `last` says a message was the last
+/// wanted; then the socket closes.
+func wsCollect(_ client: any TestClientProtocol, _ message: String,
+               last: @escaping @Sendable (JSONValue) -> Bool) async throws -> [JSONValue] {
     let received = Collected()
     try await client.ws("/ws") { inbound, outbound, _ in
         try await outbound.write(.text(message))
         for try await message in inbound.messages(maxSize: 1 << 20) {
             guard case .text(let text) = message, let v = JSONValue.parse(text) else { continue }
             received.add(v)
-            if v["type"]?.stringValue == until { break }
+            if last(v) { break }
         }
     }
     return received.items
