@@ -60,10 +60,12 @@ struct HealthController {
         let start = ContinuousClock.now
         do {
             try await service.store.ping()
-            return ["healthy": true, "backend": .string(service.store.backend), "latency_ms": .double(Self.ms(since: start))]
+            let check: [String: JSONValue] = ["healthy": true, "backend": .string(service.store.backend), "latency_ms": .double(Self.ms(since: start))]
+            return .object(check.merging(service.store.healthDetails) { a, _ in a })
         } catch {
-            return ["healthy": false, "backend": .string(service.store.backend), "latency_ms": .double(Self.ms(since: start)),
-                    "error": .string(Self.describe(error))]
+            let check: [String: JSONValue] = ["healthy": false, "backend": .string(service.store.backend),
+                                              "latency_ms": .double(Self.ms(since: start)), "error": .string(Self.describe(error))]
+            return .object(check.merging(service.store.healthDetails) { a, _ in a })
         }
     }
 

@@ -14,6 +14,8 @@ public protocol DebateStore: Sendable {
     func migrationState() async throws -> MigrationState
     /// A trivial round trip, for health checks.
     func ping() async throws
+    /// What a health check shows beside the round trip (a pool's state); empty when there is nothing to say.
+    var healthDetails: [String: JSONValue] { get }
 
     /// Stores a new debate (status `created`) leased to `owner`. Fails with `StoreError.duplicate` if the id exists.
     func create(_ record: DebateRecord, owner: String, leaseSeconds: Double) async throws -> DebateLease
@@ -75,4 +77,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .noSpace(let why): return "no space left for the database: \(why)"
         }
     }
+}
+
+extension DebateStore {
+    public var healthDetails: [String: JSONValue] { [:] }
 }

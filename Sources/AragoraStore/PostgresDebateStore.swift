@@ -18,6 +18,8 @@ public final class PostgresDebateStore: DebateStore {
     private let runTask: Task<Void, Never>
     private let logger: Logger
     private let closed = Mutex(false)
+    /// Operations waiting for or holding a pooled connection, and those abandoned at their deadline.
+    private let pool = Mutex((inFlight: 0, timedOut: 0))
 
     public init(location: PostgresLocation, logger: Logger = Logger(label: "aragora.postgres")) throws {
         self.location = location
@@ -95,12 +97,17 @@ public final class PostgresDebateStore: DebateStore {
         let race = Race<T>()
         return try await withCheckedThrowingContinuation { continuation in
             race.start(continuation)
+            self.pool.withLock { $0.inFlight += 1 }
             let work = Task {
+                defer { self.pool.withLock { $0.inFlight -= 1 } }
                 do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
             }
             let timer = Task {
                 try? await Task.sleep(for: .seconds(timeout))
-                if race.finish(.failure(StoreError.unavailable("postgres did not answer within \(timeout) s"))) { work.cancel() }
+                if race.finish(.failure(StoreError.unavailable("postgres did not answer within \(timeout) s"))) {
+                    self.pool.withLock { $0.timedOut += 1 }
+                    work.cancel()
+                }
             }
             race.onFinish { timer.cancel() }
         }
@@ -164,6 +171,13 @@ public final class PostgresDebateStore: DebateStore {
         }
         let all = PostgresMigrations.all.map(\.version)
         return MigrationState(applied: applied, pending: all.filter { !applied.contains($0) }, latest: PostgresMigrations.latest)
+    }
+
+    /// The pool: its size, the operations in flight (waiting for or holding a connection) and how many were
+    /// abandoned at `ARAGORA_DB_TIMEOUT` since start.
+    public var healthDetails: [String: JSONValue] {
+        let (inFlight, timedOut) = pool.withLock { ($0.inFlight, $0.timedOut) }
+        return ["pool": ["size": .int(location.poolSize), "in_flight": .int(inFlight), "timed_out_total": .int(timedOut)]]
     }
 
     /// Bounded by 2 s at most, so a health probe gets its answer before its own timeout.

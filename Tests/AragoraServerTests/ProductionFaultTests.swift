@@ -147,6 +147,7 @@ final class ProductionFaultTests: XCTestCase {
             XCTAssertEqual(health.json["status"], "unhealthy")
             XCTAssertEqual(health.json["checks"]?["database"]?["healthy"], false)
             XCTAssertEqual(health.json["checks"]?["database"]?["backend"], "postgres")
+            XCTAssertEqual(health.json["checks"]?["database"]?["pool"]?["size"], 10, "the pool's state")
             XCTAssertFalse(health.json.serialized().contains("aragora-test-password"), "no secret in health")
             let write = try await client.json(.post, "/api/debates", body: #"{"question":"Stored where?"}"#)
             XCTAssertEqual(write.status, 503)
