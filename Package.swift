@@ -1,7 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Layers (see docs/architecture.md): aragora -> AragoraServer -> AragoraStore -> AragoraCore; AragoraServer -> AragoraRedis.
+// Layers (see docs/architecture.md): aragora -> AragoraServer -> AragoraStore -> AragoraCore; AragoraServer -> AragoraRedis;
+// aragora -> AragoraProviders -> AragoraCore.
 let package = Package(
     name: "aragora",
     platforms: [.macOS(.v15)],
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.26.0"),
     ],
     targets: [
         .target(
@@ -54,6 +56,15 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
+        // LLM agents over HTTP: Anthropic, OpenAI-style servers, Gemini, Ollama (no vendor SDK exists for Swift here).
+        .target(
+            name: "AragoraProviders",
+            dependencies: [
+                "AragoraCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "AragoraServer",
             dependencies: [
@@ -77,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "aragora",
             dependencies: [
-                "AragoraCore", "AragoraStore", "AragoraServer",
+                "AragoraCore", "AragoraStore", "AragoraServer", "AragoraProviders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,6 +99,10 @@ let package = Package(
         ),
         .testTarget(name: "AragoraCoreTests", dependencies: ["AragoraCore"]),
         .testTarget(name: "AragoraRedisTests", dependencies: ["AragoraRedis"]),
+        .testTarget(name: "AragoraProvidersTests", dependencies: [
+            "AragoraProviders", "AragoraCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "AragoraStoreTests", dependencies: [
             "AragoraStore", "AragoraCore", .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),

@@ -23,20 +23,42 @@ public struct TokenUsage: Sendable, Codable, Equatable {
     public var inputTokens: Int
     public var outputTokens: Int
     public var costUSD: Double
+    /// Some of the counts were estimated from the text's length (the provider reported none). Written only when true.
+    public var estimated: Bool
 
-    public init(inputTokens: Int = 0, outputTokens: Int = 0, costUSD: Double = 0) {
+    public init(inputTokens: Int = 0, outputTokens: Int = 0, costUSD: Double = 0, estimated: Bool = false) {
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
         self.costUSD = costUSD
+        self.estimated = estimated
     }
 
     public static func + (a: TokenUsage, b: TokenUsage) -> TokenUsage {
         TokenUsage(inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens,
-                   costUSD: a.costUSD + b.costUSD)
+                   costUSD: a.costUSD + b.costUSD, estimated: a.estimated || b.estimated)
     }
 
+    /// A rough token count for text a provider did not count: about four characters per token.
+    public static func estimateTokens(_ text: String) -> Int { max(1, (text.utf8.count + 3) / 4) }
+
     enum CodingKeys: String, CodingKey {
-        case inputTokens = "input_tokens", outputTokens = "output_tokens", costUSD = "cost_usd"
+        case inputTokens = "input_tokens", outputTokens = "output_tokens", costUSD = "cost_usd", estimated
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        inputTokens = try c.decodeIfPresent(Int.self, forKey: .inputTokens) ?? 0
+        outputTokens = try c.decodeIfPresent(Int.self, forKey: .outputTokens) ?? 0
+        costUSD = try c.decodeIfPresent(Double.self, forKey: .costUSD) ?? 0
+        estimated = try c.decodeIfPresent(Bool.self, forKey: .estimated) ?? false
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(inputTokens, forKey: .inputTokens)
+        try c.encode(outputTokens, forKey: .outputTokens)
+        try c.encode(costUSD, forKey: .costUSD)
+        if estimated { try c.encode(true, forKey: .estimated) }
     }
 }
 
@@ -149,40 +171,59 @@ extension Agent {
 }
 
 /// A failed call, classified so the engine records what went wrong and a provider knows whether to retry.
+/// Messages carry the provider's own words, never a credential.
 public enum AgentError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Worth trying again (rate limited, overloaded, a 5xx, the network), after `retryAfter` when one was given.
-    case retryable(String, retryAfter: Duration?)
+    /// The provider is rate limiting us (429); retry after `retryAfter` when it said.
+    case rateLimit(String, retryAfter: Duration?)
+    /// The provider failed or is overloaded (5xx, 529); worth retrying.
+    case server(String, retryAfter: Duration?)
+    /// The connection failed or broke before a reply (refused, reset, DNS, TLS); worth retrying.
+    case network(String)
     /// The credentials were refused.
     case auth(String)
     /// The account is out of credit or over its quota: retrying will not help.
     case quota(String)
-    /// The provider answered with something that is not a usable reply.
-    case badReply(String)
+    /// The provider answered with something that is not a usable reply (or refused the request as malformed).
+    case badResponse(String)
     /// No reply before the call's deadline.
     case timeout(String)
 
-    /// `retryable`, `auth`, `quota`, `bad_reply` or `timeout`: recorded with the failure.
+    /// `rate_limit`, `server`, `network`, `auth`, `quota`, `bad_response` or `timeout`: recorded with the failure.
     public var kind: String {
         switch self {
-        case .retryable: return "retryable"
+        case .rateLimit: return "rate_limit"
+        case .server: return "server"
+        case .network: return "network"
         case .auth: return "auth"
         case .quota: return "quota"
-        case .badReply: return "bad_reply"
+        case .badResponse: return "bad_response"
         case .timeout: return "timeout"
         }
     }
 
     public var isRetryable: Bool {
-        if case .retryable = self { return true }
-        return false
+        switch self {
+        case .rateLimit, .server, .network: return true
+        case .auth, .quota, .badResponse, .timeout: return false
+        }
+    }
+
+    /// How long the provider asked us to wait before trying again.
+    public var retryAfter: Duration? {
+        switch self {
+        case .rateLimit(_, let after), .server(_, let after): return after
+        default: return nil
+        }
     }
 
     public var description: String {
         switch self {
-        case .retryable(let m, let after): return after.map { "\(m) (retry after \($0.seconds.formatted2)s)" } ?? m
+        case .rateLimit(let m, let after): return "rate limited: " + m + (after.map { " (retry after \($0.seconds.formatted2)s)" } ?? "")
+        case .server(let m, let after): return "provider error: " + m + (after.map { " (retry after \($0.seconds.formatted2)s)" } ?? "")
+        case .network(let m): return "network error: \(m)"
         case .auth(let m): return "authentication failed: \(m)"
         case .quota(let m): return "quota exhausted: \(m)"
-        case .badReply(let m): return "bad reply: \(m)"
+        case .badResponse(let m): return "bad response: \(m)"
         case .timeout(let m): return "timed out: \(m)"
         }
     }

@@ -5,6 +5,11 @@ public struct AgentFactory: Sendable {
     public typealias Maker = @Sendable (_ spec: AgentSpec, _ name: String) throws -> any Agent
 
     var makers: [String: Maker] = [:]
+    /// What `aragora agents` and `GET /api/agents` show about each provider that can be used.
+    public private(set) var listings: [ProviderListing] = []
+    /// The panel of a debate that names no agents (and no `ARAGORA_DEFAULT_AGENTS`): the configured providers,
+    /// else the demo agents.
+    public var defaultPanel: [AgentSpec] = AgentFactory.defaultDemoSpecs
 
     /// A factory that knows the offline demo agents, waiting `demoLatency` before each reply.
     public init(demoLatency: Duration = .zero) {
@@ -14,8 +19,12 @@ public struct AgentFactory: Sendable {
         }
     }
 
-    public mutating func register(_ provider: String, _ maker: @escaping Maker) {
+    public mutating func register(_ provider: String, listing: ProviderListing? = nil, _ maker: @escaping Maker) {
         makers[provider] = maker
+        if let listing {
+            listings.removeAll { $0.provider == provider }
+            listings.append(listing)
+        }
     }
 
     /// Providers that can be used, in a stable order.
@@ -54,6 +63,26 @@ public struct AgentFactory: Sendable {
 
     /// The default panel: three demo agents with distinct personas.
     public static let defaultDemoSpecs = DemoAgent.defaultPersonas.map { AgentSpec(provider: "demo", persona: $0) }
+}
+
+/// A usable provider as listed to users: its default model, whether it was configured explicitly (a key or a
+/// server address) and its price per million tokens (nil when unknown).
+public struct ProviderListing: Sendable, Equatable {
+    public var provider: String
+    public var defaultModel: String
+    public var configured: Bool
+    public var inputPerMTok: Double?
+    public var outputPerMTok: Double?
+    public var baseURL: String
+
+    public init(provider: String, defaultModel: String, configured: Bool, inputPerMTok: Double?, outputPerMTok: Double?, baseURL: String) {
+        self.provider = provider
+        self.defaultModel = defaultModel
+        self.configured = configured
+        self.inputPerMTok = inputPerMTok
+        self.outputPerMTok = outputPerMTok
+        self.baseURL = baseURL
+    }
 }
 
 public enum AgentFactoryError: Error, Equatable, CustomStringConvertible {

@@ -176,3 +176,13 @@ extension Array where Element == AgentSpec {
         }
     }
 }
+
+extension AgentSpec: CustomStringConvertible {
+    /// The entry as a user would write it (`provider`, or `provider|model|persona|role`); `parse` reads it back.
+    public var description: String {
+        guard model != nil || persona != nil || role != nil else { return provider }
+        var parts = [provider, model ?? "", persona ?? "", role ?? ""]
+        while parts.last == "" { parts.removeLast() }
+        return parts.joined(separator: "|")
+    }
+}

@@ -120,7 +120,7 @@ public struct AgentFailure: Sendable, Codable, Equatable {
     public var error: String
     /// True when the agent was removed from the panel after this failure.
     public var removed: Bool
-    /// `timeout`, `retryable`, `auth`, `quota`, `bad_reply`, `error` (unclassified) or `cancelled`; absent in
+    /// `timeout`, `rate_limit`, `server`, `network`, `auth`, `quota`, `bad_response`, `bad_reply` (the reply did not parse), `error` (unclassified) or `cancelled`; absent in
     /// records written before failures were classified.
     public var kind: String?
 
@@ -177,6 +177,8 @@ public struct DebateRecord: Sendable, Codable, Equatable {
     public var roundSummaries: [RoundSummary]
     public var failures: [AgentFailure]
     public var usage: TokenUsage
+    /// The same, per agent (by name).
+    public var agentUsage: [String: TokenUsage] = [:]
     public var seed: UInt64
     public var metadata: [String: JSONValue]
     public var createdAt: Double
@@ -234,6 +236,7 @@ public struct DebateRecord: Sendable, Codable, Equatable {
         case roundsUsed = "rounds_used", consensusMethod = "consensus_method", consensus
         case consensusReached = "consensus_reached", confidence, finalAnswer = "final_answer"
         case messages, critiques, votes, roundSummaries = "round_summaries", failures, usage, seed, metadata
+        case agentUsage = "usage_by_agent"
         case createdAt = "created_at", startedAt = "started_at", completedAt = "completed_at"
         case durationSeconds = "duration_seconds", error, receipt, instanceID = "instance_id"
     }
@@ -256,6 +259,7 @@ public struct DebateRecord: Sendable, Codable, Equatable {
         roundSummaries = try c.decodeIfPresent([RoundSummary].self, forKey: .roundSummaries) ?? []
         failures = try c.decodeIfPresent([AgentFailure].self, forKey: .failures) ?? []
         usage = try c.decodeIfPresent(TokenUsage.self, forKey: .usage) ?? TokenUsage()
+        agentUsage = try c.decodeIfPresent([String: TokenUsage].self, forKey: .agentUsage) ?? [:]
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
         metadata = try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata) ?? [:]
         createdAt = try Timestamp.decode(c, .createdAt) ?? 0
@@ -288,6 +292,7 @@ public struct DebateRecord: Sendable, Codable, Equatable {
         try c.encode(roundSummaries, forKey: .roundSummaries)
         try c.encode(failures, forKey: .failures)
         try c.encode(usage, forKey: .usage)
+        try c.encode(agentUsage, forKey: .agentUsage)
         try c.encode(seed, forKey: .seed)
         try c.encode(metadata, forKey: .metadata)
         try c.encode(Timestamp.iso8601(createdAt), forKey: .createdAt)

@@ -166,7 +166,7 @@ final class DebateRun {
             let (critic, target) = pairs[i]
             switch result.flatMap({ reply in Result { (reply, try ReplyParser.critique(reply.text)) }.mapError(Self.asFailure) }) {
             case .success(let (reply, parsed)):
-                record.usage = record.usage + reply.usage
+                charge(critic, reply.usage)
                 successByCritic.insert(critic)
                 let c = Critique(agent: critic, target: target.agent, issues: parsed.issues, suggestions: parsed.suggestions,
                                  severity: parsed.severity, round: round)
@@ -312,7 +312,7 @@ final class DebateRun {
         }
         switch outcome {
         case .success(let (reply, parsed)):
-            record.usage = record.usage + reply.usage
+            charge(judgeID.name, reply.usage)
             record.messages.append(DebateMessage(role: "judgment", agent: judgeID.name, content: parsed.finalAnswer,
                                                  round: record.roundsUsed, timestamp: Timestamp.now()))
             emit(.synthesis, agent: judgeID.name, data: ["content": .string(parsed.finalAnswer), "method": "judge"])
@@ -348,7 +348,7 @@ final class DebateRun {
             }) { _, _ in }
             switch results[0]!.flatMap(Self.parseAnswer) {
             case .success(let (reply, synthesis)):
-                record.usage = record.usage + reply.usage
+                charge(writer, reply.usage)
                 text = synthesis
                 summary = "no vote (method none); synthesis by \(writer)"
                 record.messages.append(DebateMessage(role: "synthesis", agent: writer, content: synthesis,
@@ -415,8 +415,14 @@ final class DebateRun {
     }
 
     func succeeded(_ name: String, usage: TokenUsage) {
-        record.usage = record.usage + usage
+        charge(name, usage)
         state.progress.consecutiveFailures[name] = 0
+    }
+
+    /// Adds a call's tokens and cost to the debate's and the agent's totals.
+    func charge(_ name: String, _ usage: TokenUsage) {
+        record.usage = record.usage + usage
+        record.agentUsage[name] = (record.agentUsage[name] ?? TokenUsage()) + usage
     }
 
     func failed(_ name: String, round: Int, phase: DebatePhase, _ failure: CallFailure, forceRemove: Bool) {

@@ -11,23 +11,40 @@ struct AgentController {
         router.api(.get, "/leaderboard") { request, _ in try await leaderboard(request) }
     }
 
-    /// Agents that can be used now (demo personas and configured providers), with their ratings.
+    /// Agents that can be used now: the demo personas and every usable LLM provider, with its default model,
+    /// whether it is configured (a key or a server address; configured ones make the default panel), its price per
+    /// million tokens and the ratings.
     func agents() async throws -> Response {
-        var entries: [(name: String, provider: String, model: String, persona: String?)] = DemoAgent.personaNames.map {
-            ("demo-\($0)", "demo", "demo-\($0)", $0)
+        struct Entry {
+            var name, provider, model: String
+            var persona: String?
+            var listing: ProviderListing?
         }
-        for provider in service.factory.availableProviders where provider != "demo" {
-            entries.append((provider, provider, "default", nil))
+        var entries = DemoAgent.personaNames.map { Entry(name: "demo-\($0)", provider: "demo", model: "demo-\($0)", persona: $0) }
+        for listing in service.factory.listings {
+            entries.append(Entry(name: listing.provider, provider: listing.provider, model: listing.defaultModel, listing: listing))
         }
         let ratings = try await service.store.ratings(for: entries.map(\.name))
         let list: [JSONValue] = entries.map { e in
             let r = ratings[e.name] ?? AgentRating(agent: e.name)
-            return ["name": .string(e.name), "provider": .string(e.provider), "model": .string(e.model),
-                    "persona": JSONValue(e.persona), "available": true, "elo": .double(r.rating), "wins": .int(r.wins),
-                    "losses": .int(r.losses), "draws": .int(r.draws), "debates": .int(r.debates),
-                    "spec": .string(e.persona.map { "demo:\($0)" } ?? e.provider)]
+            var item: [String: JSONValue] = [
+                "name": .string(e.name), "provider": .string(e.provider), "model": .string(e.model),
+                "persona": JSONValue(e.persona), "available": true, "elo": .double(r.rating), "wins": .int(r.wins),
+                "losses": .int(r.losses), "draws": .int(r.draws), "debates": .int(r.debates),
+                "spec": .string(e.persona.map { "demo:\($0)" } ?? e.provider),
+                "configured": .bool(e.listing?.configured ?? true),
+            ]
+            if let l = e.listing {
+                item["price"] = l.inputPerMTok.map { input in
+                    ["input_per_mtok": .double(input), "output_per_mtok": .double(l.outputPerMTok ?? 0), "currency": "USD"]
+                } ?? .null
+            } else {
+                item["price"] = ["input_per_mtok": 0.0, "output_per_mtok": 0.0, "currency": "USD"]
+            }
+            return .object(item)
         }
-        return JSONResponse.make(["agents": .array(list), "total": .int(list.count)])
+        return JSONResponse.make(["agents": .array(list), "total": .int(list.count),
+                                  "default_panel": JSONValue(service.factory.defaultPanel.map(\.description))])
     }
 
     func leaderboard(_ request: Request) async throws -> Response {

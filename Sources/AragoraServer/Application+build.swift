@@ -14,7 +14,9 @@ extension AragoraService {
     /// Builds the service from its configuration: the store (`DATABASE_URL`, migrated), the receipt key and the
     /// agent factory. Pass `store` to use another one (tests inject an in-memory store). Used by `aragora serve`
     /// and `aragora ask`.
-    public static func make(configuration config: ServerConfiguration, store: (any DebateStore)? = nil,
+    /// `factory` carries the LLM providers the caller registered (the command line does); without one, demo agents only.
+    public static func make(configuration config: ServerConfiguration, store: (any DebateStore)? = nil, factory: AgentFactory? = nil,
+                            metrics: ServiceMetrics = ServiceMetrics(),
                             logger: Logger? = nil, now: @escaping @Sendable () -> Double = Timestamp.now) async throws -> AragoraService {
         let logger = logger ?? makeLogger(config)
         let opened: any DebateStore
@@ -22,13 +24,13 @@ extension AragoraService {
         let applied = try await opened.migrate()
         if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": "\(applied)", "database": "\(config.database)"]) }
         let signer = try ReceiptSigner.load(environmentKey: config.receiptKey, directory: config.dataDirectory)
-        let factory = AgentFactory(demoLatency: .milliseconds(config.demoLatencyMS))
+        let factory = factory ?? AgentFactory(demoLatency: .milliseconds(config.demoLatencyMS))
         let redis = config.redis.map { RedisClient(url: $0) }
         // Any store another instance may share gets the shared bus; an in-memory store is this process's alone.
         let bus: any EventBus = opened.backend == "memory" ? LocalEventBus()
             : SharedEventBus(store: opened, redis: redis, prefix: config.redisPrefix, logger: logger)
         return AragoraService(config: config, store: opened, bus: bus, redis: redis, factory: factory, signer: signer,
-                              logger: logger, now: now)
+                              metrics: metrics, logger: logger, now: now)
     }
 }
 

@@ -39,7 +39,7 @@ public final class AragoraService: Sendable {
 
     public init(config: ServerConfiguration, store: any DebateStore, bus: any EventBus = LocalEventBus(),
                 rateLimits: (any RateLimitStore)? = nil, redis: RedisClient? = nil, factory: AgentFactory, signer: ReceiptSigner,
-                logger: Logger, now: @escaping @Sendable () -> Double = Timestamp.now) {
+                metrics: ServiceMetrics = ServiceMetrics(), logger: Logger, now: @escaping @Sendable () -> Double = Timestamp.now) {
         self.now = now
         self.config = config
         self.store = store
@@ -49,7 +49,6 @@ public final class AragoraService: Sendable {
         self.factory = factory
         self.signer = signer
         self.logger = logger
-        let metrics = ServiceMetrics()
         self.metrics = metrics
         authenticator = config.apiToken.map(TokenAuthenticator.init(secret:))
         clientIP = ClientIPResolver(trusted: config.trustedProxies)

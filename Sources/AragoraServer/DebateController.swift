@@ -30,7 +30,7 @@ struct DebateController {
         guard let body = JSONValue.parse(bytes: Array(buffer.readableBytesView)) else {
             throw APIError.badRequest("the body is not valid JSON", code: "invalid_json")
         }
-        let input = try DebateRequest.input(from: body, config: service.config)
+        let input = try DebateRequest.input(from: body, config: service.config, defaultPanel: service.factory.defaultPanel)
         let record: DebateRecord
         do { record = try await service.startDebate(input) } catch {
             switch error {

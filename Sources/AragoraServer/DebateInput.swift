@@ -23,7 +23,7 @@ public struct DebateInput: Sendable {
     public init(question: String, specs: [AgentSpec]? = nil, judge: AgentSpec? = nil, rounds: Int? = nil,
                 consensus: ConsensusMethod = .judge, context: String? = nil, metadata: [String: JSONValue] = [:],
                 budgetLimitUSD: Double? = nil, seed: UInt64? = nil, callTimeout: Duration? = nil, earlyStop: Bool = true,
-                config: ServerConfiguration) throws(DebateInputError) {
+                defaultPanel: [AgentSpec] = AgentFactory.defaultDemoSpecs, config: ServerConfiguration) throws(DebateInputError) {
         self.question = String(String.UnicodeScalarView(
             question.unicodeScalars.drop { DebateLimits.blank.contains($0) }.reversed().drop { DebateLimits.blank.contains($0) }.reversed()))
         questionLength = DebateLimits.length(question)
@@ -34,7 +34,7 @@ public struct DebateInput: Sendable {
                 throw DebateInputError(field: "agents", "ARAGORA_DEFAULT_AGENTS is invalid: \(error)", kind: .misconfigured)
             }
         } else {
-            self.specs = AgentFactory.defaultDemoSpecs
+            self.specs = defaultPanel
         }
         self.judge = judge
         self.rounds = rounds ?? config.defaultRounds

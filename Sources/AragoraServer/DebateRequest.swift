@@ -4,7 +4,8 @@ import Foundation
 /// Reads a `POST /api/debates` body (CONTRACT §4) into a `DebateInput`: shape errors are 400, values out of
 /// range 422, each naming the field.
 enum DebateRequest {
-    static func input(from body: JSONValue, config: ServerConfiguration) throws(APIError) -> DebateInput {
+    static func input(from body: JSONValue, config: ServerConfiguration,
+                      defaultPanel: [AgentSpec] = AgentFactory.defaultDemoSpecs) throws(APIError) -> DebateInput {
         guard case .object(let o) = body else { throw .badRequest("the body must be a JSON object") }
         if let c = o["config"], c.objectValue == nil, c != .null { throw .badRequest("config must be an object", details: ["field": "config"]) }
         let cfg = o["config"]?.objectValue ?? [:]
@@ -49,7 +50,8 @@ enum DebateRequest {
         let seed = try field("seed", in: [o, cfg], "a non-negative integer") { v -> UInt64? in v.intValue.flatMap { $0 >= 0 ? UInt64($0) : nil } }
         do {
             return try DebateInput(question: text, specs: specs, rounds: rounds, consensus: consensus ?? .judge, context: context,
-                                   metadata: metadata ?? [:], budgetLimitUSD: budget, seed: seed, config: config)
+                                   metadata: metadata ?? [:], budgetLimitUSD: budget, seed: seed, defaultPanel: defaultPanel,
+                                   config: config)
         } catch {
             throw APIError(inputError: error)
         }

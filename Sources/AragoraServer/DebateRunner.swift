@@ -341,7 +341,7 @@ public actor DebateRunner {
         r.status = .created
         r.startedAt = nil
         r.messages = []; r.critiques = []; r.votes = []; r.roundSummaries = []
-        r.failures = []; r.roundsUsed = 0; r.usage = TokenUsage()
+        r.failures = []; r.roundsUsed = 0; r.usage = TokenUsage(); r.agentUsage = [:]
         return r
     }
 

@@ -24,7 +24,7 @@ public final class ServiceMetrics: Sendable {
         _ = Self.registry
     }
 
-    public func increment(_ name: String, labels: [(String, String)] = []) {
+    public func increment(_ name: String, by amount: Int64 = 1, labels: [(String, String)] = []) {
         let key = labels.reduce(name) { $0 + "|" + $1.0 + "=" + $1.1 }
         let counter = counters.withLock { cache in
             if let c = cache[key] { return c }
@@ -32,7 +32,17 @@ public final class ServiceMetrics: Sendable {
             cache[key] = c
             return c
         }
-        counter.increment()
+        counter.increment(by: amount)
+    }
+
+    /// A counter of fractional amounts (USD spent).
+    public func add(_ name: String, _ amount: Double, labels: [(String, String)] = []) {
+        FloatingPointCounter(label: name, dimensions: labels).increment(by: amount)
+    }
+
+    /// A duration, into the histogram `name` (seconds buckets).
+    public func observe(_ name: String, seconds: Double, labels: [(String, String)] = []) {
+        Metrics.Timer(label: name, dimensions: labels).recordNanoseconds(Int64(max(0, seconds) * 1e9))
     }
 
     public func setGauge(_ name: String, _ value: Double) {

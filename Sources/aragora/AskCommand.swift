@@ -68,12 +68,15 @@ struct AskCommand: AsyncParsableCommand {
         // Its own owner id: a service on this host (same instance id) must not take this debate for its own.
         config.instanceID += "/ask-\(getpid())"
         let seed = seed ?? UInt64.random(in: 1...999_999)
+        let metrics = ServiceMetrics()
+        let factory = try ProviderAgents.load(config, metrics: metrics)
         let input: DebateInput
         do {
             input = try DebateInput(
                 question: question, specs: try agents.map { try AgentSpec.parseList($0) }, judge: try judge.map { try AgentSpec.parse($0) },
                 rounds: rounds, consensus: ConsensusMethod(rawValue: consensus.lowercased())!, context: context, seed: seed,
-                callTimeout: .milliseconds(Int(timeout * 1000)), earlyStop: !noEarlyStop, config: config)
+                callTimeout: .milliseconds(Int(timeout * 1000)), earlyStop: !noEarlyStop, defaultPanel: factory.defaultPanel,
+                config: config)
         } catch {
             Terminal.errorLine("error: \(error) (see 'aragora ask --help')")
             throw CLIExit(code: 2)
@@ -85,7 +88,7 @@ struct AskCommand: AsyncParsableCommand {
         let service: AragoraService
         let record: DebateRecord
         do {
-            service = try await AragoraService.make(configuration: config, logger: logger)
+            service = try await AragoraService.make(configuration: config, factory: factory, metrics: metrics, logger: logger)
         } catch {
             Terminal.errorLine("error: cannot open the store (\(config.database)): \(error) (use --no-save to skip recording)")
             throw CLIExit(code: 1)

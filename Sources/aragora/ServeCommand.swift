@@ -31,8 +31,10 @@ struct ServeCommand: AsyncParsableCommand {
             }
             config.port = port
         }
+        let metrics = ServiceMetrics()
+        let factory = try ProviderAgents.load(config, metrics: metrics)
         do {
-            let service = try await AragoraService.make(configuration: config)
+            let service = try await AragoraService.make(configuration: config, factory: factory, metrics: metrics)
             try await buildApplication(service: service).runService()
         } catch {
             Terminal.errorLine("aragora serve: \(error)")

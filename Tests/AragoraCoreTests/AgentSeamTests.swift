@@ -61,7 +61,7 @@ import Testing
         #expect(failure?.removed == true)
         #expect(failure?.error == "quota exhausted: credit balance is too low")
         #expect(log.of(.agentError).first?.data["kind"] == "quota")
-        #expect(AgentError.retryable("overloaded", retryAfter: .seconds(2)).isRetryable)
+        #expect(AgentError.server("overloaded", retryAfter: .seconds(2)).isRetryable)
         #expect(!AgentError.auth("bad key").isRetryable)
     }
 

@@ -1,0 +1,46 @@
+import AragoraCore
+
+/// Google Gemini: `POST {base}/v1beta/models/{model}:generateContent`, or `:streamGenerateContent?alt=sse` for a
+/// stream of whole response objects (text parts and cumulative `usageMetadata`), with `x-goog-api-key`.
+struct GeminiWire: WireFormat {
+    var framing: StreamFraming { .sse }
+
+    func request(_ prompt: Prompt, model: String, stream: Bool, settings: ProviderSettings, maxTokens: Int) -> WireRequest {
+        var headers = [("Content-Type", "application/json")]
+        if let key = settings.key { headers.append(("x-goog-api-key", key)) }
+        let method = stream ? "streamGenerateContent?alt=sse" : "generateContent"
+        let escaped = model.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? model
+        let body: JSONValue = [
+            "systemInstruction": ["parts": [["text": .string(prompt.system)]]],
+            "contents": [["role": "user", "parts": [["text": .string(prompt.user)]]]],
+            "generationConfig": ["maxOutputTokens": .int(maxTokens)],
+        ]
+        return WireRequest(url: settings.baseURL + "/v1beta/models/\(escaped):\(method)", headers: headers, body: body)
+    }
+
+    func reply(_ json: JSONValue) throws(AgentError) -> (text: String, usage: ProviderUsage) {
+        guard let candidates = json["candidates"]?.arrayValue else {
+            if let reason = json["promptFeedback"]?["blockReason"]?.stringValue { throw .badResponse("the prompt was blocked: \(reason)") }
+            throw .badResponse("no candidates in the reply")
+        }
+        guard let first = candidates.first else { throw .badResponse("an empty candidate list") }
+        return (Self.text(first), Self.usage(json["usageMetadata"]) ?? ProviderUsage())
+    }
+
+    func step(event: String?, data: String) throws(AgentError) -> StreamStep {
+        let json = try json(data)
+        if let message = providerMessage(json), json["error"] != nil { throw .server(message, retryAfter: nil) }
+        let first = json["candidates"]?.arrayValue?.first
+        return StreamStep(text: first.map(Self.text) ?? "", usage: Self.usage(json["usageMetadata"]),
+                          done: first?["finishReason"]?.stringValue != nil)
+    }
+
+    static func text(_ candidate: JSONValue) -> String {
+        (candidate["content"]?["parts"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }.joined()
+    }
+
+    static func usage(_ u: JSONValue?) -> ProviderUsage? {
+        guard let u else { return nil }
+        return ProviderUsage(input: u["promptTokenCount"]?.intValue, output: u["candidatesTokenCount"]?.intValue)
+    }
+}

@@ -1,0 +1,235 @@
+import AragoraCore
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Synchronization
+
+/// A debate agent backed by a hosted or local LLM. The prompt comes from `PromptBuilder` (the same for every
+/// provider), the wire format from the provider's `WireFormat`; this type does the rest once for all: the HTTP
+/// call within the call's deadline, streaming, retries, the circuit breaker, the OpenRouter fallback, usage
+/// and cost. Errors are `AgentError`s with the provider's message and never the key.
+public struct LLMAgent: Agent {
+    public let identity: AgentIdentity
+    let settings: ProviderSettings
+    let wire: any WireFormat
+    let runtime: ProviderRuntime
+    /// Without a deadline from the engine, a call gives up after this long.
+    static let defaultTimeout: Duration = .seconds(300)
+
+    public init(name: String, settings: ProviderSettings, model: String?, persona: String?, role: String, runtime: ProviderRuntime) {
+        identity = AgentIdentity(name: name, provider: settings.info.name, model: model ?? settings.defaultModel, role: role, persona: persona)
+        self.settings = settings
+        self.runtime = runtime
+        wire = Self.wire(for: settings.info.wire)
+    }
+
+    static func wire(for kind: WireKind) -> any WireFormat {
+        switch kind {
+        case .openAIChat: return OpenAIChatWire()
+        case .anthropic: return AnthropicWire()
+        case .gemini: return GeminiWire()
+        case .ollama: return OllamaWire()
+        }
+    }
+
+    public func respond(to request: PhaseRequest, in context: DebateContext) async throws -> AgentReply {
+        try await call(request, context, onDelta: nil)
+    }
+
+    public func stream(to request: PhaseRequest, in context: DebateContext, onDelta: TokenSink) async throws -> AgentReply {
+        // The sink is only used until the call returns (the task group below waits for its children).
+        try await withoutActuallyEscaping(onDelta) { sink in try await call(request, context, onDelta: sink) }
+    }
+
+    func call(_ request: PhaseRequest, _ context: DebateContext, onDelta: TokenSink?) async throws -> AgentReply {
+        let prompt = PromptBuilder.prompt(for: request, in: context, as: identity)
+        let deadline = request.deadline ?? .now + Self.defaultTimeout
+        let started = ContinuousClock.now
+        do {
+            let reply = try await withRetries(prompt, model: identity.model, settings: settings, wire: wire, deadline: deadline, onDelta: onDelta)
+            runtime.observer(settings.info.name, reply.usage, (ContinuousClock.now - started).seconds, nil)
+            return reply
+        } catch let error as AgentError {
+            runtime.observer(settings.info.name, TokenUsage(), (ContinuousClock.now - started).seconds, error.kind)
+            if let fallback = fallbackTarget(after: error) {
+                // The primary is rate limited, out of quota or failing: the same model through OpenRouter.
+                let reply = try await withRetries(prompt, model: fallback.model, settings: fallback.settings, wire: OpenAIChatWire(),
+                                                  deadline: deadline, onDelta: onDelta)
+                runtime.observer(fallback.settings.info.name, reply.usage, (ContinuousClock.now - started).seconds, nil)
+                return reply
+            }
+            throw error
+        }
+    }
+
+    func fallbackTarget(after error: AgentError) -> (settings: ProviderSettings, model: String)? {
+        guard let openRouter = runtime.fallback, let vendor = settings.info.openRouterVendor else { return nil }
+        switch error {
+        case .rateLimit, .quota, .server: return (openRouter, "\(vendor)/\(identity.model)")
+        default: return nil
+        }
+    }
+
+    /// Attempts the call until it succeeds, fails for good, or the next wait would pass the deadline. A call that
+    /// already streamed text is not retried: its text was shown.
+    func withRetries(_ prompt: Prompt, model: String, settings: ProviderSettings, wire: any WireFormat,
+                     deadline: ContinuousClock.Instant, onDelta: TokenSink?) async throws -> AgentReply {
+        let breaker = runtime.breaker(for: settings.info.name)
+        var attempt = 0
+        while true {
+            attempt += 1
+            if let wait = breaker.admit() {
+                throw AgentError.server("\(settings.info.name) is failing repeatedly (circuit open); next try in \(Int(wait.seconds.rounded(.up)))s",
+                                        retryAfter: wait)
+            }
+            let streamed = StreamedFlag()
+            var sink: TokenSink?
+            if let onDelta {
+                sink = { text in
+                    streamed.set()
+                    onDelta(text)
+                }
+            }
+            let watched = sink
+            do {
+                let reply = try await bounded(by: deadline) {
+                    try await self.once(prompt, model: model, settings: settings, wire: wire, onDelta: watched)
+                }
+                breaker.record(success: true)
+                return reply
+            } catch let error as AgentError {
+                breaker.record(success: !CircuitBreaker.counts(error))
+                let remaining = ContinuousClock.now.duration(to: deadline)
+                guard !streamed.value,
+                      let wait = runtime.retry.delay(after: error, attempt: attempt, remaining: remaining) else { throw error }
+                try await Task.sleep(for: wait)
+            }
+        }
+    }
+
+    /// Runs `work`, cancelling it (and its HTTP request) at the deadline: the client's own deadline only covers
+    /// the response head, not a body streamed for minutes.
+    func bounded(by deadline: ContinuousClock.Instant, _ work: @escaping @Sendable () async throws -> AgentReply) async throws -> AgentReply {
+        try await withThrowingTaskGroup(of: AgentReply?.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                try? await Task.sleep(until: deadline)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let reply = first else {
+                throw AgentError.timeout("\(settings.info.name) did not finish its reply before the call's deadline")
+            }
+            return reply
+        }
+    }
+
+    /// One HTTP exchange.
+    func once(_ prompt: Prompt, model: String, settings: ProviderSettings, wire: any WireFormat, onDelta: TokenSink?) async throws -> AgentReply {
+        let stream = onDelta != nil
+        let call = wire.request(prompt, model: model, stream: stream, settings: settings, maxTokens: runtime.maxOutputTokens)
+        var request = HTTPClientRequest(url: call.url)
+        request.method = .POST
+        for (name, value) in call.headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(string: call.body.serialized()))
+        let response: HTTPClientResponse
+        do {
+            response = try await runtime.http.execute(request, deadline: .now() + .seconds(300))
+        } catch {
+            throw Self.transportFailure(error, settings: settings)
+        }
+        let contentType = response.headers.first(name: "content-type")?.lowercased() ?? ""
+        guard response.status.code == 200 else {
+            let body = (try? await response.body.collect(upTo: 64 * 1024)).map { Array($0.readableBytesView) } ?? []
+            let after = FailureClassifier.retryAfter(seconds: response.headers.first(name: "retry-after"),
+                                                     milliseconds: response.headers.first(name: "retry-after-ms"))
+            throw FailureClassifier.classify(status: Int(response.status.code), body: body, retryAfter: after, settings: settings)
+        }
+        let usage: ProviderUsage
+        let text: String
+        if let onDelta {
+            let expected = wire.framing == .sse ? "text/event-stream" : "json"
+            guard contentType.contains(expected) else {
+                throw AgentError.badResponse("expected a \(expected) stream, got content type '\(contentType)'")
+            }
+            (text, usage) = try await readStream(response.body, wire: wire, settings: settings, onDelta: onDelta)
+        } else {
+            guard contentType.contains("json") else { throw AgentError.badResponse("expected JSON, got content type '\(contentType)'") }
+            let body: ByteBuffer
+            do { body = try await response.body.collect(upTo: 16 * 1024 * 1024) } catch {
+                throw Self.transportFailure(error, settings: settings)
+            }
+            guard let json = JSONValue.parse(bytes: Array(body.readableBytesView)) else {
+                throw AgentError.badResponse("malformed JSON: \(settings.redact(String(decoding: body.readableBytesView.prefix(120), as: UTF8.self)))")
+            }
+            (text, usage) = try wire.reply(json)
+        }
+        return AgentReply(text: text, usage: cost(usage, prompt: prompt, text: text, model: model, provider: settings.info.name))
+    }
+
+    /// Reads a streamed reply to its end, handing text on as it arrives. A stream that stops before the provider
+    /// said it was complete is a network failure.
+    func readStream(_ body: HTTPClientResponse.Body, wire: any WireFormat, settings: ProviderSettings,
+                    onDelta: TokenSink) async throws -> (String, ProviderUsage) {
+        var text = ""
+        var usage = ProviderUsage()
+        var done = false
+        var sse = ServerSentEventParser()
+        var lines = LineSplitter()
+        func take(_ step: StreamStep) {
+            if !step.text.isEmpty {
+                text += step.text
+                onDelta(step.text)
+            }
+            usage = usage.updated(with: step.usage)
+            if step.done { done = true }
+        }
+        do {
+            for try await chunk in body {
+                switch wire.framing {
+                case .sse:
+                    for event in sse.feed(chunk.readableBytesView) { take(try wire.step(event: event.event, data: event.data)) }
+                case .ndjson:
+                    var steps: [StreamStep] = []
+                    try lines.feed(chunk.readableBytesView) { line in
+                        if !line.trimmingCharacters(in: .whitespaces).isEmpty { steps.append(try wire.step(event: nil, data: line)) }
+                    }
+                    steps.forEach(take)
+                }
+                if done { break }
+            }
+        } catch let error as AgentError {
+            throw error
+        } catch {
+            throw Self.transportFailure(error, settings: settings)
+        }
+        if !done, wire.framing == .ndjson, let last = lines.remainder() { take(try wire.step(event: nil, data: last)) }
+        guard done else { throw AgentError.network("the stream ended before the reply was complete (\(text.count) characters received)") }
+        return (text, usage)
+    }
+
+    /// Usage with its cost; counts the provider did not give are estimated from the text (and marked so).
+    func cost(_ usage: ProviderUsage, prompt: Prompt, text: String, model: String, provider: String) -> TokenUsage {
+        let input = usage.input ?? TokenUsage.estimateTokens(prompt.system + prompt.user)
+        let output = usage.output ?? TokenUsage.estimateTokens(text)
+        let price = runtime.prices.price(provider: provider, model: model)
+        return TokenUsage(inputTokens: input, outputTokens: output, costUSD: price?.cost(input: input, output: output) ?? 0,
+                          estimated: usage.input == nil || usage.output == nil)
+    }
+
+    static func transportFailure(_ error: any Error, settings: ProviderSettings) -> AgentError {
+        if error is CancellationError { return .timeout("cancelled") }
+        if let e = error as? HTTPClientError {
+            if e == .deadlineExceeded { return .timeout("\(settings.info.name) did not answer in time") }
+            if e == .cancelled { return .timeout("cancelled") }
+        }
+        return .network(settings.redact("\(settings.info.name) at \(settings.baseURL): \(error)"))
+    }
+}
+
+/// Whether a call has shown any text yet (then it must not be retried).
+final class StreamedFlag: Sendable {
+    private let flag = Mutex(false)
+    func set() { flag.withLock { $0 = true } }
+    var value: Bool { flag.withLock { $0 } }
+}

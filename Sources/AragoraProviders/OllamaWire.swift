@@ -1,0 +1,32 @@
+import AragoraCore
+
+/// Ollama's native chat: `POST {host}/api/chat`; the stream is one JSON object per line, the last with
+/// `"done": true` and the token counts (`prompt_eval_count`, `eval_count`).
+struct OllamaWire: WireFormat {
+    var framing: StreamFraming { .ndjson }
+
+    func request(_ prompt: Prompt, model: String, stream: Bool, settings: ProviderSettings, maxTokens: Int) -> WireRequest {
+        let body: JSONValue = [
+            "model": .string(model),
+            "messages": [["role": "system", "content": .string(prompt.system)], ["role": "user", "content": .string(prompt.user)]],
+            "stream": .bool(stream), "options": ["num_predict": .int(maxTokens)],
+        ]
+        return WireRequest(url: settings.baseURL + "/api/chat", headers: [("Content-Type", "application/json")], body: body)
+    }
+
+    func reply(_ json: JSONValue) throws(AgentError) -> (text: String, usage: ProviderUsage) {
+        guard let text = json["message"]?["content"]?.stringValue else { throw .badResponse("no message in the reply") }
+        return (text, Self.usage(json))
+    }
+
+    func step(event: String?, data: String) throws(AgentError) -> StreamStep {
+        let json = try json(data)
+        if let message = json["error"]?.stringValue { throw .server(message, retryAfter: nil) }
+        let done = json["done"]?.boolValue == true
+        return StreamStep(text: json["message"]?["content"]?.stringValue ?? "", usage: done ? Self.usage(json) : nil, done: done)
+    }
+
+    static func usage(_ json: JSONValue) -> ProviderUsage {
+        ProviderUsage(input: json["prompt_eval_count"]?.intValue, output: json["eval_count"]?.intValue)
+    }
+}

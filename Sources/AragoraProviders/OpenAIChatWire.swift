@@ -1,0 +1,46 @@
+import AragoraCore
+
+/// OpenAI Chat Completions, and the servers that copy it (Mistral, xAI, DeepSeek, OpenRouter, LM Studio, vLLM,
+/// llama.cpp server): `POST {base}/chat/completions`, a Bearer key, SSE `data:` chunks ending with `[DONE]`.
+struct OpenAIChatWire: WireFormat {
+    var framing: StreamFraming { .sse }
+
+    func request(_ prompt: Prompt, model: String, stream: Bool, settings: ProviderSettings, maxTokens: Int) -> WireRequest {
+        var body: [String: JSONValue] = [
+            "model": .string(model),
+            "messages": [["role": "system", "content": .string(prompt.system)], ["role": "user", "content": .string(prompt.user)]],
+            "stream": .bool(stream),
+        ]
+        // OpenAI's reasoning models refuse `max_tokens` (and any temperature but 1): let them use their defaults.
+        if settings.info.name != "openai-api" { body["max_tokens"] = .int(maxTokens) }
+        if stream, settings.info.streamUsageOption { body["stream_options"] = ["include_usage": true] }
+        var headers = [("Content-Type", "application/json")]
+        if let key = settings.key { headers.append(("Authorization", "Bearer \(key)")) }
+        if settings.info.name == "openrouter" {
+            headers.append(("HTTP-Referer", "https://aragora.ai"))
+            headers.append(("X-Title", "Aragora"))
+        }
+        return WireRequest(url: settings.baseURL + "/chat/completions", headers: headers, body: .object(body))
+    }
+
+    func reply(_ json: JSONValue) throws(AgentError) -> (text: String, usage: ProviderUsage) {
+        guard let choices = json["choices"]?.arrayValue else { throw .badResponse("no choices in the reply") }
+        guard let first = choices.first else { throw .badResponse("an empty choice list") }
+        guard let text = first["message"]?["content"]?.stringValue else { throw .badResponse("the choice has no message content") }
+        return (text, Self.usage(json["usage"]) ?? ProviderUsage())
+    }
+
+    func step(event: String?, data: String) throws(AgentError) -> StreamStep {
+        if data == "[DONE]" { return StreamStep(done: true) }
+        let json = try json(data)
+        if let message = json["error"].flatMap({ providerMessage(["error": $0]) }) { throw .server(message, retryAfter: nil) }
+        var step = StreamStep(usage: Self.usage(json["usage"]))
+        if let delta = json["choices"]?.arrayValue?.first?["delta"]?["content"]?.stringValue { step.text = delta }
+        return step
+    }
+
+    static func usage(_ u: JSONValue?) -> ProviderUsage? {
+        guard let u, u != .null else { return nil }
+        return ProviderUsage(input: u["prompt_tokens"]?.intValue, output: u["completion_tokens"]?.intValue)
+    }
+}

@@ -1,0 +1,103 @@
+/// How a provider is spoken to.
+public enum WireKind: String, Sendable {
+    /// OpenAI Chat Completions (`/chat/completions`, SSE); also Mistral, xAI, DeepSeek, OpenRouter, LM Studio, vLLM,
+    /// llama.cpp server.
+    case openAIChat
+    /// Anthropic Messages (`/v1/messages`, SSE with typed events).
+    case anthropic
+    /// Google Gemini `generateContent` / `streamGenerateContent?alt=sse`.
+    case gemini
+    /// Ollama's native `/api/chat` (NDJSON stream).
+    case ollama
+}
+
+/// One provider's fixed facts: its spec name, wire format, where its key and base URL come from (CONTRACT §8),
+/// and a sensible current default model.
+public struct ProviderInfo: Sendable {
+    public var name: String
+    public var wire: WireKind
+    /// The environment variable holding the API key; nil when the provider needs none (local servers).
+    public var keyVariable: String?
+    public var baseURLVariable: String
+    public var defaultBaseURL: String?
+    public var defaultModel: String
+    /// Whether `stream_options.include_usage` is understood (OpenAI-style servers that would otherwise report no
+    /// usage while streaming; Mistral refuses unknown fields and reports usage anyway).
+    public var streamUsageOption: Bool
+    /// The model-name prefix OpenRouter uses for this provider's models (fallback), if it carries them.
+    public var openRouterVendor: String?
+
+    public static let all: [ProviderInfo] = [
+        ProviderInfo(name: "anthropic-api", wire: .anthropic, keyVariable: "ANTHROPIC_API_KEY", baseURLVariable: "ANTHROPIC_BASE_URL",
+                     defaultBaseURL: "https://api.anthropic.com", defaultModel: "claude-sonnet-4-5", streamUsageOption: false,
+                     openRouterVendor: "anthropic"),
+        ProviderInfo(name: "openai-api", wire: .openAIChat, keyVariable: "OPENAI_API_KEY", baseURLVariable: "OPENAI_BASE_URL",
+                     defaultBaseURL: "https://api.openai.com/v1", defaultModel: "gpt-5-mini", streamUsageOption: true,
+                     openRouterVendor: "openai"),
+        ProviderInfo(name: "gemini", wire: .gemini, keyVariable: "GEMINI_API_KEY", baseURLVariable: "GEMINI_BASE_URL",
+                     defaultBaseURL: "https://generativelanguage.googleapis.com", defaultModel: "gemini-2.5-flash",
+                     streamUsageOption: false, openRouterVendor: "google"),
+        ProviderInfo(name: "grok", wire: .openAIChat, keyVariable: "XAI_API_KEY", baseURLVariable: "XAI_BASE_URL",
+                     defaultBaseURL: "https://api.x.ai/v1", defaultModel: "grok-4", streamUsageOption: true, openRouterVendor: "x-ai"),
+        ProviderInfo(name: "mistral", wire: .openAIChat, keyVariable: "MISTRAL_API_KEY", baseURLVariable: "MISTRAL_BASE_URL",
+                     defaultBaseURL: "https://api.mistral.ai/v1", defaultModel: "mistral-large-latest", streamUsageOption: false,
+                     openRouterVendor: "mistralai"),
+        ProviderInfo(name: "deepseek", wire: .openAIChat, keyVariable: "DEEPSEEK_API_KEY", baseURLVariable: "DEEPSEEK_BASE_URL",
+                     defaultBaseURL: "https://api.deepseek.com", defaultModel: "deepseek-chat", streamUsageOption: true,
+                     openRouterVendor: "deepseek"),
+        ProviderInfo(name: "openrouter", wire: .openAIChat, keyVariable: "OPENROUTER_API_KEY", baseURLVariable: "OPENROUTER_BASE_URL",
+                     defaultBaseURL: "https://openrouter.ai/api/v1", defaultModel: "openai/gpt-5-mini", streamUsageOption: true,
+                     openRouterVendor: nil),
+        ProviderInfo(name: "ollama", wire: .ollama, keyVariable: nil, baseURLVariable: "OLLAMA_HOST",
+                     defaultBaseURL: "http://localhost:11434", defaultModel: "llama3.2", streamUsageOption: false, openRouterVendor: nil),
+        // Any OpenAI-compatible server (LM Studio, vLLM, llama.cpp server): its base URL is required, its key optional.
+        ProviderInfo(name: "openai-compatible", wire: .openAIChat, keyVariable: "OPENAI_COMPATIBLE_API_KEY",
+                     baseURLVariable: "OPENAI_COMPATIBLE_BASE_URL", defaultBaseURL: nil, defaultModel: "default",
+                     streamUsageOption: false, openRouterVendor: nil),
+    ]
+
+    public static func named(_ name: String) -> ProviderInfo? { all.first { $0.name == name } }
+}
+
+/// A provider as this process can use it: its facts plus the key and base URL found in the configuration.
+public struct ProviderSettings: Sendable {
+    public var info: ProviderInfo
+    /// Never logged, never in an error or a record.
+    let key: String?
+    public var baseURL: String
+    /// Explicitly configured (a key, or for local servers their address): part of the default panel.
+    public var configured: Bool
+    /// The model used when a spec names none (`<PROVIDER>_MODEL` overrides the built-in default).
+    public var defaultModel: String
+
+    /// nil when the provider cannot be used: no key for a hosted provider, no base URL for `openai-compatible`.
+    /// Ollama is usable without configuration (a local server at its default address) but is only `configured`
+    /// when `OLLAMA_HOST` is set.
+    public init?(_ info: ProviderInfo, environment: [String: String]) {
+        func value(_ name: String) -> String? {
+            environment[name].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        self.info = info
+        key = info.keyVariable.flatMap(value)
+        let explicitBase = value(info.baseURLVariable)
+        guard var base = explicitBase ?? info.defaultBaseURL else { return nil }
+        if info.wire == .ollama, !base.contains("://") { base = "http://" + base }  // OLLAMA_HOST=host:port
+        while base.hasSuffix("/") { base.removeLast() }
+        baseURL = base
+        switch info.name {
+        case "ollama": configured = explicitBase != nil
+        case "openai-compatible": configured = true
+        default:
+            guard key != nil else { return nil }
+            configured = true
+        }
+        let modelVariable = info.name.uppercased().replacingOccurrences(of: "-", with: "_") + "_MODEL"
+        defaultModel = value(modelVariable) ?? info.defaultModel
+    }
+
+    /// Replaces the key in a text (an error body may echo it back) so it can be shown.
+    func redact(_ text: String) -> String {
+        guard let key, key.count >= 4 else { return text }
+        return text.replacingOccurrences(of: key, with: "[redacted]")
+    }
+}
