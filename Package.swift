@@ -102,6 +102,7 @@ let package = Package(
         .testTarget(name: "AragoraProvidersTests", dependencies: [
             "AragoraProviders", "AragoraCore",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "AragoraStoreTests", dependencies: [
             "AragoraStore", "AragoraCore", .product(name: "PostgresNIO", package: "postgres-nio"),

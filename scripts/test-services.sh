@@ -4,7 +4,8 @@
 #   PostgreSQL 15 (Debian's, run as the postgres user) on 127.0.0.1:55432, user aragora, SCRAM password, and a
 #   second cluster on 55433 that fault tests stop and start;
 #   PgBouncer (pool_mode = transaction, as Supabase's pooler) on 127.0.0.1:56432 in front of it;
-#   Redis with a password, plain on 127.0.0.1:56379 and TLS on 56380 (a test CA made here with openssl).
+#   Redis with a password, plain on 127.0.0.1:56379 and TLS on 56380 (a test CA made here with openssl);
+#   mockllm 0.0.8 from PyPI (a third-party fake of the OpenAI and Anthropic APIs) on 127.0.0.1:56480.
 # Usage: eval "$(scripts/test-services.sh)"      stop: scripts/test-services.sh stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,13 +13,14 @@ ROOT="${ARAGORA_SERVICES_DIR:-$PWD/.build/test-services}"
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 # Ports may be moved (ARAGORA_TEST_PORT_OFFSET) so two checkouts can run their services side by side.
 OFFSET=${ARAGORA_TEST_PORT_OFFSET:-0}
-PG_PORT=$((55432 + OFFSET)); FAULT_PG_PORT=$((55433 + OFFSET)); BOUNCER_PORT=$((56432 + OFFSET)); REDIS_PORT=$((56379 + OFFSET)); REDIS_TLS_PORT=$((56380 + OFFSET))
+MOCKLLM_PORT=$((56480 + OFFSET)); PG_PORT=$((55432 + OFFSET)); FAULT_PG_PORT=$((55433 + OFFSET)); BOUNCER_PORT=$((56432 + OFFSET)); REDIS_PORT=$((56379 + OFFSET)); REDIS_TLS_PORT=$((56380 + OFFSET))
 PASSWORD=aragora-test-password
 RUN_AS=(); [ "$(id -u)" = 0 ] && RUN_AS=(runuser -u postgres --)
 
 if [ "${1:-}" = stop ]; then
   [ -f "$ROOT/pgbouncer.pid" ] && kill "$(cat "$ROOT/pgbouncer.pid")" 2>/dev/null || true
   [ -f "$ROOT/redis.pid" ] && kill "$(cat "$ROOT/redis.pid")" 2>/dev/null || true
+  [ -f "$ROOT/mockllm.pid" ] && kill "$(cat "$ROOT/mockllm.pid")" 2>/dev/null || true
   for dir in "$ROOT/pg" "$ROOT/pg-fault"; do
     [ -d "$dir" ] && "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true
   done
@@ -121,6 +123,19 @@ if ! { [ -f "$ROOT/redis.pid" ] && kill -0 "$(cat "$ROOT/redis.pid")" 2>/dev/nul
   for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$REDIS_PORT) 2>/dev/null && break; sleep 0.1; done
 fi
 
+# mockllm (PyPI), a third-party fake of the OpenAI and Anthropic APIs, pinned, in its own virtualenv.
+if ! { [ -f "$ROOT/mockllm.pid" ] && kill -0 "$(cat "$ROOT/mockllm.pid")" 2>/dev/null; }; then
+  if [ ! -x "$ROOT/mockllm-venv/bin/mockllm" ]; then
+    python3 -m venv "$ROOT/mockllm-venv" >&2
+    "$ROOT/mockllm-venv/bin/pip" install -q mockllm==0.0.8 >&2
+  fi
+  printf 'responses:\n  "ping": "pong"\ndefaults:\n  unknown_response: "Adopt the change in stages.\\nRecommendation: adopt it in stages."\nsettings:\n  lag_enabled: false\n' > "$ROOT/mockllm.yml"
+  nohup "$ROOT/mockllm-venv/bin/mockllm" start --responses "$ROOT/mockllm.yml" --host 127.0.0.1 --port $MOCKLLM_PORT \
+    > "$ROOT/mockllm.log" 2>&1 < /dev/null &
+  echo $! > "$ROOT/mockllm.pid"
+  for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$MOCKLLM_PORT) 2>/dev/null && break; sleep 0.1; done
+fi
+
 echo "export ARAGORA_TEST_REDIS_URL=redis://:$PASSWORD@127.0.0.1:$REDIS_PORT/0"
 echo "export ARAGORA_TEST_REDIS_TLS_URL=rediss://default:$PASSWORD@localhost:$REDIS_TLS_PORT"
 echo "export ARAGORA_TEST_REDIS_CA_FILE=$ROOT/ca.pem"
@@ -128,4 +143,5 @@ echo "export ARAGORA_TEST_REDIS_OTHER_CA_FILE=$ROOT/other-ca.pem"
 echo "export ARAGORA_TEST_POSTGRES_URL=postgres://aragora:$PASSWORD@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
 echo "export ARAGORA_TEST_FAULT_POSTGRES_URL=postgres://aragora:$PASSWORD@127.0.0.1:$FAULT_PG_PORT/postgres?sslmode=disable"
 echo "export ARAGORA_TEST_FAULT_PG_CTL=$ROOT/fault-pg.sh"
+echo "export ARAGORA_TEST_MOCKLLM_URL=http://127.0.0.1:$MOCKLLM_PORT"
 echo "export ARAGORA_TEST_PGBOUNCER_URL=postgres://aragora:$PASSWORD@127.0.0.1:$BOUNCER_PORT/postgres?sslmode=disable"

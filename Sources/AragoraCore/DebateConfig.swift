@@ -35,11 +35,13 @@ public struct DebateConfig: Sendable {
     public var debateTimeout: Duration?
     /// ELO ratings by agent name, for the `weighted` method (missing agents count as 1500).
     public var ratings: [String: Double]
+    /// Most the debate may spend, in USD: it stops before a phase whose projected cost would pass it.
+    public var budgetUSD: Double?
 
     public init(rounds: Int = 3, consensus: ConsensusMethod = .judge, seed: UInt64 = 0,
                 callTimeout: Duration = .seconds(120), earlyStop: Bool = true,
                 convergedThreshold: Double = 0.85, divergingThreshold: Double = 0.40,
-                debateTimeout: Duration? = nil, ratings: [String: Double] = [:]) {
+                debateTimeout: Duration? = nil, ratings: [String: Double] = [:], budgetUSD: Double? = nil) {
         self.rounds = rounds
         self.consensus = consensus
         self.seed = seed
@@ -49,5 +51,6 @@ public struct DebateConfig: Sendable {
         self.divergingThreshold = divergingThreshold
         self.debateTimeout = debateTimeout
         self.ratings = ratings
+        self.budgetUSD = budgetUSD
     }
 }

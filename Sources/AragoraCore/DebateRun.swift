@@ -9,6 +9,8 @@ final class DebateRun {
     let checkpoint: (@Sendable (DebateCheckpoint) async -> Void)?
     let context: DebateContext
     let deadline: ContinuousClock.Instant?
+    /// The most one call has cost so far in this run (the budget's projection).
+    var costliestCall = 0.0
 
     /// Consecutive failed steps after which an agent leaves the panel.
     static let maxConsecutiveFailures = 2
@@ -50,6 +52,7 @@ final class DebateRun {
                 let reasons = record.failures.filter(\.removed).map { "\($0.agent): \($0.error)" }
                 return finish(.error, error: "fewer than two agents remain (\(reasons.joined(separator: "; ")))")
             }
+            if let stop = budgetStop() { return finish(stop.status, error: stop.message) }
             switch state.progress.step {
             case .answer: await answerPhase()
             case .critique: await critiquePhase()
@@ -73,6 +76,32 @@ final class DebateRun {
         return nil
     }
 
+    /// The budget rule: before each phase, the spend so far plus the phase's projected cost (its number of calls
+    /// times twice the costliest call so far: later phases carry earlier answers in their prompts, so their calls
+    /// cost more) must stay within `budgetUSD`; otherwise the debate stops here,
+    /// `cancelled`, with the reason and the spend in the record (`metadata.stop_reason = "budget"`). The first phase
+    /// always runs (nothing is known of the price yet) unless the budget is zero.
+    func budgetStop() -> Stop? {
+        guard let budget = config.budgetUSD else { return nil }
+        let spent = record.usage.costUSD
+        let calls = record.messages.count + record.critiques.count + record.votes.count
+        let perCall = 2 * (costliestCall > 0 ? costliestCall : (calls > 0 ? spent / Double(calls) : 0))
+        let upcoming: Int
+        switch state.progress.step {
+        case .answer: upcoming = state.progress.round > record.rounds ? 0 : state.progress.active.count
+        case .critique, .vote: upcoming = state.progress.active.count
+        case .finalize: upcoming = 1
+        case .done: upcoming = 0
+        }
+        let projected = perCall * Double(upcoming)
+        guard spent + projected > budget || (budget == 0 && upcoming > 0) else { return nil }
+        record.metadata["stop_reason"] = "budget"
+        let phase = state.progress.step == .answer ? (state.progress.round == 1 ? "propose" : "revise") : state.progress.step.rawValue
+        func usd(_ v: Double) -> String { "$" + String(format: "%.4f", v) }
+        return Stop(status: .cancelled, message: "budget reached: spent \(usd(spent)) of \(usd(budget)); the \(phase) phase "
+                        + "(\(upcoming) calls) would cost about \(usd(projected)) more")
+    }
+
     /// Per-call timeout, cut short by the debate's own deadline.
     var callTimeout: Duration {
         guard let deadline else { return config.callTimeout }
@@ -89,7 +118,7 @@ final class DebateRun {
             "status": .string(status.rawValue), "rounds_used": .int(record.roundsUsed),
             "consensus_reached": .bool(record.consensusReached), "confidence": .double(record.confidence),
             "final_answer": JSONValue(record.finalAnswer), "duration_seconds": .double(record.durationSeconds ?? 0),
-            "usage": JSONValue(shape: record.usage),
+            "usage": JSONValue(shape: record.usage), "usage_by_agent": JSONValue(shape: record.agentUsage),
             "error": JSONValue(error),
         ]
         if let receipt = record.receipt { data["receipt_digest"] = .string(receipt.digest) }
@@ -421,6 +450,7 @@ final class DebateRun {
 
     /// Adds a call's tokens and cost to the debate's and the agent's totals.
     func charge(_ name: String, _ usage: TokenUsage) {
+        costliestCall = max(costliestCall, usage.costUSD)
         record.usage = record.usage + usage
         record.agentUsage[name] = (record.agentUsage[name] ?? TokenUsage()) + usage
     }

@@ -25,6 +25,9 @@ public struct LineSplitter: Sendable {
         }
     }
 
+    /// Bytes arrived after the last line end.
+    public var hasPartialLine: Bool { !pending.isEmpty }
+
     /// What is left after the last line end (the stream ended mid-line), if anything.
     public mutating func remainder() -> String? {
         guard !pending.isEmpty else { return nil }

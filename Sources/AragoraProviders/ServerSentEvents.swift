@@ -35,8 +35,8 @@ public struct ServerSentEventParser: Sendable {
     }
 
     /// True when the stream ended in the middle of an event.
-    public mutating func endedMidEvent() -> Bool {
-        lines.remainder() != nil || pending.isStarted
+    public func endedMidEvent() -> Bool {
+        lines.hasPartialLine || pending.isStarted
     }
 }
 

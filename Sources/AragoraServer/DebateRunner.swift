@@ -72,7 +72,7 @@ public actor DebateRunner {
         let seed = input.seed ?? UInt64.random(in: 1...UInt64(Int32.max))
         return DebateEngine(agents: agents, judge: judge,
                             config: debateConfig(rounds: input.rounds, consensus: input.consensus, seed: seed,
-                                                 callTimeout: input.callTimeout, earlyStop: input.earlyStop),
+                                                 callTimeout: input.callTimeout, earlyStop: input.earlyStop, budget: input.budgetLimitUSD),
                             signer: signer)
     }
 
@@ -83,16 +83,19 @@ public actor DebateRunner {
         var judge: (any Agent)?
         if let j = record.judge, !record.agents.contains(j) { judge = try factory.make(identity: j) }
         return DebateEngine(agents: agents, judge: judge,
-                            config: debateConfig(rounds: record.rounds, consensus: record.consensusMethod, seed: record.seed),
+                            config: debateConfig(rounds: record.rounds, consensus: record.consensusMethod, seed: record.seed,
+                                                 budget: record.metadata["budget_limit_usd"]?.doubleValue),
                             signer: signer)
     }
 
     /// The one place a `DebateConfig` is built from the configuration.
+    /// The budget is the request's `budget_limit_usd`, capped by `ARAGORA_MAX_DEBATE_COST_USD`.
     nonisolated func debateConfig(rounds: Int, consensus: ConsensusMethod, seed: UInt64, callTimeout: Duration? = nil,
-                                  earlyStop: Bool = true) -> DebateConfig {
-        DebateConfig(rounds: rounds, consensus: consensus, seed: seed,
-                     callTimeout: callTimeout ?? .milliseconds(Int(config.callTimeout * 1000)), earlyStop: earlyStop,
-                     debateTimeout: .milliseconds(Int(config.debateTimeout * 1000)))
+                                  earlyStop: Bool = true, budget: Double? = nil) -> DebateConfig {
+        let caps = [budget, config.maxDebateCostUSD].compactMap { $0 }
+        return DebateConfig(rounds: rounds, consensus: consensus, seed: seed,
+                            callTimeout: callTimeout ?? .milliseconds(Int(config.callTimeout * 1000)), earlyStop: earlyStop,
+                            debateTimeout: .milliseconds(Int(config.debateTimeout * 1000)), budgetUSD: caps.min())
     }
 
     // MARK: - Accepting and running

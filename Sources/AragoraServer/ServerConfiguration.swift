@@ -48,6 +48,8 @@ public struct ServerConfiguration: Sendable {
     public var logLevel = "info"
     public var demoLatencyMS = 0
     public var receiptKey: String?
+    /// The most any one debate may spend, USD (`ARAGORA_MAX_DEBATE_COST_USD`); nil: no server-wide cap.
+    public var maxDebateCostUSD: Double?
     /// Names this instance in health checks, logs, the active list and the records of the debates it runs, and
     /// owns their leases. The default, `hostname-pid`, is unique per process; a stable name set per instance lets a
     /// restarted instance take its unfinished debates back at once instead of after their leases expire.
@@ -131,6 +133,7 @@ public struct ServerConfiguration: Sendable {
         logLevel = value("ARAGORA_LOG_LEVEL")?.lowercased() ?? logLevel
         demoLatencyMS = try int("ARAGORA_DEMO_LATENCY_MS", 0...600_000) ?? 0
         receiptKey = value("ARAGORA_RECEIPT_KEY")
+        maxDebateCostUSD = try double("ARAGORA_MAX_DEBATE_COST_USD", 0...1_000_000)
         instanceID = value("ARAGORA_INSTANCE_ID") ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
         leaseSeconds = try double("ARAGORA_LEASE_TTL", 2...3600) ?? leaseSeconds
 

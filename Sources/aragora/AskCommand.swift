@@ -43,6 +43,9 @@ struct AskCommand: AsyncParsableCommand {
     @Option(help: "Seconds an agent may take for one reply before it counts as failed.")
     var timeout: Double = 120
 
+    @Option(help: "Most the debate may spend, in USD: it stops before a phase that would pass it.")
+    var budget: Double?
+
     @Flag(help: "Print the full debate record as JSON on stdout (the service's shape) instead of the live view.")
     var json = false
 
@@ -60,6 +63,7 @@ struct AskCommand: AsyncParsableCommand {
             throw ValidationError("unknown --consensus '\(consensus)' (use one of: \(ConsensusMethod.names))")
         }
         guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+        if let budget, !(budget >= 0) { throw ValidationError("--budget must be a non-negative amount in USD") }
     }
 
     func run() async throws {
@@ -74,7 +78,7 @@ struct AskCommand: AsyncParsableCommand {
         do {
             input = try DebateInput(
                 question: question, specs: try agents.map { try AgentSpec.parseList($0) }, judge: try judge.map { try AgentSpec.parse($0) },
-                rounds: rounds, consensus: ConsensusMethod(rawValue: consensus.lowercased())!, context: context, seed: seed,
+                rounds: rounds, consensus: ConsensusMethod(rawValue: consensus.lowercased())!, context: context, budgetLimitUSD: budget, seed: seed,
                 callTimeout: .milliseconds(Int(timeout * 1000)), earlyStop: !noEarlyStop, defaultPanel: factory.defaultPanel,
                 config: config)
         } catch {

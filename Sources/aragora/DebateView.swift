@@ -97,6 +97,14 @@ struct DebateView {
         if let usage = d["usage"] {
             out += " · tokens \(usage["input_tokens"]?.intValue ?? 0) in / \(usage["output_tokens"]?.intValue ?? 0) out"
             out += " · cost $\(String(format: "%.4f", usage["cost_usd"]?.doubleValue ?? 0))"
+            if usage["estimated"]?.boolValue == true { out += " (token counts partly estimated)" }
+        }
+        // Per agent, when real providers were involved (demo agents cost nothing).
+        if let byAgent = d["usage_by_agent"]?.objectValue, byAgent.values.contains(where: { ($0["cost_usd"]?.doubleValue ?? 0) > 0 }) {
+            for (agent, u) in byAgent.sorted(by: { $0.key < $1.key }) {
+                out += "\n    \(agent): \(u["input_tokens"]?.intValue ?? 0) in / \(u["output_tokens"]?.intValue ?? 0) out"
+                    + " · $\(String(format: "%.4f", u["cost_usd"]?.doubleValue ?? 0))"
+            }
         }
         if let digest = d["receipt_digest"]?.stringValue { out += "\n" + term.bold("Receipt: ") + "sha256 \(digest)" }
         return out

@@ -1,0 +1,204 @@
+@testable import AragoraProviders
+import AragoraCore
+import Foundation
+import Synchronization
+import Testing
+
+/// Each provider's client against a fake server speaking its wire format, on loopback: replies whole and streamed,
+/// usage and cost, and every misbehaviour the issue lists, classified.
+@Suite("Provider wire formats")
+struct ProviderContractTests {
+    /// Every provider, with the environment that points it at the fake.
+    static let providers = ["anthropic-api", "openai-api", "gemini", "grok", "mistral", "deepseek", "openrouter", "ollama", "openai-compatible"]
+
+    static func environment(_ port: Int, key: String) -> [String: String] {
+        let base = "http://127.0.0.1:\(port)"
+        return [
+            "ANTHROPIC_API_KEY": key, "ANTHROPIC_BASE_URL": base,
+            "OPENAI_API_KEY": key, "OPENAI_BASE_URL": base + "/v1",
+            "GEMINI_API_KEY": key, "GEMINI_BASE_URL": base,
+            "XAI_API_KEY": key, "XAI_BASE_URL": base + "/v1",
+            "MISTRAL_API_KEY": key, "MISTRAL_BASE_URL": base + "/v1",
+            "DEEPSEEK_API_KEY": key, "DEEPSEEK_BASE_URL": base + "/v1",
+            "OPENROUTER_API_KEY": key, "OPENROUTER_BASE_URL": base + "/v1",
+            "OLLAMA_HOST": "127.0.0.1:\(port)",
+            "OPENAI_COMPATIBLE_BASE_URL": base + "/v1", "OPENAI_COMPATIBLE_API_KEY": key,
+        ]
+    }
+
+    static func agent(_ provider: String, model: String, port: Int, key: String, fallback: Bool = false,
+                      retry: RetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(5))) throws -> LLMAgent {
+        var env = environment(port, key: key)
+        if !fallback { env["ARAGORA_PROVIDER_FALLBACK"] = "0" }
+        let base = try ProviderSetup.runtime(environment: env)
+        // The fake's models priced like Claude Sonnet ($3 / $15 per million tokens), to check the arithmetic.
+        let prices = PriceTable(prices: PriceTable.builtIn.merging(["ok": .init(input: 3, output: 15)]) { $1 })
+        let runtime = ProviderRuntime(prices: prices, retry: retry, fallback: base.fallback)
+        let info = try #require(ProviderInfo.named(provider))
+        let settings = try #require(ProviderSettings(info, environment: env))
+        return LLMAgent(name: provider, settings: settings, model: model, persona: nil, role: "proposer", runtime: runtime)
+    }
+
+    static let context = DebateContext(debateID: "deb_test", question: "Should we adopt the change?", agents: [
+        AgentIdentity(name: "a", provider: "x", model: "m"), AgentIdentity(name: "b", provider: "x", model: "m"),
+    ], seed: 1)
+
+    static func propose(within seconds: Double = 10) -> PhaseRequest {
+        PhaseRequest(phase: .propose, round: 1, deadline: .now + .milliseconds(Int(seconds * 1000)))
+    }
+
+    static func failure(_ work: () async throws -> AgentReply) async -> AgentError? {
+        do {
+            _ = try await work()
+            return nil
+        } catch let e as AgentError { return e } catch { return .network("unexpected \(error)") }
+    }
+
+    @Test("a whole reply and a streamed one, with the provider's usage and its cost", arguments: providers)
+    func replies(provider: String) async throws {
+        let fake = FakeProvider()
+        try await fake.run { port in
+            let agent = try Self.agent(provider, model: "ok", port: port, key: fake.key)
+            let whole = try await agent.respond(to: Self.propose(), in: Self.context)
+            #expect(whole.text == FakeProvider.reply(to: "propose"))
+            #expect(whole.usage.inputTokens > 7 && !whole.usage.estimated, "a whole reply carries the provider's counts")
+            let deltas = Deltas()
+            let streamed = try await agent.stream(to: Self.propose(), in: Self.context) { deltas.add($0) }
+            #expect(streamed.text == whole.text, "the final message is the whole text")
+            #expect(deltas.joined == streamed.text)
+            #expect(deltas.count > 3, "text arrived in pieces")
+            // OpenAI-style servers that are not asked for stream usage report none: estimated, and marked so.
+            let estimated = provider == "mistral" || provider == "openai-compatible"
+            #expect(streamed.usage.estimated == estimated, "\(streamed.usage)")
+            if !estimated { #expect(streamed.usage.outputTokens == FakeProvider.split(whole.text).count + 3) }
+            let local = provider == "ollama" || provider == "openai-compatible"
+            let expected = local ? 0 : (Double(streamed.usage.inputTokens) * 3 + Double(streamed.usage.outputTokens) * 15) / 1e6
+            #expect(abs(streamed.usage.costUSD - expected) < 1e-12, "local servers cost nothing; others at their price")
+        }
+        // Every request carried the key only where its API wants it.
+        for r in fake.requests where provider != "ollama" {
+            let auth = r.headers["authorization"] ?? r.headers["x-api-key"] ?? r.headers["x-goog-api-key"] ?? ""
+            #expect(auth.contains(fake.key))
+            #expect(!r.body.serialized().contains(fake.key), "no key in a body")
+        }
+    }
+
+    @Test("critique, vote and judgment replies parse as the engine expects")
+    func phases() async throws {
+        let fake = FakeProvider()
+        try await fake.run { port in
+            for provider in ["anthropic-api", "gemini", "ollama", "openai-api"] {
+                let agent = try Self.agent(provider, model: "ok", port: port, key: fake.key)
+                let vote = try await agent.respond(to: PhaseRequest(phase: .vote, round: 1, candidates: [Position(agent: "b", content: "x")]),
+                                                   in: Self.context)
+                #expect(try ReplyParser.vote(vote.text, candidates: ["b"]).choice == "b")
+                let critique = try await agent.respond(to: PhaseRequest(phase: .critique, round: 1, target: Position(agent: "b", content: "x")),
+                                                       in: Self.context)
+                #expect(try ReplyParser.critique(critique.text).severity == 4)
+            }
+        }
+    }
+
+    @Test("a 429 with Retry-After is retried after the wait it asked for", arguments: ["anthropic-api", "openai-api", "gemini", "ollama"])
+    func rateLimitIsRetried(provider: String) async throws {
+        let fake = FakeProvider()
+        try await fake.run { port in
+            let agent = try Self.agent(provider, model: "rate-limit-once", port: port, key: fake.key)
+            let started = ContinuousClock.now
+            let reply = try await agent.stream(to: Self.propose(), in: Self.context) { _ in }
+            #expect(!reply.text.isEmpty)
+            #expect(ContinuousClock.now - started >= .seconds(1), "waited for Retry-After")
+            #expect(fake.count("rate-limit-once") == 2)
+        }
+    }
+
+    @Test("failures are classified, with the provider's message and never the key", arguments: ["anthropic-api", "openai-api", "gemini", "ollama"])
+    func failuresAreClassified(provider: String) async throws {
+        let fake = FakeProvider()
+        try await fake.run { port in
+            func fails(_ model: String, stream: Bool = true, within: Double = 10) async throws -> AgentError? {
+                let agent = try Self.agent(provider, model: model, port: port, key: fake.key)
+                return await Self.failure {
+                    stream ? try await agent.stream(to: Self.propose(within: within), in: Self.context) { _ in }
+                        : try await agent.respond(to: Self.propose(within: within), in: Self.context)
+                }
+            }
+            let server = try await fails("server-error")
+            #expect(server?.kind == "server")
+            #expect(server?.description.contains("internal failure") == true, "\(String(describing: server))")
+            #expect(fake.count("server-error") == 3, "retried, three attempts in all")
+            #expect(try await fails("overloaded")?.kind == "server")
+            let started = ContinuousClock.now
+            #expect(try await fails("slow", within: 0.5)?.kind == "timeout")
+            #expect(ContinuousClock.now - started < .seconds(2), "gave up at the deadline")
+            #expect(try await fails("truncated")?.kind == "network")
+            #expect(try await fails("malformed")?.kind == "bad_response")
+            #expect(try await fails("malformed", stream: false)?.kind == "bad_response")
+            #expect(try await fails("wrong-type")?.kind == "bad_response")
+            #expect(try await fails("wrong-type", stream: false)?.kind == "bad_response")
+            #expect(try await fails("empty", stream: false)?.kind == "bad_response")
+            if provider != "ollama" {
+                #expect(try await fails("quota")?.kind == "quota", "a 429 that says the quota is spent is not retried")
+                let wrongKey = try Self.agent(provider, model: "ok", port: port, key: "sk-wrong-KEY-9999")
+                let auth = await Self.failure { try await wrongKey.respond(to: Self.propose(), in: Self.context) }
+                #expect(auth?.kind == "auth")
+                #expect(auth?.description.contains("Incorrect API key") == true)
+                #expect(auth?.description.contains("sk-wrong-KEY-9999") == false, "the key is redacted from the provider's echo")
+            }
+        }
+    }
+
+    @Test("after repeated failures the circuit opens and calls fail at once")
+    func circuitBreaker() async throws {
+        let fake = FakeProvider()
+        try await fake.run { port in
+            let agent = try Self.agent("openai-api", model: "server-error", port: port, key: fake.key,
+                                       retry: RetryPolicy(maxAttempts: 1, baseDelay: .milliseconds(1)))
+            for _ in 0..<5 { _ = await Self.failure { try await agent.respond(to: Self.propose(), in: Self.context) } }
+            #expect(fake.count("server-error") == 5)
+            let open = await Self.failure { try await agent.respond(to: Self.propose(), in: Self.context) }
+            #expect(open?.description.contains("circuit open") == true)
+            #expect(fake.count("server-error") == 5, "no request sent while open")
+        }
+    }
+
+    @Test("a rate-limited or failing provider falls back to the same model through OpenRouter")
+    func openRouterFallback() async throws {
+        let fake = FakeProvider()
+        try await fake.run { port in
+            let agent = try Self.agent("anthropic-api", model: "quota", port: port, key: fake.key, fallback: true)
+            let reply = try await agent.respond(to: Self.propose(), in: Self.context)
+            #expect(!reply.text.isEmpty)
+            #expect(fake.requests.last?.path == "/v1/chat/completions")
+            #expect(fake.requests.last?.body["model"] == "anthropic/quota")
+        }
+    }
+
+    @Test("Retry-After as seconds, as an HTTP date, and OpenAI's retry-after-ms")
+    func retryAfterHeaders() {
+        #expect(FailureClassifier.retryAfter(seconds: "2", milliseconds: nil) == .seconds(2))
+        #expect(FailureClassifier.retryAfter(seconds: nil, milliseconds: "250") == .milliseconds(250))
+        let now = Date(timeIntervalSince1970: 0)
+        #expect(FailureClassifier.retryAfter(seconds: "Thu, 01 Jan 1970 00:00:10 GMT", milliseconds: nil, now: now) == .seconds(10))
+        #expect(FailureClassifier.retryAfter(seconds: "soon", milliseconds: nil, now: now) == nil)
+    }
+
+    @Test("backoff grows, honours Retry-After, and stops at the deadline")
+    func backoff() {
+        let policy = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(100), maxDelay: .seconds(1))
+        let full = { (x: Double) in x }
+        #expect(policy.delay(after: .server("x", retryAfter: nil), attempt: 1, remaining: nil, random: full) == .milliseconds(100))
+        #expect(policy.delay(after: .server("x", retryAfter: nil), attempt: 2, remaining: nil, random: full) == .milliseconds(200))
+        #expect(policy.delay(after: .server("x", retryAfter: nil), attempt: 3, remaining: nil, random: full) == nil, "out of attempts")
+        #expect(policy.delay(after: .rateLimit("x", retryAfter: .seconds(3)), attempt: 1, remaining: nil, random: full) == .seconds(3))
+        #expect(policy.delay(after: .rateLimit("x", retryAfter: .seconds(3)), attempt: 1, remaining: .seconds(2), random: full) == nil)
+        #expect(policy.delay(after: .auth("x"), attempt: 1, remaining: nil, random: full) == nil)
+    }
+}
+
+final class Deltas: Sendable {
+    private let parts = Mutex<[String]>([])
+    func add(_ s: String) { parts.withLock { $0.append(s) } }
+    var joined: String { parts.withLock { $0.joined() } }
+    var count: Int { parts.withLock { $0.count } }
+}
