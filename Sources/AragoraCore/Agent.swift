@@ -66,10 +66,14 @@ public struct TokenUsage: Sendable, Codable, Equatable {
 public struct AgentReply: Sendable {
     public var text: String
     public var usage: TokenUsage
+    /// Characters of quoted material left out of the prompt to fit the model's context window (see
+    /// `PromptBuilder.fit`); recorded in the debate's `metadata.context_trimmed`.
+    public var contextTrimmedCharacters: Int
 
-    public init(text: String, usage: TokenUsage = TokenUsage()) {
+    public init(text: String, usage: TokenUsage = TokenUsage(), contextTrimmedCharacters: Int = 0) {
         self.text = text
         self.usage = usage
+        self.contextTrimmedCharacters = contextTrimmedCharacters
     }
 }
 

@@ -159,7 +159,7 @@ final class DebateRun {
             let name = names[i]
             switch result.flatMap(Self.parseAnswer) {
             case .success(let (reply, text)):
-                succeeded(name, usage: reply.usage)
+                succeeded(name, reply)
                 let role = phase == .propose ? "proposal" : "revision"
                 record.messages.append(DebateMessage(role: role, agent: name, content: text, round: round, timestamp: Timestamp.now()))
                 emit(.agentMessage, round: round, agent: name, data: [
@@ -195,7 +195,7 @@ final class DebateRun {
             let (critic, target) = pairs[i]
             switch result.flatMap({ reply in Result { (reply, try ReplyParser.critique(reply.text)) }.mapError(Self.asFailure) }) {
             case .success(let (reply, parsed)):
-                charge(critic, reply.usage)
+                charge(critic, reply)
                 successByCritic.insert(critic)
                 let c = Critique(agent: critic, target: target.agent, issues: parsed.issues, suggestions: parsed.suggestions,
                                  severity: parsed.severity, round: round)
@@ -246,7 +246,7 @@ final class DebateRun {
             let names = candidateNames[i]
             switch result.flatMap({ reply in Result { (reply, try ReplyParser.vote(reply.text, candidates: names)) }.mapError(Self.asFailure) }) {
             case .success(let (reply, parsed)):
-                succeeded(voter, usage: reply.usage)
+                succeeded(voter, reply)
                 let v = Vote(agent: voter, choice: parsed.choice, confidence: parsed.confidence, reasoning: parsed.reasoning, round: round)
                 votes.append(v)
                 record.votes.append(v)
@@ -341,7 +341,7 @@ final class DebateRun {
         }
         switch outcome {
         case .success(let (reply, parsed)):
-            charge(judgeID.name, reply.usage)
+            charge(judgeID.name, reply)
             record.messages.append(DebateMessage(role: "judgment", agent: judgeID.name, content: parsed.finalAnswer,
                                                  round: record.roundsUsed, timestamp: Timestamp.now()))
             emit(.synthesis, agent: judgeID.name, data: ["content": .string(parsed.finalAnswer), "method": "judge"])
@@ -377,7 +377,7 @@ final class DebateRun {
             }) { _, _ in }
             switch results[0]!.flatMap(Self.parseAnswer) {
             case .success(let (reply, synthesis)):
-                charge(writer, reply.usage)
+                charge(writer, reply)
                 text = synthesis
                 summary = "no vote (method none); synthesis by \(writer)"
                 record.messages.append(DebateMessage(role: "synthesis", agent: writer, content: synthesis,
@@ -443,13 +443,20 @@ final class DebateRun {
         return .failed(PhaseRunner.describe(error))
     }
 
-    func succeeded(_ name: String, usage: TokenUsage) {
-        charge(name, usage)
+    func succeeded(_ name: String, _ reply: AgentReply) {
+        charge(name, reply)
         state.progress.consecutiveFailures[name] = 0
     }
 
     /// Adds a call's tokens and cost to the debate's and the agent's totals.
-    func charge(_ name: String, _ usage: TokenUsage) {
+    /// Also records, per agent, how much quoted material was trimmed to fit its model's context window.
+    func charge(_ name: String, _ reply: AgentReply) {
+        let usage = reply.usage
+        if reply.contextTrimmedCharacters > 0 {
+            var trimmed = record.metadata["context_trimmed"]?.objectValue ?? [:]
+            trimmed[name] = .int((trimmed[name]?.intValue ?? 0) + reply.contextTrimmedCharacters)
+            record.metadata["context_trimmed"] = .object(trimmed)
+        }
         costliestCall = max(costliestCall, usage.costUSD)
         record.usage = record.usage + usage
         record.agentUsage[name] = (record.agentUsage[name] ?? TokenUsage()) + usage

@@ -83,6 +83,22 @@ public enum PromptBuilder {
         return parts.joined(separator: "\n\n")
     }
 
+    /// The context rule: a prompt whose estimated size (four characters a token) leaves less than
+    /// `reserveTokens` of a `contextTokens` window for the reply is cut in the middle of its user message, where
+    /// the quoted answers and critiques sit; the question at its head and the reply instructions (and the names one
+    /// may vote for) at its tail are kept, and a marker says how much was left out. Prompts only ever quote the
+    /// latest round, so this happens with long answers or small local models, not with long debates as such.
+    /// Returns the prompt and the number of characters removed.
+    public static func fit(_ prompt: Prompt, contextTokens: Int, reserveTokens: Int) -> (Prompt, trimmed: Int) {
+        let budget = max(1000, (contextTokens - reserveTokens) * 4) - prompt.system.count
+        guard prompt.user.count > budget else { return (prompt, 0) }
+        let keepHead = budget * 2 / 5, keepTail = budget * 2 / 5
+        let cut = prompt.user.count - keepHead - keepTail
+        let user = String(prompt.user.prefix(keepHead)) + "\n\n[... \(cut) characters of quoted material left out to fit the context window ...]\n\n"
+            + String(prompt.user.suffix(keepTail))
+        return (Prompt(system: prompt.system, user: user), cut)
+    }
+
     static func answers(_ positions: [Position]) -> String {
         "Answers:\n" + positions.map { "### \($0.agent)\n\($0.content)" }.joined(separator: "\n\n")
     }

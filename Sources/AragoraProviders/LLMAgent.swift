@@ -42,19 +42,22 @@ public struct LLMAgent: Agent {
     }
 
     func call(_ request: PhaseRequest, _ context: DebateContext, onDelta: TokenSink?) async throws -> AgentReply {
-        let prompt = PromptBuilder.prompt(for: request, in: context, as: identity)
+        let (prompt, trimmed) = PromptBuilder.fit(PromptBuilder.prompt(for: request, in: context, as: identity),
+                                                  contextTokens: settings.contextTokens, reserveTokens: runtime.maxOutputTokens)
         let deadline = request.deadline ?? .now + Self.defaultTimeout
         let started = ContinuousClock.now
         do {
-            let reply = try await withRetries(prompt, model: identity.model, settings: settings, wire: wire, deadline: deadline, onDelta: onDelta)
+            var reply = try await withRetries(prompt, model: identity.model, settings: settings, wire: wire, deadline: deadline, onDelta: onDelta)
+            reply.contextTrimmedCharacters = trimmed
             runtime.observer(settings.info.name, reply.usage, (ContinuousClock.now - started).seconds, nil)
             return reply
         } catch let error as AgentError {
             runtime.observer(settings.info.name, TokenUsage(), (ContinuousClock.now - started).seconds, error.kind)
             if let fallback = fallbackTarget(after: error) {
                 // The primary is rate limited, out of quota or failing: the same model through OpenRouter.
-                let reply = try await withRetries(prompt, model: fallback.model, settings: fallback.settings, wire: OpenAIChatWire(),
+                var reply = try await withRetries(prompt, model: fallback.model, settings: fallback.settings, wire: OpenAIChatWire(),
                                                   deadline: deadline, onDelta: onDelta)
+                reply.contextTrimmedCharacters = trimmed
                 runtime.observer(fallback.settings.info.name, reply.usage, (ContinuousClock.now - started).seconds, nil)
                 return reply
             }

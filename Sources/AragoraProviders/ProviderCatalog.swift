@@ -69,6 +69,9 @@ public struct ProviderSettings: Sendable {
     public var configured: Bool
     /// The model used when a spec names none (`<PROVIDER>_MODEL` overrides the built-in default).
     public var defaultModel: String
+    /// The context window assumed for the provider's models, in tokens (`<PROVIDER>_CONTEXT_TOKENS`; default
+    /// 128,000 for hosted models, 8,192 for Ollama and OpenAI-compatible local servers).
+    public var contextTokens: Int
 
     /// nil when the provider cannot be used: no key for a hosted provider, no base URL for `openai-compatible`.
     /// Ollama is usable without configuration (a local server at its default address) but is only `configured`
@@ -93,6 +96,9 @@ public struct ProviderSettings: Sendable {
         }
         let modelVariable = info.name.uppercased().replacingOccurrences(of: "-", with: "_") + "_MODEL"
         defaultModel = value(modelVariable) ?? info.defaultModel
+        let local = info.name == "ollama" || info.name == "openai-compatible"
+        let contextVariable = info.name.uppercased().replacingOccurrences(of: "-", with: "_") + "_CONTEXT_TOKENS"
+        contextTokens = value(contextVariable).flatMap(Int.init).map { max(2048, $0) } ?? (local ? 8192 : 128_000)
     }
 
     /// Replaces the key in a text (an error body may echo it back) so it can be shown.

@@ -174,6 +174,29 @@ struct ProviderContractTests {
         }
     }
 
+    @Test("a prompt too long for the model's context window is trimmed in the middle, and the reply says how much")
+    func contextWindow() async throws {
+        let fake = FakeProvider()
+        try await fake.run { port in
+            var env = Self.environment(port, key: fake.key)
+            env["OLLAMA_CONTEXT_TOKENS"] = "4096"
+            let info = try #require(ProviderInfo.named("ollama"))
+            let settings = try #require(ProviderSettings(info, environment: env))
+            #expect(settings.contextTokens == 4096)
+            let agent = LLMAgent(name: "o", settings: settings, model: "ok", persona: nil, role: "proposer",
+                                 runtime: ProviderRuntime(maxOutputTokens: 1024))
+            var context = Self.context
+            context.context = String(repeating: "background material. ", count: 2000)  // 42,000 characters
+            let reply = try await agent.respond(to: Self.propose(), in: context)
+            #expect(reply.contextTrimmedCharacters > 20_000)
+            let sent = fake.requests.last?.body["messages"]?.arrayValue?.last?["content"]?.stringValue ?? ""
+            #expect(sent.hasPrefix("Question: Should we adopt the change?"), "the question is kept")
+            #expect(sent.contains("characters of quoted material left out to fit the context window"))
+            #expect(sent.hasSuffix(PromptBuilder.replyFormat(.propose)), "the reply instructions are kept")
+            #expect(sent.count < (4096 - 1024) * 4)
+        }
+    }
+
     @Test("Retry-After as seconds, as an HTTP date, and OpenAI's retry-after-ms")
     func retryAfterHeaders() {
         #expect(FailureClassifier.retryAfter(seconds: "2", milliseconds: nil) == .seconds(2))
