@@ -94,7 +94,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "aragora-bench",
-            dependencies: ["AragoraCore", "AragoraStore"],
+            dependencies: [
+                "AragoraCore", "AragoraStore", "AragoraProviders",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             path: "Benchmarks/aragora-bench"
         ),
         .testTarget(name: "AragoraCoreTests", dependencies: ["AragoraCore"]),

@@ -1,7 +1,7 @@
 import Foundation
 
 // aragora-bench: the committed benchmarks. Prints medians and ratios; never fails on a number.
-// Usage: aragora-bench [engine|json|text|process|all] [--quick]
+// Usage: aragora-bench [engine|json|text|process|providers|all] [--quick]
 let args = CommandLine.arguments.dropFirst()
 let quick = args.contains("--quick")
 let which = args.first { !$0.hasPrefix("--") } ?? "all"
@@ -9,6 +9,13 @@ let which = args.first { !$0.hasPrefix("--") } ?? "all"
 if which == "scale-once", args.count >= 3, let n = Int(args[args.startIndex + 1]), let latency = Int(args[args.startIndex + 2]) {
     await EngineBench.scaleOnce(n, latencyMS: latency)
     exit(0)
+}
+if which == "fake-provider" {
+    try await ProviderBench.serveFake()
+    exit(0)
+}
+if which == "providers" || which == "all" {
+    try await ProviderBench.run(quick: quick)
 }
 if which == "const" {
     await EngineBench.constantOverhead(iterations: 2000)
