@@ -10,6 +10,7 @@ import Synchronization
 /// - overhead per call: `LLMAgent.respond` (prompt, JSON, HTTP, parse, usage and cost) against a raw
 ///   AsyncHTTPClient request to the same endpoint with the same reply; target p50 difference <= 0.2 ms;
 /// - 2,000 concurrent streaming calls (20 chunks, 50 ms apart): errors and memory per call in flight.
+/// `aragora-bench fake-provider` alone serves a whole `aragora ask --agents openai-api,...` by hand (key `sk-bench`).
 enum ProviderBench {
     static func run(quick: Bool) async throws {
         raiseDescriptorLimit()
@@ -82,8 +83,8 @@ enum ProviderBench {
         let wall = (ContinuousClock.now - started).seconds
         let peak = sampler.stop()
         let failed = tally.errors
-        print("concurrent streaming calls: \(concurrent) at once, 20 chunks each 50 ms apart (about 1 s per call)")
-        print("  errors \(failed.count)\(failed.first.map { " (first: \($0))" } ?? "") · chunks received \(tally.chunks) of \(concurrent * 20)"
+        print("concurrent streaming calls: \(concurrent) at once, about 20 chunks each, 50 ms apart (about 1 s per call)")
+        print("  errors \(failed.count)\(failed.first.map { " (first: \($0))" } ?? "") · text deltas received \(tally.chunks)"
             + " · wall \(Stats.f(wall, 2)) s")
         print("  memory per call in flight: \(Stats.f(Double(peak - baseline) / Double(concurrent), 1)) KB (peak RSS \(peak / 1024) MB, baseline \(baseline / 1024) MB)")
     }
@@ -109,30 +110,41 @@ enum ProviderBench {
         return (p, port)
     }
 
-    /// The fake: OpenAI Chat Completions, a fixed reply; `bench-stream` streams 20 chunks 50 ms apart.
+    /// The fake: OpenAI Chat Completions with the key `sk-bench` (else a 401 as OpenAI words it); replies in the
+    /// format each phase asks for, so it can also serve a whole `aragora ask` by hand; a streamed reply comes in 20
+    /// chunks 50 ms apart.
     static func serveFake() async throws {
         raiseDescriptorLimit()
-        let reply = JSONValue.object([
-            "id": "x", "object": "chat.completion",
-            "choices": [["index": 0, "message": ["role": "assistant", "content": "Adopt it in stages.\nRecommendation: adopt it in stages."],
-                         "finish_reason": "stop"]],
-            "usage": ["prompt_tokens": 120, "completion_tokens": 14],
-        ]).serialized()
         let router = Router()
         router.post("/v1/chat/completions") { request, _ in
-            let body = try await request.body.collect(upTo: 1 << 20)
+            let body = JSONValue.parse(bytes: Array(try await request.body.collect(upTo: 1 << 20).readableBytesView)) ?? .null
             var headers = HTTPFields()
-            guard String(buffer: body).contains(#""stream":true"#) else {
-                headers[.contentType] = "application/json"
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply)))
+            headers[.contentType] = "application/json"
+            guard request.headers[.authorization] == "Bearer sk-bench" else {
+                let error: JSONValue = ["error": ["message": "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+                                                  "type": "invalid_request_error", "code": "invalid_api_key"]]
+                return Response(status: .unauthorized, headers: headers, body: .init(byteBuffer: ByteBuffer(string: error.serialized())))
+            }
+            let prompt = (body["messages"]?.arrayValue ?? []).compactMap { $0["content"]?.stringValue }.joined(separator: "\n")
+            let text = phaseReply(prompt)
+            guard body["stream"]?.boolValue == true else {
+                let reply: JSONValue = ["id": "x", "object": "chat.completion",
+                                        "choices": [["index": 0, "message": ["role": "assistant", "content": .string(text)], "finish_reason": "stop"]],
+                                        "usage": ["prompt_tokens": .int(prompt.utf8.count / 4), "completion_tokens": .int(text.utf8.count / 4)]]
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply.serialized())))
             }
             headers[.contentType] = "text/event-stream"
+            let characters = Array(text)
+            let size = (characters.count + 19) / 20  // 20 pieces
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                for i in 0..<20 {
-                    try await writer.write(ByteBuffer(string: "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"word\(i) \"}}]}\n\n"))
+                for i in stride(from: 0, to: characters.count, by: size) {
+                    let piece = String(characters[i..<min(characters.count, i + size)])
+                    let chunk: JSONValue = ["choices": [["index": 0, "delta": ["content": .string(piece)]]]]
+                    try await writer.write(ByteBuffer(string: "data: \(chunk.serialized())\n\n"))
                     try await Task.sleep(for: .milliseconds(50))
                 }
-                try await writer.write(ByteBuffer(string: "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":120,\"completion_tokens\":20}}\n\ndata: [DONE]\n\n"))
+                let usage: JSONValue = ["choices": [], "usage": ["prompt_tokens": .int(prompt.utf8.count / 4), "completion_tokens": .int(text.utf8.count / 4)]]
+                try await writer.write(ByteBuffer(string: "data: \(usage.serialized())\n\ndata: [DONE]\n\n"))
                 try await writer.finish(nil)
             })
         }
@@ -165,4 +177,21 @@ final class Tally: Sendable {
     func fail(_ why: String) { state.withLock { $0.errors.append(why) } }
     var chunks: Int { state.withLock { $0.chunks } }
     var errors: [String] { state.withLock { $0.errors } }
+}
+
+/// A reply in the format a phase's prompt asks for (see `PromptBuilder.replyFormat`).
+func phaseReply(_ prompt: String) -> String {
+    if prompt.contains(#"{"issues""#) {
+        return #"{"issues": ["the migration cost is not estimated"], "suggestions": ["estimate the cost per team"], "severity": 4}"#
+    }
+    if prompt.contains(#"{"choice""#) {
+        let names = prompt.components(separatedBy: "Names you may vote for: ").last?.components(separatedBy: ".").first ?? ""
+        return #"{"choice": "\#(names.components(separatedBy: ", ").first ?? "")", "confidence": 0.8, "reasoning": "the most complete plan"}"#
+    }
+    if prompt.contains(#"{"winner""#) {
+        let first = prompt.components(separatedBy: "### ").dropFirst().first?.components(separatedBy: "\n").first ?? ""
+        return #"{"winner": "\#(first)", "confidence": 0.75, "final_answer": "Adopt it in stages, one team at a time, measuring build times."}"#
+    }
+    return "Adopt it in stages: move one team first, measure build and review times for a month, then decide on the rest.\n"
+        + "Recommendation: adopt it in stages."
 }
