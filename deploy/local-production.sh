@@ -91,6 +91,11 @@ frontend api
     default_backend aragora
 backend aragora
     balance roundrobin
+    # A request that cannot reach a dead instance goes to the other at once (it never reached the first, so this
+    # is safe for POSTs too), instead of failing until the health check marks the instance down.
+    retries 3
+    option redispatch 1
+    retry-on conn-failure
     option httpchk GET /readyz
     http-check expect status 200
     server api-1 127.0.0.1:8081 check inter 1s fall 2 rise 1
