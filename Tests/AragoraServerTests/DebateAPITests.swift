@@ -61,6 +61,24 @@ final class DebateAPITests: XCTestCase {
         }
     }
 
+    /// A zero budget (the request's, or the server-wide cap) stops a debate before its first paid phase, cleanly,
+    /// with the reason and the spend recorded; a budget the debate does not reach changes nothing.
+    func testBudgetsStopDebatesCleanly() async throws {
+        try await withServer(["ARAGORA_MAX_DEBATE_COST_USD": "0"]) { client, service in
+            let record = try await client.runDebate(#"{"question":"Within budget?","rounds":1}"#, on: service)
+            XCTAssertEqual(record["status"], "cancelled")
+            XCTAssertEqual(record["metadata"]?["stop_reason"], "budget")
+            XCTAssertEqual(record["error"]?.stringValue?.hasPrefix("budget reached: spent $0.0000 of $0.0000"), true, "\(record["error"] ?? .null)")
+        }
+        try await withServer { client, service in
+            let stopped = try await client.runDebate(#"{"question":"Within budget?","rounds":1,"budget_limit_usd":0}"#, on: service)
+            XCTAssertEqual(stopped["metadata"]?["stop_reason"], "budget")
+            let free = try await client.runDebate(#"{"question":"Within budget?","rounds":1,"budget_limit_usd":5}"#, on: service)
+            XCTAssertEqual(free["status"], "completed", "demo agents cost nothing")
+            XCTAssertEqual(free["metadata"]?["budget_limit_usd"], 5)
+        }
+    }
+
     func testValidationErrorsChangeNothing() async throws {
         try await withServer { client, service in
             let cases: [(String, Int, String)] = [
