@@ -322,6 +322,11 @@ final class DebateRun {
 
     func judged(answers: [Position], votes: [Vote]) async -> ConsensusResult {
         let fallback = ConsensusRule(method: .majority, ratings: config.ratings).decide(votes: votes, agents: state.progress.active, answers: answers)
+        if let j = record.judge, record.agents.contains(j), !state.progress.active.contains(j.name),
+           let stand = state.progress.active.max(by: { (config.ratings[$0] ?? 1500) < (config.ratings[$1] ?? 1500) }) {
+            // The panel's judge left the panel (it kept failing): the highest-rated agent still in it judges.
+            record.judge = record.agents.first { $0.name == stand }
+        }
         guard let judgeID = record.judge, let judge = engine.agent(named: judgeID.name) else {
             var r = fallback
             r.method = .judge

@@ -226,7 +226,14 @@ public struct LLMAgent: Agent {
             if e == .deadlineExceeded { return .timeout("\(settings.info.name) did not answer in time") }
             if e == .cancelled { return .timeout("cancelled") }
         }
-        return .network(settings.redact("\(settings.info.name) at \(settings.baseURL): \(error)"))
+        // NIO's connection errors are long lists of attempts: say what happened in a few words.
+        let text = "\(error)"
+        let reason = [("Connection refused", "connection refused"), ("connectTimeout", "connect timed out"),
+                      ("NIOSSL", "TLS failed: \(text.prefix(160))"), ("remoteConnectionClosed", "the server closed the connection"),
+                      ("Connection reset", "connection reset"), ("No address", "cannot resolve the host"),
+                      ("unresolved", "cannot resolve the host")]
+            .first { text.contains($0.0) }?.1 ?? String(text.prefix(200))
+        return .network(settings.redact("cannot reach \(settings.info.name) at \(settings.baseURL): \(reason)"))
     }
 }
 

@@ -37,13 +37,17 @@ public final class ProviderRuntime: Sendable {
         }
     }
 
-    /// The process's HTTP client for providers: connect timeout 10 s; no idle read timeout of its own (a reply may
+    /// The process's HTTP client for providers: connect timeout 10 s, connection failures reported at once; no
+    /// idle read timeout of its own (a reply may
     /// take minutes to start; each call's deadline bounds it); many connections per host, so thousands of streams
     /// in flight do not queue behind a small pool. Lives as long as the process.
     public static let sharedHTTP: HTTPClient = {
         var config = HTTPClient.Configuration()
         config.timeout = .init(connect: .seconds(10), read: nil)
         config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 4096)
+        // A refused connection fails the call at once: `RetryPolicy` retries it with backoff within the deadline
+        // (the client's own retries would hold every call to a stopped server for the whole connect timeout).
+        config.connectionPool.retryConnectionEstablishment = false
         config.decompression = .enabled(limit: .ratio(50))
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
     }()

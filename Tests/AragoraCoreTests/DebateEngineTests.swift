@@ -91,6 +91,34 @@ final class DebateEngineTests: XCTestCase {
         XCTAssertEqual(r.messages.last?.role, "judgment")
     }
 
+    /// The panel's judge (its first agent here) leaves the panel after a refused key: the highest-rated agent
+    /// still debating judges instead, and the record names it.
+    func testAJudgeThatLeftThePanelIsReplaced() async {
+        let gone = ScriptedAgent("gone") { _, _ in throw AgentError.auth("HTTP 401: invalid key") }
+        let config = DebateConfig(rounds: 1, consensus: .judge, seed: 2, ratings: ["demo-visionary": 1600])
+        let r = await runDebate([gone] + demoPanel(), config: config)
+        XCTAssertEqual(r.status, .completed)
+        XCTAssertEqual(r.judge?.name, "demo-visionary")
+        XCTAssertEqual(r.messages.last?.role, "judgment")
+        XCTAssertEqual(r.messages.last?.agent, "demo-visionary")
+        XCTAssertEqual(r.failures.first?.kind, "auth")
+    }
+
+    /// A budget stops the debate before the phase that would pass it (projected at twice the costliest call).
+    func testBudgetStopsBeforeThePhaseThatWouldPassIt() async {
+        // Scripted agents cost $0.001 a call: proposals $0.003, then critiques projected at 3 x $0.002.
+        let panel = ["a", "b", "c"].map { ScriptedAgent.voting($0) }
+        let stopped = await runDebate(panel, config: DebateConfig(rounds: 2, consensus: .majority, seed: 1, budgetUSD: 0.008))
+        XCTAssertEqual(stopped.status, .cancelled)
+        XCTAssertEqual(stopped.metadata["stop_reason"], "budget")
+        XCTAssertEqual(stopped.usage.costUSD, 0.003, accuracy: 1e-12)
+        XCTAssertEqual(stopped.messages.count, 3)
+        XCTAssertTrue(stopped.error?.contains("the critique phase (3 calls) would cost about $0.0060 more") == true, stopped.error ?? "")
+        XCTAssertEqual(stopped.agentUsage["a"]?.costUSD ?? 0, 0.001, accuracy: 1e-12)
+        let enough = await runDebate(panel, config: DebateConfig(rounds: 2, consensus: .majority, seed: 1, budgetUSD: 1))
+        XCTAssertEqual(enough.status, .completed)
+    }
+
     func testExtraJudgeAgentAndFailingJudgeFallsBackToVotes() async {
         let broken = ScriptedAgent("broken-judge") { _, _ in throw URLError(.badServerResponse) }
         let r = await runDebate(demoPanel(), config: DebateConfig(rounds: 1, consensus: .judge, seed: 2), judge: broken)
