@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers (see docs/architecture.md): aragora -> AragoraServer -> AragoraStore -> AragoraCore; AragoraServer -> AragoraRedis;
-// aragora -> AragoraProviders -> AragoraCore.
+// aragora -> AragoraProviders -> AragoraCore; aragora -> AragoraAWS.
 let package = Package(
     name: "aragora",
     platforms: [.macOS(.v15)],
@@ -65,6 +65,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // AWS SigV4 and Secrets Manager (no AWS SDK for Swift exists here); knows nothing of debates.
+        .target(
+            name: "AragoraAWS",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "AragoraServer",
             dependencies: [
@@ -88,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "aragora",
             dependencies: [
-                "AragoraCore", "AragoraStore", "AragoraServer", "AragoraProviders",
+                "AragoraCore", "AragoraStore", "AragoraServer", "AragoraProviders", "AragoraAWS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -103,6 +112,11 @@ let package = Package(
         ),
         .testTarget(name: "AragoraCoreTests", dependencies: ["AragoraCore"]),
         .testTarget(name: "AragoraRedisTests", dependencies: ["AragoraRedis"]),
+        .testTarget(name: "AragoraAWSTests", dependencies: [
+            "AragoraAWS",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "AragoraProvidersTests", dependencies: [
             "AragoraProviders", "AragoraCore",
             .product(name: "Hummingbird", package: "hummingbird"),

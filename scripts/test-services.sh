@@ -5,7 +5,8 @@
 #   second cluster on 55433 that fault tests stop and start;
 #   PgBouncer (pool_mode = transaction, as Supabase's pooler) on 127.0.0.1:56432 in front of it;
 #   Redis with a password, plain on 127.0.0.1:56379 and TLS on 56380 (a test CA made here with openssl);
-#   mockllm 0.0.8 from PyPI (a third-party fake of the OpenAI and Anthropic APIs) on 127.0.0.1:56480.
+#   mockllm 0.0.8 from PyPI (a third-party fake of the OpenAI and Anthropic APIs) on 127.0.0.1:55480;
+#   moto 5.2.5 from PyPI (a local AWS: Secrets Manager, IAM, signature checks) on 127.0.0.1:55490.
 # Usage: eval "$(scripts/test-services.sh)"      stop: scripts/test-services.sh stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,14 +14,20 @@ ROOT="${ARAGORA_SERVICES_DIR:-$PWD/.build/test-services}"
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 # Ports may be moved (ARAGORA_TEST_PORT_OFFSET) so two checkouts can run their services side by side.
 OFFSET=${ARAGORA_TEST_PORT_OFFSET:-0}
-MOCKLLM_PORT=$((56480 + OFFSET)); PG_PORT=$((55432 + OFFSET)); FAULT_PG_PORT=$((55433 + OFFSET)); BOUNCER_PORT=$((56432 + OFFSET)); REDIS_PORT=$((56379 + OFFSET)); REDIS_TLS_PORT=$((56380 + OFFSET))
+MOCKLLM_PORT=$((55480 + OFFSET)); MOTO_PORT=$((55490 + OFFSET)); PG_PORT=$((55432 + OFFSET)); FAULT_PG_PORT=$((55433 + OFFSET)); BOUNCER_PORT=$((56432 + OFFSET)); REDIS_PORT=$((56379 + OFFSET)); REDIS_TLS_PORT=$((56380 + OFFSET))
 PASSWORD=aragora-test-password
 RUN_AS=(); [ "$(id -u)" = 0 ] && RUN_AS=(runuser -u postgres --)
 
 if [ "${1:-}" = stop ]; then
   [ -f "$ROOT/pgbouncer.pid" ] && kill "$(cat "$ROOT/pgbouncer.pid")" 2>/dev/null || true
   [ -f "$ROOT/redis.pid" ] && kill "$(cat "$ROOT/redis.pid")" 2>/dev/null || true
-  [ -f "$ROOT/mockllm.pid" ] && kill "$(cat "$ROOT/mockllm.pid")" 2>/dev/null || true
+  for name in mockllm moto; do
+    if [ -f "$ROOT/$name.pid" ]; then
+      pid=$(cat "$ROOT/$name.pid"); kill "$pid" 2>/dev/null || true
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      rm -f "$ROOT/$name.pid"
+    fi
+  done
   for dir in "$ROOT/pg" "$ROOT/pg-fault"; do
     [ -d "$dir" ] && "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true
   done
@@ -130,11 +137,30 @@ if ! { [ -f "$ROOT/mockllm.pid" ] && kill -0 "$(cat "$ROOT/mockllm.pid")" 2>/dev
     "$ROOT/mockllm-venv/bin/pip" install -q mockllm==0.0.8 >&2
   fi
   printf 'responses:\n  "ping": "pong"\ndefaults:\n  unknown_response: "Adopt the change in stages.\\nRecommendation: adopt it in stages."\nsettings:\n  lag_enabled: false\n' > "$ROOT/mockllm.yml"
-  nohup "$ROOT/mockllm-venv/bin/mockllm" start --responses "$ROOT/mockllm.yml" --host 127.0.0.1 --port $MOCKLLM_PORT \
-    > "$ROOT/mockllm.log" 2>&1 < /dev/null &
+  # Through uvicorn itself: `mockllm start` always turns on auto-reload, which polls every file under the
+  # working directory (.build included) for changes.
+  MOCKLLM_RESPONSES_FILE="$ROOT/mockllm.yml" nohup "$ROOT/mockllm-venv/bin/python" -m uvicorn mockllm.server:app \
+    --host 127.0.0.1 --port $MOCKLLM_PORT > "$ROOT/mockllm.log" 2>&1 < /dev/null &
   echo $! > "$ROOT/mockllm.pid"
   for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$MOCKLLM_PORT) 2>/dev/null && break; sleep 0.1; done
+  sleep 0.5
+  kill -0 "$(cat "$ROOT/mockllm.pid")" 2>/dev/null || { echo "mockllm did not start (port $MOCKLLM_PORT taken?): $(tail -3 "$ROOT/mockllm.log")" >&2; exit 1; }
 fi
+
+# moto (PyPI), a local AWS: Secrets Manager with signature checking, for the secrets tests.
+if ! { [ -f "$ROOT/moto.pid" ] && kill -0 "$(cat "$ROOT/moto.pid")" 2>/dev/null; }; then
+  if [ ! -x "$ROOT/moto-venv/bin/moto_server" ]; then
+    python3 -m venv "$ROOT/moto-venv" >&2
+    "$ROOT/moto-venv/bin/pip" install -q 'moto[server]==5.2.5' >&2
+  fi
+  INITIAL_NO_AUTH_ACTION_COUNT=4 nohup "$ROOT/moto-venv/bin/moto_server" -H 127.0.0.1 -p $MOTO_PORT > "$ROOT/moto.log" 2>&1 < /dev/null &
+  echo $! > "$ROOT/moto.pid"
+  for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$MOTO_PORT) 2>/dev/null && break; sleep 0.1; done
+  sleep 0.5
+  kill -0 "$(cat "$ROOT/moto.pid")" 2>/dev/null || { echo "moto did not start (port $MOTO_PORT taken?): $(tail -3 "$ROOT/moto.log")" >&2; exit 1; }
+  "$ROOT/moto-venv/bin/python" scripts/moto-secret.py "http://127.0.0.1:$MOTO_PORT" > "$ROOT/moto-keys"
+fi
+read -r MOTO_KEY MOTO_SECRET < "$ROOT/moto-keys"
 
 echo "export ARAGORA_TEST_REDIS_URL=redis://:$PASSWORD@127.0.0.1:$REDIS_PORT/0"
 echo "export ARAGORA_TEST_REDIS_TLS_URL=rediss://default:$PASSWORD@localhost:$REDIS_TLS_PORT"
@@ -144,4 +170,5 @@ echo "export ARAGORA_TEST_POSTGRES_URL=postgres://aragora:$PASSWORD@127.0.0.1:$P
 echo "export ARAGORA_TEST_FAULT_POSTGRES_URL=postgres://aragora:$PASSWORD@127.0.0.1:$FAULT_PG_PORT/postgres?sslmode=disable"
 echo "export ARAGORA_TEST_FAULT_PG_CTL=$ROOT/fault-pg.sh"
 echo "export ARAGORA_TEST_MOCKLLM_URL=http://127.0.0.1:$MOCKLLM_PORT"
+echo "export ARAGORA_TEST_MOTO_URL=http://127.0.0.1:$MOTO_PORT ARAGORA_TEST_MOTO_KEY_ID=$MOTO_KEY ARAGORA_TEST_MOTO_SECRET_KEY=$MOTO_SECRET"
 echo "export ARAGORA_TEST_PGBOUNCER_URL=postgres://aragora:$PASSWORD@127.0.0.1:$BOUNCER_PORT/postgres?sslmode=disable"

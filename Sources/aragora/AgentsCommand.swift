@@ -19,7 +19,7 @@ struct AgentsCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let config = try ConfigurationLoader.load()
+        let config = try await ConfigurationLoader.load()
         let factory = try ProviderAgents.load(config, metrics: ServiceMetrics())
         let prices = (try? PriceTable.load(overrides: ProcessInfo.processInfo.environment["ARAGORA_PRICES_FILE"])) ?? PriceTable()
         var rows: [[String: JSONValue]] = []

@@ -67,7 +67,7 @@ struct AskCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var config = try ConfigurationLoader.load()
+        var config = try await ConfigurationLoader.load()
         if noSave { config.database = .memory }
         // Its own owner id: a service on this host (same instance id) must not take this debate for its own.
         config.instanceID += "/ask-\(getpid())"

@@ -1,11 +1,26 @@
+import AragoraAWS
 import AragoraServer
 import Foundation
+import Synchronization
 
-/// Every command reads its configuration here, through the same validated type as the service.
+/// Every command reads its configuration here, through the same validated type as the service: the environment,
+/// with the keys of the AWS Secrets Manager secret beneath it when `ARAGORA_USE_SECRETS_MANAGER=true`.
 enum ConfigurationLoader {
-    /// The configuration from the environment; an invalid value ends the command with its reason (exit 78).
-    static func load() throws -> ServerConfiguration {
-        do { return try ServerConfiguration(environment: ProcessInfo.processInfo.environment) } catch {
+    /// The environment every part of a command reads (providers' keys included), resolved once per process.
+    static var environment: [String: String] { resolved.withLock { $0 } }
+    private static let resolved = Mutex(ProcessInfo.processInfo.environment)
+
+    /// The configuration; a secret that cannot be read or an invalid value ends the command with one line saying
+    /// which (exit 78). Never prints a secret's value.
+    static func load() async throws -> ServerConfiguration {
+        do {
+            let resolved = try await SecretEnvironment.resolve(ProcessInfo.processInfo.environment)
+            Self.resolved.withLock { $0 = resolved.environment }
+        } catch {
+            Terminal.errorLine("aragora: AWS Secrets Manager: \(error)")
+            throw CLIExit(code: 78)
+        }
+        do { return try ServerConfiguration(environment: environment) } catch {
             Terminal.errorLine("aragora: \(error)")
             throw CLIExit(code: 78)
         }

@@ -11,7 +11,7 @@ struct DatabaseCommand: AsyncParsableCommand {
         subcommands: [Migrate.self, Status.self])
 
     static func open() async throws -> (any DebateStore, ServerConfiguration) {
-        let config = try ConfigurationLoader.load()
+        let config = try await ConfigurationLoader.load()
         return (try await config.database.open(logger: Logger(label: "aragora.db")), config)
     }
 

@@ -22,7 +22,7 @@ enum ProviderAgents {
 
     /// The same, ending the command with the reason when the configuration is wrong (exit 78).
     static func load(_ config: ServerConfiguration, metrics: ServiceMetrics) throws -> AgentFactory {
-        do { return try factory(config: config, metrics: metrics, environment: ProcessInfo.processInfo.environment) } catch {
+        do { return try factory(config: config, metrics: metrics, environment: ConfigurationLoader.environment) } catch {
             Terminal.errorLine("aragora: \(error)")
             throw CLIExit(code: 78)
         }

@@ -22,7 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
-        var config = try ConfigurationLoader.load()
+        var config = try await ConfigurationLoader.load()
         if let host { config.host = host }
         if let port {
             guard (0...65535).contains(port) else {

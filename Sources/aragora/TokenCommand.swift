@@ -14,7 +14,7 @@ struct TokenCommand: AsyncParsableCommand {
     var ttl: Int?
 
     func run() async throws {
-        let config = try ConfigurationLoader.load()
+        let config = try await ConfigurationLoader.load()
         guard let secret = config.apiToken else {
             Terminal.errorLine("error: ARAGORA_API_TOKEN is not set: it is the secret tokens are signed with")
             throw CLIExit(code: 2)

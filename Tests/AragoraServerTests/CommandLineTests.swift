@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraServer
 import Foundation
 import XCTest
 
@@ -49,6 +50,34 @@ final class CommandLineTests: XCTestCase {
         let status = try aragora(["db", "status"], dataDir: dir)
         XCTAssertEqual(status.status, 0, status.err)
         XCTAssertTrue(status.out.contains("pending:  none"), status.out)
+    }
+
+    /// `ARAGORA_USE_SECRETS_MANAGER=true` against moto: `aragora token` signs with the secret's ARAGORA_API_TOKEN;
+    /// a production start whose secret is missing stops with one line naming it, and exit 78.
+    func testCommandsReadTheirConfigurationFromSecretsManager() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let moto = env["ARAGORA_TEST_MOTO_URL"] else {
+            if env["ARAGORA_REQUIRE_SERVICES"] == "1" { return XCTFail("moto not started") }
+            throw XCTSkip("moto not started: eval \"$(scripts/test-services.sh)\"")
+        }
+        let aws = ["ARAGORA_USE_SECRETS_MANAGER": "true", "ARAGORA_SECRET_NAME": "aragora/test", "AWS_REGION": "us-east-1",
+                   "AWS_ENDPOINT_URL": moto, "AWS_ACCESS_KEY_ID": env["ARAGORA_TEST_MOTO_KEY_ID"] ?? "",
+                   "AWS_SECRET_ACCESS_KEY": env["ARAGORA_TEST_MOTO_SECRET_KEY"] ?? "", "ARAGORA_API_TOKEN": ""]
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var unset = aws
+        unset.removeValue(forKey: "ARAGORA_API_TOKEN")
+        let token = try aragora(["token", "--ttl", "60"], env: unset, dataDir: dir)
+        XCTAssertEqual(token.status, 0, token.err)
+        let parts = token.out.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":")
+        XCTAssertEqual(parts.count, 3)
+        let minted = token.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(try TokenAuthenticator(secret: "from-the-secret").validate(minted).get(), "admin", "signed with the secret's key")
+        let missing = try aragora(["serve", "--port", "0"], env: unset.merging(["ARAGORA_SECRET_NAME": "aragora/missing", "ARAGORA_ENV": "production"]) { $1 },
+                                  dataDir: dir)
+        XCTAssertEqual(missing.status, 78)
+        XCTAssertEqual(missing.err.split(separator: "\n").count, 1, missing.err)
+        XCTAssertTrue(missing.err.contains("secret 'aragora/missing' not found in us-east-1"), missing.err)
     }
 
     func testBadUsageExitsTwoWithOneLine() throws {
