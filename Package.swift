@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "aragora",
             dependencies: [
-                "AragoraCore", "AragoraStore", "AragoraServer", "AragoraProviders", "AragoraAWS",
+                "AragoraCore", "AragoraStore", "AragoraServer", "AragoraProviders", "AragoraAWS", "AragoraRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

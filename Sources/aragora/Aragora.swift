@@ -8,7 +8,8 @@ struct Aragora: AsyncParsableCommand {
         commandName: "aragora",
         abstract: "A panel of AI agents debates a question and returns a verifiable answer.",
         version: AragoraVersion.current,
-        subcommands: [AskCommand.self, ServeCommand.self, AgentsCommand.self, TokenCommand.self, DatabaseCommand.self, ReceiptCommand.self]
+        subcommands: [AskCommand.self, ServeCommand.self, AgentsCommand.self, TokenCommand.self, DatabaseCommand.self, DoctorCommand.self,
+                      ReceiptCommand.self]
     )
 
     /// Parse errors end in one line on stderr and exit 2; help and version print as usual.

@@ -80,6 +80,24 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(missing.err.contains("secret 'aragora/missing' not found in us-east-1"), missing.err)
     }
 
+    /// `aragora doctor`: every check on its own line; exit 0 when the essentials hold, 1 with the fix when not.
+    func testDoctorSaysWhatIsWrongAndHowToFixIt() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try aragora(["db", "migrate"], dataDir: dir)
+        let healthy = try aragora(["doctor"], dataDir: dir)
+        XCTAssertEqual(healthy.status, 0, healthy.out + healthy.err)
+        XCTAssertTrue(healthy.out.contains("ok    database: sqlite"), healthy.out)
+        XCTAssertTrue(healthy.out.contains("ok    schema: version"), healthy.out)
+        XCTAssertTrue(healthy.out.hasSuffix("ready to serve\n"), healthy.out)
+        let broken = try aragora(["doctor"], env: ["DATABASE_URL": "postgres://nobody:pw@127.0.0.1:1/none?sslmode=disable",
+                                                   "ARAGORA_DB_TIMEOUT": "1"], dataDir: dir)
+        XCTAssertEqual(broken.status, 1)
+        XCTAssertTrue(broken.out.contains("FAIL  database:"), broken.out)
+        XCTAssertTrue(broken.out.contains("fix: "), broken.out)
+        XCTAssertFalse(broken.out.contains(":pw@"), "no password in the report")
+    }
+
     func testBadUsageExitsTwoWithOneLine() throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
