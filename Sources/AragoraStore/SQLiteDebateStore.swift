@@ -73,6 +73,12 @@ public final class SQLiteDebateStore: DebateStore {
         return try await reader.query(sql, binds)
     }
 
+    /// An online backup: a consistent copy of the whole database in one new file (`VACUUM INTO`), taken on the
+    /// reader connection while writes go on.
+    public func backup(to file: String) async throws {
+        _ = try await read("VACUUM INTO ?", [.text(file)])
+    }
+
     private static let unfinished = "status IN ('created', 'running')"
     /// A lease row exists only while its debate is unfinished.
     private static let claimableLease = "(l.owner IS NULL OR l.owner = ? OR l.expires < ?)"
