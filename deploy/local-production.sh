@@ -4,7 +4,9 @@
 #   PostgreSQL behind PgBouncer in transaction mode (as Supabase's pooler), Redis over TLS with a password (as
 #   Upstash), two `aragora serve` instances (api-1 on 8081, api-2 on 8082) and haproxy on 8080 in front of them,
 #   checking /readyz, as Cloudflare's load balancer does.
-# Usage: deploy/local-production.sh start | stop | status      (state in .build/local-production)
+# Usage: deploy/local-production.sh start | stop | status | restart api-N   (state in .build/local-production)
+# The instances run .build/local-production/bin/aragora (copied from the release build at the first start);
+# deploy/deploy.sh installs new builds there, as it installs /usr/local/bin/aragora on a server.
 # `start` prints the environment to use with the aragora CLI (DATABASE_URL, REDIS_URL, ARAGORA_API_TOKEN, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,11 +28,36 @@ status() {
   curl -s http://localhost:8080/api/health || echo "load balancer: not answering"
 }
 
+# Starts instance N (api-N on port 8080+N) from $DIR/bin/aragora with the shared environment.
+start_instance() {
+  local i=$1
+  mkdir -p "$DIR/api-$i"
+  # shellcheck disable=SC1091
+  (source "$DIR/env"; ARAGORA_INSTANCE_ID="api-$i" ARAGORA_PORT=$((8080 + i)) ARAGORA_DATA_DIR="$DIR/api-$i" \
+    nohup "$DIR/bin/aragora" serve >> "$DIR/api-$i.log" 2>&1 & echo $! > "$DIR/api-$i.pid")
+  for _ in $(seq 200); do curl -sf "http://127.0.0.1:$((8080 + i))/readyz" >/dev/null && return 0; sleep 0.1; done
+  echo "api-$i did not become ready: $(tail -3 "$DIR/api-$i.log")" >&2
+  return 1
+}
+
+# SIGTERM (the instance drains, then checkpoints and exits), then start it again: what systemctl restart does.
+restart_instance() {
+  local i=${1#api-}
+  local pid
+  pid=$(cat "$DIR/api-$i.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for _ in $(seq 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  start_instance "$i"
+}
+
 case "${1:-}" in
   stop) stop; exit 0 ;;
   status) status; exit 0 ;;
+  restart) restart_instance "${2:?usage: $0 restart api-N}"; exit $? ;;
   start) ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 64 ;;
+  *) echo "usage: $0 start|stop|status|restart api-N" >&2; exit 64 ;;
 esac
 
 mkdir -p "$DIR/services"
@@ -56,6 +83,10 @@ export ARAGORA_RECEIPT_KEY='$(cat "$DIR/receipt-key")'
 export ARAGORA_ENV=production
 export ARAGORA_TRUSTED_PROXIES=127.0.0.1
 export ARAGORA_PUBLIC_URL=http://localhost:8080
+# haproxy marks an instance down after two failed checks a second apart: drain a little longer than that.
+export ARAGORA_DRAIN_SECONDS=3
+# Per-token limits raised so the load tests (Benchmarks/rolling-deploy.sh) measure the deploy, not the limits.
+export ARAGORA_RATE_LIMIT=60000 ARAGORA_CREATE_RATE_LIMIT=6000
 ENV
 # The runbook reads the token from a systemd drop-in; this one has the same shape.
 echo "[Service]
@@ -64,16 +95,12 @@ Environment=\"ARAGORA_API_TOKEN=$(cat "$DIR/api-token")\"" > "$DIR/aragora.servi
 source "$DIR/env"
 "$BIN" db migrate >&2
 
+mkdir -p "$DIR/bin"
+[ -x "$DIR/bin/aragora" ] || install -m 0755 "$BIN" "$DIR/bin/aragora"
 for i in 1 2; do
   if ! { [ -f "$DIR/api-$i.pid" ] && kill -0 "$(cat "$DIR/api-$i.pid")" 2>/dev/null; }; then
-    mkdir -p "$DIR/api-$i"
-    ARAGORA_INSTANCE_ID="api-$i" ARAGORA_PORT=$((8080 + i)) ARAGORA_DATA_DIR="$DIR/api-$i" \
-      nohup "$BIN" serve >> "$DIR/api-$i.log" 2>&1 &
-    echo $! > "$DIR/api-$i.pid"
+    start_instance "$i"
   fi
-done
-for i in 1 2; do
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((8080 + i))/readyz" >/dev/null && break; sleep 0.1; done
 done
 
 cat > "$DIR/haproxy.cfg" <<CFG

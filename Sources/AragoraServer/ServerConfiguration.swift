@@ -41,6 +41,10 @@ public struct ServerConfiguration: Sendable {
     /// Seconds a connection may sit without a request (keep-alive, or a request head that never arrives) before
     /// it is closed (`ARAGORA_IDLE_TIMEOUT`).
     public var idleTimeout: Double = 60
+    /// Seconds between SIGTERM and the shutdown during which `/readyz` says not ready but requests are still
+    /// served (`ARAGORA_DRAIN_SECONDS`; default 0, or 5 with `ARAGORA_ENV=production`, where a load balancer
+    /// needs that long to notice).
+    public var drainSeconds: Double = 0
     /// Open connections at most (`ARAGORA_MAX_CONNECTIONS`); beyond it the oldest silent or idle connection
     /// makes room, or the new one is refused. Default 10,000, less when the descriptor limit is lower.
     public var maxConnections: Int
@@ -104,6 +108,7 @@ public struct ServerConfiguration: Sendable {
         }
         apiToken = value("ARAGORA_API_TOKEN")
         tokenTTL = try int("ARAGORA_TOKEN_TTL", 1...31_536_000) ?? tokenTTL
+        drainSeconds = try double("ARAGORA_DRAIN_SECONDS", 0...300) ?? ((value("ARAGORA_ENV") ?? "").lowercased() == "production" ? 5 : 0)
         metricsToken = value("ARAGORA_METRICS_TOKEN")
         if let raw = value("ARAGORA_PUBLIC_URL") {
             guard let url = URL(string: raw), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {

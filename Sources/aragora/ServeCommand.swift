@@ -12,7 +12,9 @@ struct ServeCommand: AsyncParsableCommand {
             DATABASE_URL (SQLite by default; postgres://... for several instances), REDIS_URL (shared rate limits
             and live events), ARAGORA_API_TOKEN, ARAGORA_ENV, ARAGORA_INSTANCE_ID, rate limits, ... Flags override
             ARAGORA_HOST and ARAGORA_PORT.
-            SIGTERM or Ctrl-C stops accepting, checkpoints running debates (resumed at the next start) and exits 0.
+            SIGTERM or Ctrl-C: /readyz turns 503 while requests are still served for ARAGORA_DRAIN_SECONDS (0, or
+            5 in production), then it stops accepting, checkpoints running debates (resumed at the next start) and
+            exits 0. A second signal skips the drain.
             """)
 
     @Option(help: "Address to listen on (default $ARAGORA_HOST, else 127.0.0.1).")
@@ -35,7 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
         let factory = try ProviderAgents.load(config, metrics: metrics)
         do {
             let service = try await AragoraService.make(configuration: config, factory: factory, metrics: metrics)
-            try await buildApplication(service: service).runService()
+            try await runServing(service)
         } catch {
             Terminal.errorLine("aragora serve: \(error)")
             throw CLIExit(code: 1)
