@@ -98,6 +98,9 @@ public final class RedisClient: Sendable {
         return reply
     }
 
+    /// Whether a connection is up now (no round trip: for metrics).
+    public var isConnected: Bool { state.withLock { $0.connection?.isOpen ?? false } }
+
     /// A round trip, timed.
     public func ping() async throws -> Duration {
         let start = ContinuousClock.now

@@ -50,7 +50,17 @@ public func buildApplication(
     DebateController(service: service).register(on: router)
     AgentController(service: service).register(on: router)
     router.get("/metrics") { _, _ in
-        service.metrics.setGauge("aragora_connections_open", Double(service.connections.openCount))
+        // State read at scrape time: connections, the database pool, Redis, the build.
+        let m = service.metrics
+        m.setGauge("aragora_connections_open", Double(service.connections.openCount))
+        m.setGauge("aragora_build_info", 1, labels: [("version", AragoraVersion.current), ("instance", config.instanceID),
+                                                     ("database", service.store.backend)])
+        if let pool = service.store.healthDetails["pool"] {
+            m.setGauge("aragora_db_pool_size", pool["size"]?.doubleValue ?? 0)
+            m.setGauge("aragora_db_pool_in_flight", pool["in_flight"]?.doubleValue ?? 0)
+            m.setGauge("aragora_db_operations_timed_out", pool["timed_out_total"]?.doubleValue ?? 0)
+        }
+        if let redis = service.redis { m.setGauge("aragora_redis_connected", redis.isConnected ? 1 : 0) }
         return JSONResponse.text(service.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
     let openAPI = Array(OpenAPIDocument.document(config: config, providers: service.factory.availableProviders).serialized().utf8)
@@ -76,9 +86,17 @@ public func buildApplication(
             service.ready.withLock { $0 = true }
             let port = channel.localAddress?.port ?? config.port
             service.boundPort = port
+            // The configuration summary an operator reads first in `journalctl -u aragora`: no secret in it (the
+            // database and Redis are shown without their passwords).
             logger.info("aragora serving", metadata: [
                 "address": "\(config.host):\(port)", "database": "\(config.database)",
                 "auth": "\(config.authEnabled ? "on" : "off")", "instance_id": "\(config.instanceID)",
+                "environment": "\(config.environment)", "version": "\(AragoraVersion.current)",
+                "redis": "\(config.redis.map { "\($0)" } ?? "none")",
+                "providers": "\(service.factory.listings.filter(\.configured).map(\.provider).joined(separator: ",").nilIfEmpty ?? "demo only")",
+                "max_concurrent_debates": "\(config.maxConcurrentDebates)", "max_connections": "\(config.maxConnections)",
+                "rate_limits": "\(config.rateLimitsDisabled ? "off" : "ip \(Int(config.ipRateLimit))/min, token \(Int(config.tokenRateLimit))/min")",
+                "drain_seconds": "\(config.drainSeconds)",
             ])
             await onServerRunning(port)
         },
@@ -124,4 +142,8 @@ struct RunnerService: Service {
         service.redis?.close()
         service.logger.info("aragora stopped: running debates checkpointed")
     }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

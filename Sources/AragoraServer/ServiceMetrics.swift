@@ -45,8 +45,8 @@ public final class ServiceMetrics: Sendable {
         Metrics.Timer(label: name, dimensions: labels).recordNanoseconds(Int64(max(0, seconds) * 1e9))
     }
 
-    public func setGauge(_ name: String, _ value: Double) {
-        Gauge(label: name).record(value)
+    public func setGauge(_ name: String, _ value: Double, labels: [(String, String)] = []) {
+        Gauge(label: name, dimensions: labels).record(value)
     }
 
     public func addGauge(_ name: String, _ delta: Double) {

@@ -86,6 +86,22 @@ final class HealthAndRoutingTests: XCTestCase {
             XCTAssertTrue(text.contains(#"hb_requests{http_route="/api/agents",http_request_method="GET",http_response_status_code="200"}"#), text)
             XCTAssertFalse(text.contains(#"http_route="/api/health""#), "health probes are not recorded")
             XCTAssertTrue(text.contains("http_server_request_duration_bucket"), "latency histograms per route")
+            XCTAssertTrue(text.contains("aragora_build_info{"), "build info")
+            XCTAssertTrue(text.contains(#"version="\#(AragoraVersion.current)""#), text)
+            XCTAssertTrue(text.contains("aragora_connections_open "), text)
+        }
+        // Debates by outcome, and the shared pool's and Redis' state.
+        let redis = ProcessInfo.processInfo.environment["ARAGORA_TEST_REDIS_URL"]
+        guard let admin = ProcessInfo.processInfo.environment["ARAGORA_TEST_POSTGRES_URL"], let redis else { return }
+        try await withServer(["DATABASE_URL": try TestServices.freshDatabase(admin), "REDIS_URL": redis,
+                              "ARAGORA_REDIS_PREFIX": "m\(UUID().uuidString):"]) { client, service in
+            _ = try await client.runDebate(#"{"question":"Counted?","rounds":1}"#, on: service)
+            _ = try await client.json(.get, "/api/health")
+            let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            for name in ["aragora_debates_created_total", "aragora_debates_finished_total{status=\"completed\"}", "aragora_db_pool_size 10",
+                         "aragora_db_pool_in_flight", "aragora_redis_connected 1", #"database="postgres""#] {
+                XCTAssertTrue(text.contains(name), "\(name) in\n\(text.split(separator: "\n").filter { $0.hasPrefix("aragora") }.joined(separator: "\n"))")
+            }
         }
     }
 }
