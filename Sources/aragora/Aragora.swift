@@ -9,7 +9,7 @@ struct Aragora: AsyncParsableCommand {
         abstract: "A panel of AI agents debates a question and returns a verifiable answer.",
         version: AragoraVersion.current,
         subcommands: [AskCommand.self, ServeCommand.self, AgentsCommand.self, TokenCommand.self, DatabaseCommand.self, DoctorCommand.self, BackupCommand.self, RestoreCommand.self,
-                      ReceiptCommand.self]
+                      DebatesCommand.self, ReceiptCommand.self]
     )
 
     /// Parse errors end in one line on stderr and exit 2; help and version print as usual.

@@ -143,6 +143,21 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// `aragora debates [--active]` reads the store: every debate, or only the unfinished ones with their instance.
+    func testDebatesListsTheStore() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        XCTAssertEqual(try aragora(["ask", "--seed", "4", "--quiet", "Listed?"], dataDir: dir).status, 0)
+        let all = try aragora(["debates", "--json"], dataDir: dir)
+        XCTAssertEqual(all.status, 0, all.err)
+        let listed = JSONValue.parse(all.out)
+        XCTAssertEqual(listed?["total"], 1)
+        XCTAssertEqual(listed?["debates"]?.arrayValue?.first?["status"], "completed")
+        XCTAssertEqual(listed?["debates"]?.arrayValue?.first?["agents"]?.arrayValue?.count, 3)
+        let active = try aragora(["debates", "--active"], dataDir: dir)
+        XCTAssertEqual(active.out, "0 active debates\n")
+    }
+
     func testBadUsageExitsTwoWithOneLine() throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
