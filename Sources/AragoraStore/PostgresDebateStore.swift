@@ -39,12 +39,18 @@ public final class PostgresDebateStore: DebateStore {
     }
 
     static func tls(_ location: PostgresLocation) throws -> PostgresClient.Configuration.TLS {
+        guard let tls = try tlsConfiguration(location) else { return .disable }
+        return location.sslMode == .prefer ? .prefer(tls) : .require(tls)
+    }
+
+    /// sslmode's TLS settings (libpq's meanings); nil for `disable`.
+    static func tlsConfiguration(_ location: PostgresLocation) throws -> TLSConfiguration? {
         switch location.sslMode {
-        case .disable: return .disable
+        case .disable: return nil
         case .prefer, .require:
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.certificateVerification = .none
-            return location.sslMode == .prefer ? .prefer(tls) : .require(tls)
+            return tls
         case .verifyFull:
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.certificateVerification = .fullVerification
@@ -53,7 +59,51 @@ public final class PostgresDebateStore: DebateStore {
                     throw StoreError.unavailable("cannot read sslrootcert \(file): \(error)")
                 }
             }
-            return .require(tls)
+            return tls
+        }
+    }
+
+    /// Why the database cannot be used, asked of one direct connection: the pool keeps retrying its connections,
+    /// so all it can report is a timeout, while a refused password or a refused connection says what to fix.
+    /// nil when the direct connection works (the failure was something else).
+    func diagnose(within seconds: Double) async -> String? {
+        let location = self.location
+        let logger = self.logger
+        // Unstructured, and abandoned at the deadline: a connection attempt to a silent server is not cancellable
+        // and would hold a task group for the whole connect timeout.
+        let race = Race<String?>()
+        return (try? await withCheckedThrowingContinuation { continuation in
+            race.start(continuation)
+            Task { race.finish(.success(await Self.directConnectionProblem(location, logger: logger))) }
+            Task {
+                try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                race.finish(.success(nil))
+            }
+        }) ?? nil
+    }
+
+    static func directConnectionProblem(_ location: PostgresLocation, logger: Logger) async -> String? {
+        do {
+            var tls = PostgresConnection.Configuration.TLS.disable
+            if let config = try tlsConfiguration(location) {
+                let context = try NIOSSLContext(configuration: config)
+                tls = location.sslMode == .prefer ? .prefer(context) : .require(context)
+            }
+            let configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
+                                                                 password: location.password, database: location.database, tls: tls)
+            let connection = try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(),
+                                                                  configuration: configuration, id: 0, logger: logger).get()
+            try? await connection.close()
+            return nil
+        } catch {
+            if let message = (error as? PSQLError)?.serverInfo?[.message] { return "postgres refused the connection: \(message)" }
+            // PSQLError's description hides details on purpose; its debug description has the cause.
+            let text = String(reflecting: error)
+            if text.contains("Connection refused") || text.contains("connection refused") {
+                return "nothing accepts connections at \(location.host):\(location.port)"
+            }
+            if text.contains("UnknownHost") || text.contains("resolve") { return "cannot resolve \(location.host)" }
+            return "cannot connect to postgres at \(location.host):\(location.port): \(String(describing: type(of: error)))"
         }
     }
 
@@ -180,9 +230,13 @@ public final class PostgresDebateStore: DebateStore {
         return ["pool": ["size": .int(location.poolSize), "in_flight": .int(inFlight), "timed_out_total": .int(timedOut)]]
     }
 
-    /// Bounded by 2 s at most, so a health probe gets its answer before its own timeout.
+    /// A failure says why when one direct connection can tell (a refused password, a refused connection) within
+    /// half a second; 2 s at most in all, so a health probe gets its answer before its own timeout.
     public func ping() async throws {
-        _ = try await rows("SELECT 1", timeout: min(2, location.operationTimeout))
+        do { _ = try await rows("SELECT 1", timeout: min(1.5, location.operationTimeout)) } catch {
+            if let why = await diagnose(within: 0.5) { throw StoreError.unavailable(why) }
+            throw error
+        }
     }
 
     // MARK: - Debates
@@ -434,4 +488,3 @@ private final class Race<T: Sendable>: Sendable {
         return true
     }
 }
-

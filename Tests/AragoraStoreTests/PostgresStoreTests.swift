@@ -64,12 +64,34 @@ struct PostgresStoreTests {
         try await store.close()
     }
 
+    /// A refused password is reported as such, directly and through PgBouncer, not as a timeout.
+    @Test(arguments: [StoreKind.postgres, .pgbouncer].filter(StoreKind.available.contains))
+    func aRefusedPasswordSaysSo(_ kind: StoreKind) async throws {
+        let url = try TestServices.url(kind.serviceURL, named: kind.rawValue).replacingOccurrences(of: "aragora-test-password", with: "not-it")
+        guard case .postgres(let location) = try DatabaseLocation.parse(url, defaultSQLitePath: "", operationTimeout: 1) else { return }
+        let store = try PostgresDebateStore(location: location)
+        do {
+            try await store.ping()
+            Issue.record("a wrong password was accepted")
+        } catch {
+            #expect("\(error)".contains("postgres refused the connection:"), "\(error)")
+            #expect("\(error)".contains("authentication failed"), "\(error)")
+            #expect(!"\(error)".contains("not-it"))
+        }
+        try await store.close()
+    }
+
     @Test func anUnreachableServerIsUnavailableNotACrash() async throws {
         guard case .postgres(let location) = try DatabaseLocation.parse(
             "postgres://u:p@127.0.0.1:1/x?sslmode=disable", defaultSQLitePath: "", operationTimeout: 0.5) else { return }
         let store = try PostgresDebateStore(location: location)
         let start = ContinuousClock.now
-        await #expect(throws: StoreError.self) { try await store.ping() }
+        do {
+            try await store.ping()
+            Issue.record("an unreachable server answered")
+        } catch {
+            #expect("\(error)".contains("nothing accepts connections at 127.0.0.1:1"), "\(error)")
+        }
         await #expect(throws: StoreError.self) { _ = try await store.create(DebateStoreConformance.record("deb_x"), owner: "i", leaseSeconds: 5) }
         #expect(ContinuousClock.now - start < .seconds(3), "answered within the operation timeout")
         try await store.close()
