@@ -110,25 +110,27 @@ let package = Package(
             ],
             path: "Benchmarks/aragora-bench"
         ),
+        // Helpers shared by the test targets (free loopback ports, the built binary).
+        .target(name: "AragoraTestSupport", path: "Tests/AragoraTestSupport"),
         .testTarget(name: "AragoraCoreTests", dependencies: ["AragoraCore"]),
-        .testTarget(name: "AragoraRedisTests", dependencies: ["AragoraRedis"]),
+        .testTarget(name: "AragoraRedisTests", dependencies: ["AragoraRedis", "AragoraTestSupport"]),
         .testTarget(name: "AragoraAWSTests", dependencies: [
             "AragoraAWS",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "AragoraProvidersTests", dependencies: [
-            "AragoraProviders", "AragoraCore",
+            "AragoraProviders", "AragoraCore", "AragoraTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "AragoraStoreTests", dependencies: [
-            "AragoraStore", "AragoraCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+            "AragoraStore", "AragoraCore", "AragoraTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .testTarget(
             name: "AragoraServerTests",
             dependencies: [
-                "AragoraServer", "AragoraStore", "AragoraCore",
+                "AragoraServer", "AragoraStore", "AragoraCore", "AragoraTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
             ]

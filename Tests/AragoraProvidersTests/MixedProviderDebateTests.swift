@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraTestSupport
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -9,17 +10,7 @@ import Testing
 /// loopback) through the real `aragora` binary: `aragora ask` and `aragora serve` with its HTTP API.
 @Suite("Debates across providers", .serialized)
 struct MixedProviderDebateTests {
-    static func binary() throws -> URL {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        var candidates = [dir.appendingPathComponent("aragora")]
-        var up = dir
-        for _ in 0..<4 {
-            up = up.deletingLastPathComponent()
-            candidates.append(up.appendingPathComponent("aragora"))
-        }
-        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-        return try #require(found, "the aragora binary next to the tests: run 'swift build' first")
-    }
+    static func binary() throws -> URL { try BuiltBinary.aragora() }
 
     /// Environment for the binary: the providers pointed at the fake, prices for the fake's models (through
     /// `ARAGORA_PRICES_FILE`), a private data directory.

@@ -1,4 +1,5 @@
 @testable import AragoraRedis
+import AragoraTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -122,7 +123,7 @@ struct RedisClientTests {
 
     /// A real restart of a server of the test's own: commands fail while it is down, then work again.
     @Test(.enabled(if: available)) func theClientReconnectsAfterTheServerRestarts() async throws {
-        let port = Self.freePort()
+        let port = Loopback.freePort()
         var server = try Self.startRedis(port: port)
         let client = RedisClient(url: try RedisURL("redis://127.0.0.1:\(port)"), timeout: .seconds(1))
         defer { client.close() }
@@ -134,19 +135,6 @@ struct RedisClientTests {
         defer { kill(server.processIdentifier, SIGKILL) }
         try await Self.eventually { (try? await client.ping()) != nil }
         #expect(try await client.send(["GET", "k"]).isNull, "a new server, and a working connection to it")
-    }
-
-    /// A loopback port nobody listens on now, chosen by the kernel (a random pick can land on a port in use).
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 
     static func startRedis(port: Int) throws -> Process {

@@ -1,5 +1,6 @@
 @testable import AragoraServer
 import AragoraCore
+import AragoraTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -222,7 +223,7 @@ private final class Load: Sendable {
 
 /// A redis-server of the test's own (password, loopback, a free port) that it can stop and bring back.
 private final class RedisServer: Sendable {
-    let port = TestServices.freePort()
+    let port = Loopback.freePort()
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-redis-\(UUID().uuidString)").path
     private let process = Mutex<Process?>(nil)
     var url: String { "redis://:fault-password@127.0.0.1:\(port)/0" }

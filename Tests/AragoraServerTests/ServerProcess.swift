@@ -1,23 +1,10 @@
+import AragoraTestSupport
 import Foundation
 import XCTest
 
 /// A real `aragora serve` process for tests that need one (crash recovery, the Python client).
 enum ServerProcess {
-    static func binary() throws -> URL {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        var candidates = [dir.appendingPathComponent("aragora")]
-        var up = dir
-        for _ in 0..<4 {
-            up = up.deletingLastPathComponent()
-            candidates.append(up.appendingPathComponent("aragora"))
-        }
-        if let env = ProcessInfo.processInfo.environment["ARAGORA_BIN"] { candidates.insert(URL(fileURLWithPath: env), at: 0) }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            XCTFail("aragora binary not found next to the tests (\(dir.path)): run 'swift build' first")
-            throw CocoaError(.fileNoSuchFile)
-        }
-        return found
-    }
+    static func binary() throws -> URL { try BuiltBinary.aragora() }
 
     static func start(_ bin: URL, dataDir: String, extra: [String: String] = [:]) throws -> (Process, Int) {
         let p = Process()

@@ -1,5 +1,6 @@
 import AragoraCore
 @testable import AragoraStore
+import AragoraTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -44,16 +45,8 @@ struct PostgresStoreTests {
 
     /// A server that accepts and never answers (a pooler waiting for its server does this for minutes).
     @Test func aSilentServerIsUnavailableWithinTheTimeout() async throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (listener, port) = Loopback.bind(listen: true)
         defer { close(listener) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        _ = listen(listener, 16)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        let port = Int(UInt16(bigEndian: addr.sin_port))
         guard case .postgres(let location) = try DatabaseLocation.parse(
             "postgres://u:p@127.0.0.1:\(port)/x?sslmode=disable", defaultSQLitePath: "", operationTimeout: 0.5) else { return }
         let store = try PostgresDebateStore(location: location)
