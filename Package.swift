@@ -92,8 +92,13 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            exclude: ["Web"],
+            plugins: ["WebAssetsPlugin"]
         ),
+        // The web page's files, embedded into AragoraServer at build time (no bundle to ship beside the binary).
+        .executableTarget(name: "EmbedWebAssets", path: "Plugins/EmbedWebAssets"),
+        .plugin(name: "WebAssetsPlugin", capability: .buildTool(), dependencies: ["EmbedWebAssets"]),
         .executableTarget(
             name: "aragora",
             dependencies: [
@@ -133,6 +138,7 @@ let package = Package(
                 "AragoraServer", "AragoraStore", "AragoraCore", "AragoraTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
     ]

@@ -6,7 +6,8 @@
 #   PgBouncer (pool_mode = transaction, as Supabase's pooler) on 127.0.0.1:56432 in front of it;
 #   Redis with a password, plain on 127.0.0.1:56379 and TLS on 56380 (a test CA made here with openssl);
 #   mockllm 0.0.8 from PyPI (a third-party fake of the OpenAI and Anthropic APIs) on 127.0.0.1:55480;
-#   moto 5.2.5 from PyPI (a local AWS: Secrets Manager, IAM, signature checks) on 127.0.0.1:55490.
+#   moto 5.2.5 from PyPI (a local AWS: Secrets Manager, IAM, signature checks) on 127.0.0.1:55490;
+#   Debian's chromium and chromium-driver (installed when missing) for the browser tests of the web page.
 # Usage: eval "$(scripts/test-services.sh)"      stop: scripts/test-services.sh stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,9 @@ need=()
 command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v openssl >/dev/null || need+=(openssl)
+# Headless Chromium and its WebDriver, for the web page's browser tests (WebPageTests).
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}" >&2
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >&2
@@ -131,7 +135,10 @@ if ! { [ -f "$ROOT/redis.pid" ] && kill -0 "$(cat "$ROOT/redis.pid")" 2>/dev/nul
 fi
 
 # mockllm (PyPI), a third-party fake of the OpenAI and Anthropic APIs, pinned, in its own virtualenv.
-if ! { [ -f "$ROOT/mockllm.pid" ] && kill -0 "$(cat "$ROOT/mockllm.pid")" 2>/dev/null; }; then
+# Running: its pid file names a live process that is still the service (a pid can be reused after a reboot).
+running() { [ -f "$ROOT/$1.pid" ] && grep -qa "$2" "/proc/$(cat "$ROOT/$1.pid")/cmdline" 2>/dev/null; }
+
+if ! running mockllm mockllm.server; then
   if [ ! -x "$ROOT/mockllm-venv/bin/mockllm" ]; then
     python3 -m venv "$ROOT/mockllm-venv" >&2
     "$ROOT/mockllm-venv/bin/pip" install -q mockllm==0.0.8 >&2
@@ -148,7 +155,7 @@ if ! { [ -f "$ROOT/mockllm.pid" ] && kill -0 "$(cat "$ROOT/mockllm.pid")" 2>/dev
 fi
 
 # moto (PyPI), a local AWS: Secrets Manager with signature checking, for the secrets tests.
-if ! { [ -f "$ROOT/moto.pid" ] && kill -0 "$(cat "$ROOT/moto.pid")" 2>/dev/null; }; then
+if ! running moto moto_server; then
   if [ ! -x "$ROOT/moto-venv/bin/moto_server" ]; then
     python3 -m venv "$ROOT/moto-venv" >&2
     "$ROOT/moto-venv/bin/pip" install -q 'moto[server]==5.2.5' >&2
@@ -171,4 +178,5 @@ echo "export ARAGORA_TEST_FAULT_POSTGRES_URL=postgres://aragora:$PASSWORD@127.0.
 echo "export ARAGORA_TEST_FAULT_PG_CTL=$ROOT/fault-pg.sh"
 echo "export ARAGORA_TEST_MOCKLLM_URL=http://127.0.0.1:$MOCKLLM_PORT"
 echo "export ARAGORA_TEST_MOTO_URL=http://127.0.0.1:$MOTO_PORT ARAGORA_TEST_MOTO_KEY_ID=$MOTO_KEY ARAGORA_TEST_MOTO_SECRET_KEY=$MOTO_SECRET"
+echo "export ARAGORA_TEST_CHROMIUM=/usr/bin/chromium ARAGORA_TEST_CHROMEDRIVER=/usr/bin/chromedriver"
 echo "export ARAGORA_TEST_PGBOUNCER_URL=postgres://aragora:$PASSWORD@127.0.0.1:$BOUNCER_PORT/postgres?sslmode=disable"

@@ -38,6 +38,13 @@ public struct TokenUsage: Sendable, Codable, Equatable {
                    costUSD: a.costUSD + b.costUSD, estimated: a.estimated || b.estimated)
     }
 
+    /// The Codable shape, built directly (events carry it often).
+    public var json: JSONValue {
+        var o: [String: JSONValue] = ["input_tokens": .int(inputTokens), "output_tokens": .int(outputTokens), "cost_usd": .double(costUSD)]
+        if estimated { o["estimated"] = .bool(true) }
+        return .object(o)
+    }
+
     /// A rough token count for text a provider did not count: about four characters per token.
     public static func estimateTokens(_ text: String) -> Int { max(1, (text.utf8.count + 3) / 4) }
 

@@ -14,6 +14,9 @@ public enum DebateEventType: String, Sendable, Codable, CaseIterable {
     case debateEnd = "debate_end"
     case heartbeat
     case error
+
+    /// Events that carry `debate_usage`, the spend so far.
+    var carriesSpend: Bool { self == .agentMessage || self == .critique || self == .vote || self == .synthesis }
 }
 
 /// The envelope every live event travels in, over WebSocket, SSE, polling and the CLI.

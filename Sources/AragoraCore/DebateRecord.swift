@@ -144,6 +144,12 @@ public struct RoundSummary: Sendable, Codable, Equatable {
     /// Whether the votes of this round met the consensus rule.
     public var consensusReached: Bool
 
+    /// The Codable shape, built directly.
+    var json: JSONValue {
+        ["round": .int(round), "convergence": .string(convergence), "similarity": .object(similarity.mapValues(JSONValue.double)),
+         "consensus_reached": .bool(consensusReached)]
+    }
+
     public init(round: Int, convergence: String, similarity: [String: Double], consensusReached: Bool) {
         self.round = round
         self.convergence = convergence

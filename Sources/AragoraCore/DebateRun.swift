@@ -134,11 +134,15 @@ final class DebateRun {
             state.progress.step = .finalize
             return
         }
-        emit(.roundStart, round: round, data: [
+        var start: [String: JSONValue] = [
             "round": .int(round), "total_rounds": .int(record.rounds),
             "phase": .string(round == 1 ? "propose" : "revise"),
             "agents": JSONValue(state.progress.active),
-        ])
+        ]
+        // How the round before ended (convergence, provisional consensus), for a live view; the last round's
+        // summary comes with the `consensus` event.
+        if let last = record.roundSummaries.last { start["previous_round"] = last.json }
+        emit(.roundStart, round: round, data: .object(start))
         let phase: DebatePhase = round == 1 ? .propose : .revise
         let previous = Dictionary(record.latestAnswers().map { ($0.agent, $0.content) }, uniquingKeysWith: { a, _ in a })
         var calls: [PhaseRunner.Call<AgentReply>] = []
@@ -482,6 +486,13 @@ final class DebateRun {
     }
 
     func emit(_ type: DebateEventType, round: Int? = nil, agent: String? = nil, data: JSONValue) {
+        var data = data
+        // Answers, critiques, votes and syntheses carry the debate's spend so far, so a live view shows the cost
+        // as it grows (the record holds only the totals).
+        if type.carriesSpend, case .object(var fields) = data {
+            fields["debate_usage"] = record.usage.json
+            data = .object(fields)
+        }
         state.progress.seq += 1
         var agentSeq: Int?
         if let agent {

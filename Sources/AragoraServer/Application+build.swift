@@ -49,6 +49,7 @@ public func buildApplication(
     HealthController(service: service).register(on: router)
     DebateController(service: service).register(on: router)
     AgentController(service: service).register(on: router)
+    WebController().register(on: router)
     router.get("/metrics") { _, _ in
         // State read at scrape time: connections, the database pool, Redis, the build.
         let m = service.metrics

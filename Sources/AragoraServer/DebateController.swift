@@ -91,7 +91,13 @@ struct DebateController {
             }
             status = parsed
         }
-        let (items, total) = try await service.store.list(limit: limit, offset: offset, status: status)
+        // `q`: text the question contains (ignoring case); up to the length of a question.
+        let search = q["q"].map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+        if let search, search.count > DebateLimits.questionCharacters || search.unicodeScalars.contains("\0") {
+            throw APIError.badRequest("q must be text of at most \(DebateLimits.questionCharacters) characters, without NUL",
+                                      details: ["field": "q"])
+        }
+        let (items, total) = try await service.store.list(limit: limit, offset: offset, status: status, matching: search)
         return JSONResponse.make(["debates": JSONValue(shape: items.map(DebateSummaryResponse.init)), "count": .int(items.count), "total": .int(total),
                                   "limit": .int(limit), "offset": .int(offset)])
     }

@@ -34,12 +34,18 @@ struct LiveStreams {
         headers[.secWebSocketProtocol]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
     }
 
+    /// A token as a subprotocol: raw, or percent-encoded, because a subprotocol may not contain `:` and browsers
+    /// refuse one that does (`new WebSocket(url, ["access_token." + encodeURIComponent(token)])`).
+    static func subprotocolToken(_ value: String) -> String {
+        value.contains("%") ? (value.removingPercentEncoding ?? value) : value
+    }
+
     /// Who is connecting: everything when auth is off, else the scope of a valid token (Bearer header or
     /// `access_token.<token>` subprotocol), else the reason to refuse.
     func access(_ headers: HTTPFields) -> Result<TokenScope, APIError> {
         guard let auth = service.authenticator else { return .success(.admin) }
         let fromProtocol = Self.offeredSubprotocols(headers).first { $0.hasPrefix("access_token.") }
-            .map { String($0.dropFirst("access_token.".count)) }
+            .map { Self.subprotocolToken(String($0.dropFirst("access_token.".count))) }
         guard let token = AuthMiddleware.bearer(headers) ?? fromProtocol else {
             return .failure(APIError(.unauthorized, "auth_required", "authentication required: send a Bearer token or the subprotocol access_token.<token>"))
         }

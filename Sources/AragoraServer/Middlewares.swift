@@ -128,7 +128,7 @@ struct RateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let config = service.config
         let path = request.uri.path
-        if config.rateLimitsDisabled || RouteTable.isProbe(path) {
+        if config.rateLimitsDisabled || RouteTable.isProbe(path) || RouteTable.isWebFile(path) {
             return try await next(request, context)
         }
         let authenticated = context.loopID != nil

@@ -74,7 +74,10 @@ enum OpenAPIDocument {
                 "post": op("Start a debate (runs in the background)", tag: "debates", body: ref("DebateRequest"),
                            ok: json(ref("DebateCreated")), errors: ["400", "413", "422", "503", "507"]),
                 "get": op("List debates, newest first", tag: "debates",
-                          params: [intQuery("limit", 1...100, default: 20, "page size"), offset, status],
+                          params: [intQuery("limit", 1...100, default: 20, "page size"), offset, status,
+                                   ["name": "q", "in": "query", "required": false,
+                                    "description": "only debates whose question contains this text (ignoring case)",
+                                    "schema": ["type": "string", "maxLength": .int(DebateLimits.questionCharacters)]]],
                           ok: json(ref("DebateList")), errors: ["400", "422", "503"]),
             ],
             "/api/debates/active": ["get": op("Debates queued or running, on every instance", tag: "debates",
@@ -125,6 +128,17 @@ enum OpenAPIDocument {
     }
 
     static let otherPaths: [String: JSONValue] = [
+        // The web page (`WebController`): public, cached with ETags (304 on a matching If-None-Match).
+        "/": ["get": op("The web page: start, watch and review debates", tag: "web",
+                        ok: ["description": "HTML", "content": ["text/html": ["schema": string]]], isPublic: true)
+            .merging(["responses": ["304": ["description": "Not modified (If-None-Match matched the ETag)"]]])],
+        "/static/{name}": ["get": op("A file of the web page (JavaScript, CSS, SVG)", tag: "web",
+                                     params: [["name": "name", "in": "path", "required": true, "schema": string]],
+                                     ok: ["description": "The file", "content": ["text/javascript": ["schema": string],
+                                                                                 "text/css": ["schema": string],
+                                                                                 "image/svg+xml": ["schema": string]]],
+                                     errors: ["404"], isPublic: true)
+            .merging(["responses": ["304": ["description": "Not modified (If-None-Match matched the ETag)"]]])],
         "/healthz": ["get": op("Liveness: 200 while the process serves", tag: "health",
                                ok: json(object(["status": ["const": "ok"]], required: ["status"])), isPublic: true)],
         "/readyz": ["get": op("Readiness: 200 when storage is ready, 503 during startup, shutdown or a storage failure", tag: "health",

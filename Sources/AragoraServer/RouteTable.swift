@@ -82,6 +82,9 @@ struct RouteTable: Sendable {
         }
     }
 
+    /// The web page and its files: cheap, cached, fetched several at a time; not rate limited.
+    static func isWebFile(_ path: String) -> Bool { path == "/" || path.hasPrefix("/static/") }
+
     static func isCreate(_ path: String) -> Bool { canonical(path) == "/api/debates" }
 
     /// `/api/v1/x` -> `/api/x`.

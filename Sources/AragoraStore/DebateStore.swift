@@ -26,7 +26,8 @@ public protocol DebateStore: Sendable {
     /// The record's JSON as stored (the record's Codable shape).
     func recordJSON(id: String) async throws -> [UInt8]?
     func record(id: String) async throws -> DebateRecord?
-    func list(limit: Int, offset: Int, status: DebateStatus?) async throws -> (items: [DebateSummary], total: Int)
+    /// Newest first; `matching`: only debates whose question contains it, ignoring case (ASCII letters).
+    func list(limit: Int, offset: Int, status: DebateStatus?, matching: String?) async throws -> (items: [DebateSummary], total: Int)
     /// Debates not finished yet (`created` or `running`), newest first, wherever they run, with their count.
     func active(limit: Int) async throws -> (items: [DebateSummary], total: Int)
     func events(id: String, since: Int, limit: Int) async throws -> [DebateEvent]
@@ -81,4 +82,20 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
 
 extension DebateStore {
     public var healthDetails: [String: JSONValue] { [:] }
+}
+
+extension DebateStore {
+    public func list(limit: Int, offset: Int, status: DebateStatus?) async throws -> (items: [DebateSummary], total: Int) {
+        try await list(limit: limit, offset: offset, status: status, matching: nil)
+    }
+
+    /// A LIKE pattern finding `text` anywhere: `%`, `_` and the escape character itself match literally.
+    static func containsPattern(_ text: String) -> String {
+        var escaped = ""
+        for c in text {
+            if c == "%" || c == "_" || c == "\\" { escaped.append("\\") }
+            escaped.append(c)
+        }
+        return "%" + escaped + "%"
+    }
 }

@@ -80,9 +80,12 @@ public final class MemoryDebateStore: DebateStore {
     public func recordJSON(id: String) async throws -> [UInt8]? { try withState { $0.debates[id]?.json } }
     public func record(id: String) async throws -> DebateRecord? { try withState { $0.debates[id]?.record } }
 
-    public func list(limit: Int, offset: Int, status: DebateStatus?) async throws -> (items: [DebateSummary], total: Int) {
-        try withState { s in
-            let rows = s.debates.values.filter { status == nil || $0.record.status == status }.sorted(by: Self.newestFirst)
+    public func list(limit: Int, offset: Int, status: DebateStatus?, matching: String?) async throws -> (items: [DebateSummary], total: Int) {
+        let text = matching.flatMap { $0.isEmpty ? nil : $0 }
+        return try withState { s in
+            let rows = s.debates.values.filter {
+                (status == nil || $0.record.status == status) && (text == nil || $0.record.task.range(of: text!, options: .caseInsensitive) != nil)
+            }.sorted(by: Self.newestFirst)
             return (rows.dropFirst(offset).prefix(limit).map(Self.summary), rows.count)
         }
     }

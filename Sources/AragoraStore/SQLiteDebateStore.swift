@@ -169,9 +169,18 @@ public final class SQLiteDebateStore: DebateStore {
 
     private static let summaryColumns = "id, task, status, created_at, updated_at, consensus_reached, confidence"
 
-    public func list(limit: Int, offset: Int, status: DebateStatus?) async throws -> (items: [DebateSummary], total: Int) {
-        let filter = status == nil ? "" : " WHERE status = ?"
-        let binds: [SQLiteData] = status.map { [.text($0.rawValue)] } ?? []
+    public func list(limit: Int, offset: Int, status: DebateStatus?, matching: String?) async throws -> (items: [DebateSummary], total: Int) {
+        var conditions: [String] = []
+        var binds: [SQLiteData] = []
+        if let status {
+            conditions.append("status = ?")
+            binds.append(.text(status.rawValue))
+        }
+        if let matching, !matching.isEmpty {
+            conditions.append("task LIKE ? ESCAPE '\\'")
+            binds.append(.text(Self.containsPattern(matching)))
+        }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         return try await summaries(filter: filter, binds: binds, limit: limit, offset: offset)
     }
 

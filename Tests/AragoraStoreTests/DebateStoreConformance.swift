@@ -57,6 +57,27 @@ struct DebateStoreConformance {
         try await store.close()
     }
 
+    /// `matching` finds text anywhere in the question, ignoring case; `%` and `_` are literal, not wildcards.
+    @Test(arguments: StoreKind.available)
+    func listingSearchesQuestionText(_ kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let questions = ["Should we adopt Rust?", "Is 100% test coverage worth it?", "Rust or Go for the CLI?", "snake_case or camelCase?"]
+        for (i, q) in questions.enumerated() {
+            _ = try await store.create(Self.engine.newRecord(id: "deb_q\(i)", question: q, createdAt: 1000 + Double(i)), owner: "i1", leaseSeconds: 30)
+        }
+        let rust = try await store.list(limit: 10, offset: 0, status: nil, matching: "rUsT")
+        #expect(rust.items.map(\.id) == ["deb_q2", "deb_q0"])
+        #expect(rust.total == 2)
+        #expect(try await store.list(limit: 10, offset: 0, status: nil, matching: "100%").items.map(\.id) == ["deb_q1"])
+        #expect(try await store.list(limit: 10, offset: 0, status: nil, matching: "%").items.map(\.id) == ["deb_q1"])
+        #expect(try await store.list(limit: 10, offset: 0, status: nil, matching: "e_c").items.map(\.id) == ["deb_q3"])
+        #expect(try await store.list(limit: 10, offset: 0, status: nil, matching: "_").total == 1)
+        #expect(try await store.list(limit: 10, offset: 0, status: .completed, matching: "Rust").total == 0)
+        #expect(try await store.list(limit: 1, offset: 1, status: .created, matching: "rust").items.map(\.id) == ["deb_q0"])
+        #expect(try await store.list(limit: 10, offset: 0, status: nil, matching: "").total == 4, "empty text: no filter")
+        try await store.close()
+    }
+
     @Test(arguments: StoreKind.available)
     func listingFiltersPagesAndCountsActiveDebates(_ kind: StoreKind) async throws {
         let store = try await kind.make()
