@@ -109,12 +109,14 @@ let package = Package(
         .executableTarget(
             name: "aragora-bench",
             dependencies: [
-                "AragoraCore", "AragoraStore", "AragoraProviders",
+                "AragoraCore", "AragoraStore", "AragoraProviders", "CMallocStats",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Benchmarks/aragora-bench"
         ),
+        // glibc's live-heap figure for the memory benchmarks (malloc.h is not visible from Swift).
+        .target(name: "CMallocStats", path: "Benchmarks/CMallocStats"),
         // Helpers shared by the test targets (free loopback ports, the built binary).
         .target(name: "AragoraTestSupport", path: "Tests/AragoraTestSupport"),
         .testTarget(name: "AragoraCoreTests", dependencies: ["AragoraCore"]),

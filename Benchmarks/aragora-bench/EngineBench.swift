@@ -54,6 +54,7 @@ enum EngineBench {
     static func scaleOnce(_ n: Int, latencyMS: Int) async {
         let e = engine(latency: .milliseconds(latencyMS))
         let baseline = Memory.residentKB()
+        let heapBaseline = Memory.heapInUseKB()
         let sampler = Memory.Sampler()
         let start = ContinuousClock.now
         await withTaskGroup(of: DebateStatus.self) { group in
@@ -62,12 +63,12 @@ enum EngineBench {
         }
         let wall = (ContinuousClock.now - start).ms
         let peak = sampler.stop()
-        print("\(n) \(wall) \(max(0, peak - baseline))")
+        print("\(n) \(wall) \(max(0, peak.rss - baseline)) \(max(0, peak.heap - heapBaseline))")
     }
 
     /// Each size runs in a fresh process, so memory freed by one run cannot hide the next run's growth.
     static func scale(concurrent: Int, latencyMS: Int) async {
-        var rows: [(n: Int, wall: Double, growthKB: Int)] = []
+        var rows: [(n: Int, wall: Double, growthKB: Int, heapKB: Int)] = []
         for n in [1, concurrent / 2, concurrent] {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
@@ -81,13 +82,13 @@ enum EngineBench {
             let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()
             let f = out.split(whereSeparator: \.isWhitespace)
-            guard f.count == 3, let wall = Double(f[1]), let kb = Int(f[2]) else { continue }
-            rows.append((n, wall, kb))
+            guard f.count == 4, let wall = Double(f[1]), let kb = Int(f[2]), let heap = Int(f[3]) else { continue }
+            rows.append((n, wall, kb, heap))
         }
         guard let single = rows.first, rows.count == 3 else { return print("scale: measurement failed") }
         print("scale: concurrent debates, each size in a fresh process, agents with \(latencyMS) ms latency (single debate: \(Stats.f(single.wall, 0)) ms)")
         for r in rows.dropFirst() {
-            print("  \(r.n) debates: wall \(Stats.f(r.wall, 0)) ms · ratio to single \(Stats.f(r.wall / single.wall, 3)) (target <= 1.2) · peak memory growth \(Stats.f(Double(r.growthKB) / Double(r.n), 1)) KB/debate in flight (target <= 25)")
+            print("  \(r.n) debates: wall \(Stats.f(r.wall, 0)) ms · ratio to single \(Stats.f(r.wall / single.wall, 3)) (target <= 1.2) · peak memory growth \(Stats.f(Double(r.growthKB) / Double(r.n), 1)) KB/debate in flight (target <= 25; live heap \(Stats.f(Double(r.heapKB) / Double(r.n), 1)) KB)")
         }
         let (mid, top) = (rows[1], rows[2])
         print("  marginal: \(Stats.f(Double(top.growthKB - mid.growthKB) / Double(top.n - mid.n), 1)) KB per extra debate from \(mid.n) to \(top.n) (linear growth check)")

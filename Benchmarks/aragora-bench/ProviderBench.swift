@@ -81,7 +81,7 @@ enum ProviderBench {
             }
         }
         let wall = (ContinuousClock.now - started).seconds
-        let peak = sampler.stop()
+        let peak = sampler.stop().rss
         let failed = tally.errors
         print("concurrent streaming calls: \(concurrent) at once, about 20 chunks each, 50 ms apart (about 1 s per call)")
         print("  errors \(failed.count)\(failed.first.map { " (first: \($0))" } ?? "") · text deltas received \(tally.chunks)"

@@ -1,3 +1,4 @@
+import CMallocStats
 import Foundation
 import Synchronization
 
@@ -28,6 +29,13 @@ enum Memory {
         return 0
     }
 
+    /// Bytes malloc has handed out and not had back (glibc's mallinfo2: arenas in use plus mmapped blocks), in KB:
+    /// the live heap, apart from what RSS adds (freed memory not returned, fragmentation, stacks, code).
+    static func heapInUseKB() -> Int { aragora_heap_in_use() / 1024 }
+
+    /// BENCH_TRACE=1: the sampler prints every sample to stderr (to see when memory grows).
+    static let trace = ProcessInfo.processInfo.environment["BENCH_TRACE"] != nil
+
     /// Resets VmHWM (Linux: write 5 to clear_refs).
     static func resetPeak() {
         try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
@@ -35,14 +43,17 @@ enum Memory {
 
     /// Samples RSS every 5 ms on a thread and reports the highest value seen.
     final class Sampler: Sendable {
-        private let state = Mutex((peak: 0, running: true))
+        private let state = Mutex((peak: 0, heapPeak: 0, running: true))
 
         init() {
             Thread.detachNewThread { [self] in
                 while true {
                     let rss = Memory.residentKB()
+                    let heap = Memory.heapInUseKB()
+                    if Memory.trace { FileHandle.standardError.write(Data("\(ContinuousClock.now) rss \(rss) heap \(heap)\n".utf8)) }
                     let go = state.withLock { s in
                         s.peak = max(s.peak, rss)
+                        s.heapPeak = max(s.heapPeak, heap)
                         return s.running
                     }
                     if !go { break }
@@ -51,12 +62,13 @@ enum Memory {
             }
         }
 
-        func stop() -> Int {
-            let peak = state.withLock { s in
+        /// The highest RSS and live heap seen, in KB.
+        func stop() -> (rss: Int, heap: Int) {
+            let (peak, heap) = state.withLock { s in
                 s.running = false
-                return s.peak
+                return (s.peak, s.heapPeak)
             }
-            return max(peak, Memory.residentKB())
+            return (max(peak, Memory.residentKB()), max(heap, Memory.heapInUseKB()))
         }
     }
 }

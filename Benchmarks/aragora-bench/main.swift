@@ -10,12 +10,19 @@ if which == "scale-once", args.count >= 3, let n = Int(args[args.startIndex + 1]
     await EngineBench.scaleOnce(n, latencyMS: latency)
     exit(0)
 }
+if which == "heap-probe" {
+    await HeapProbe.run(n: args.dropFirst().first.flatMap { Int($0) } ?? 1000)
+    exit(0)
+}
 if which == "fake-provider" {
     try await ProviderBench.serveFake()
     exit(0)
 }
 if which == "providers" || which == "all" {
     try await ProviderBench.run(quick: quick)
+}
+if which == "engine-overhead" {  // the engine overhead alone, e.g. under `perf record`
+    await EngineBench.overhead(iterations: quick ? 200 : 5000)
 }
 if which == "const" {
     await EngineBench.constantOverhead(iterations: 2000)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// An offline agent with a persona: no network, deterministic for a seed.
 ///
@@ -10,6 +11,8 @@ public struct DemoAgent: Agent {
     let persona: DemoPersona
     /// Waited before each reply (`ARAGORA_DEMO_LATENCY_MS`), so demos can be watched and latency simulated.
     let latency: Duration
+    /// The topic of the debate this agent answered last: read from the question once per debate, not per reply.
+    let topics = TopicCache()
 
     public init(name: String, persona: String, role: String = "proposer", latency: Duration = .zero) {
         self.persona = DemoPersona.named(persona)
@@ -54,7 +57,7 @@ public struct DemoAgent: Agent {
     }
 
     func reply(to request: PhaseRequest, in context: DebateContext) -> AgentReply {
-        let topic = DemoTopic(question: context.question)
+        let topic = topics.topic(of: context)
         var rng = SeededRandom(seed: context.seed, identity.name, request.phase.rawValue, String(request.round),
                                request.target?.agent ?? "")
         let text: String
@@ -193,9 +196,13 @@ public struct DemoAgent: Agent {
     }
 
     static func wordCount(_ s: String) -> Int {
-        var n = 0
-        for b in s.utf8 where b == 32 { n += 1 }
-        return n + 1
+        var s = s
+        // Over the contiguous bytes: the per-byte String.UTF8View iterator cost more than all the rest of a reply.
+        return s.withUTF8 { bytes in
+            var n = 1
+            for b in bytes where b == 32 { n += 1 }
+            return n
+        }
     }
 
     func persona(of agent: String, in context: DebateContext) -> String {
@@ -215,7 +222,24 @@ public struct DemoAgent: Agent {
 }
 
 /// The question reduced to what demo agents talk about: its gist and two key words.
-struct DemoTopic {
+/// One debate's topic, kept by an agent between its replies (one entry: an agent answers one debate at a time,
+/// or a few, and recomputing on a miss is cheap and always right).
+final class TopicCache: Sendable {
+    private let last = Mutex<(debateID: String, question: String, topic: DemoTopic)?>(nil)
+
+    func topic(of context: DebateContext) -> DemoTopic {
+        if let hit = last.withLock({ entry in
+            entry.flatMap { $0.debateID == context.debateID && $0.question == context.question ? $0.topic : nil }
+        }) {
+            return hit
+        }
+        let topic = DemoTopic(question: context.question)
+        last.withLock { $0 = (context.debateID, context.question, topic) }
+        return topic
+    }
+}
+
+struct DemoTopic: Sendable {
     var gist: String
     var a: String
     var b: String

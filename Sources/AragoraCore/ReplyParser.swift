@@ -190,10 +190,14 @@ public enum ReplyParser {
 
     /// The first JSON object in the text (bare, or inside a ``` fence or surrounding prose).
     static func jsonObject(in text: String) -> [String: JSONValue]? {
-        let u = text.utf8
-        guard let open = u.firstIndex(of: UInt8(ascii: "{")), let close = u.lastIndex(of: UInt8(ascii: "}")),
-              open < close else { return nil }
-        return JSONValue.parse(bytes: Array(u[open...close]))?.objectValue
+        var text = text
+        // Over the contiguous bytes: most replies hold no JSON, and UTF8View's index walk cost more than the parse.
+        let bytes: [UInt8]? = text.withUTF8 { u in
+            guard let open = u.firstIndex(of: UInt8(ascii: "{")), let close = u.lastIndex(of: UInt8(ascii: "}")),
+                  open < close else { return nil }
+            return Array(u[open...close])
+        }
+        return bytes.flatMap { JSONValue.parse(bytes: $0)?.objectValue }
     }
 
     static func stringList(_ value: JSONValue?) -> [String] {

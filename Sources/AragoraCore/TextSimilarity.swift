@@ -54,36 +54,67 @@ public enum TextSimilarity {
 
     /// Cosine similarity of each pair `(a[i], b[i])`, with IDF weights learned from all the texts given.
     /// When a vector has no weight (nothing to compare), the Jaccard index of the token sets is used instead.
+    /// Vectors are sorted arrays of token ids, merged instead of hashed: this runs on every round of every debate.
     public static func pairwise(_ pairs: [(String, String)]) -> [Double] {
-        let docs = pairs.flatMap { [tokenIDs($0.0), tokenIDs($0.1)] }
-        var df: [UInt64: Int] = [:]
-        for doc in docs { for term in Set(doc) { df[term, default: 0] += 1 } }
+        let docs = pairs.flatMap { [Sparse(tokenIDs($0.0)), Sparse(tokenIDs($0.1))] }
+        // Document frequency of each term: the sorted union of every document's distinct terms, with counts.
+        var all: [UInt64] = []
+        all.reserveCapacity(docs.reduce(0) { $0 + $1.ids.count })
+        for doc in docs { all.append(contentsOf: doc.ids) }
+        let terms = Sparse(all)
         let n = Double(docs.count)
-        func vector(_ doc: [UInt64]) -> [UInt64: Double] {
-            var tf: [UInt64: Double] = [:]
-            for t in doc { tf[t, default: 0] += 1 }
-            for (t, c) in tf { tf[t] = c * (log((1 + n) / (1 + Double(df[t] ?? 0))) + 1) }
-            return tf
+        let idf = terms.counts.map { log((1 + n) / (1 + $0)) + 1 }
+        /// Term weights (tf x idf) of a document, aligned with its ids; both lists are sorted, so one walk.
+        func weights(_ doc: Sparse) -> [Double] {
+            var out = [Double](repeating: 0, count: doc.ids.count)
+            var j = 0
+            for (i, id) in doc.ids.enumerated() {
+                while terms.ids[j] < id { j += 1 }
+                out[i] = doc.counts[i] * idf[j]
+            }
+            return out
         }
         var out: [Double] = []
         out.reserveCapacity(pairs.count)
         for k in 0..<pairs.count {
             let da = docs[2 * k], db = docs[2 * k + 1]
-            if da.isEmpty || db.isEmpty {
-                out.append(da.isEmpty && db.isEmpty ? 1 : 0)
+            if da.ids.isEmpty || db.ids.isEmpty {
+                out.append(da.ids.isEmpty && db.ids.isEmpty ? 1 : 0)
                 continue
             }
-            let va = vector(da), vb = vector(db)
-            var dot = 0.0, na = 0.0, nb = 0.0
-            for (t, w) in va {
-                na += w * w
-                if let w2 = vb[t] { dot += w * w2 }
+            let wa = weights(da), wb = weights(db)
+            var dot = 0.0, i = 0, j = 0
+            while i < da.ids.count, j < db.ids.count {
+                if da.ids[i] == db.ids[j] {
+                    dot += wa[i] * wb[j]
+                    i += 1; j += 1
+                } else if da.ids[i] < db.ids[j] { i += 1 } else { j += 1 }
             }
-            for w in vb.values { nb += w * w }
+            let na = wa.reduce(0) { $0 + $1 * $1 }, nb = wb.reduce(0) { $0 + $1 * $1 }
             let denom = (na * nb).squareRoot()
             out.append(denom > 0 ? min(1, dot / denom) : jaccard(pairs[k].0, pairs[k].1))
         }
         return out
+    }
+
+    /// A bag of token ids: distinct ids in increasing order, each with how often it occurs.
+    struct Sparse {
+        var ids: [UInt64] = []
+        var counts: [Double] = []
+
+        init(_ tokens: [UInt64]) {
+            let sorted = tokens.sorted()
+            ids.reserveCapacity(sorted.count)
+            counts.reserveCapacity(sorted.count)
+            var i = 0
+            while i < sorted.count {
+                var j = i + 1
+                while j < sorted.count, sorted[j] == sorted[i] { j += 1 }
+                ids.append(sorted[i])
+                counts.append(Double(j - i))
+                i = j
+            }
+        }
     }
 
     public static func cosine(_ a: String, _ b: String) -> Double {
