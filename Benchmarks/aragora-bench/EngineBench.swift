@@ -55,7 +55,7 @@ enum EngineBench {
         let e = engine(latency: .milliseconds(latencyMS))
         let baseline = Memory.residentKB()
         let heapBaseline = Memory.heapInUseKB()
-        let sampler = Memory.Sampler()
+        let sampler = Memory.Sampler(heap: n <= 2000)
         let start = ContinuousClock.now
         await withTaskGroup(of: DebateStatus.self) { group in
             for i in 0..<n { group.addTask { await debate(e, id: "s\(n)-\(i)").status } }
@@ -63,7 +63,7 @@ enum EngineBench {
         }
         let wall = (ContinuousClock.now - start).ms
         let peak = sampler.stop()
-        print("\(n) \(wall) \(max(0, peak.rss - baseline)) \(max(0, peak.heap - heapBaseline))")
+        print("\(n) \(wall) \(max(0, peak.rss - baseline)) \(max(0, peak.heap - heapBaseline)) \(Memory.cpuSeconds())")
     }
 
     /// Each size runs in a fresh process, so memory freed by one run cannot hide the next run's growth.
@@ -82,7 +82,7 @@ enum EngineBench {
             let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()
             let f = out.split(whereSeparator: \.isWhitespace)
-            guard f.count == 4, let wall = Double(f[1]), let kb = Int(f[2]), let heap = Int(f[3]) else { continue }
+            guard f.count == 5, let wall = Double(f[1]), let kb = Int(f[2]), let heap = Int(f[3]) else { continue }
             rows.append((n, wall, kb, heap))
         }
         guard let single = rows.first, rows.count == 3 else { return print("scale: measurement failed") }

@@ -33,6 +33,14 @@ enum Memory {
     /// the live heap, apart from what RSS adds (freed memory not returned, fragmentation, stacks, code).
     static func heapInUseKB() -> Int { aragora_heap_in_use() / 1024 }
 
+    /// CPU time (user + system) this process has used so far, in seconds.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(usage.ru_utime) + s(usage.ru_stime)
+    }
+
     /// BENCH_TRACE=1: the sampler prints every sample to stderr (to see when memory grows).
     static let trace = ProcessInfo.processInfo.environment["BENCH_TRACE"] != nil
 
@@ -45,11 +53,16 @@ enum Memory {
     final class Sampler: Sendable {
         private let state = Mutex((peak: 0, heapPeak: 0, running: true))
 
-        init() {
+        /// `heap`: also sample the live heap, every 20th sample (mallinfo2 walks the whole heap under the arena
+        /// lock: fine for a few thousand debates, a stall for every malloc beyond).
+        init(heap: Bool = true) {
             Thread.detachNewThread { [self] in
+                var tick = 0
+                var heap = heap ? Memory.heapInUseKB() : 0
                 while true {
                     let rss = Memory.residentKB()
-                    let heap = Memory.heapInUseKB()
+                    tick += 1
+                    if heap > 0, tick % 20 == 0 { heap = Memory.heapInUseKB() }
                     if Memory.trace { FileHandle.standardError.write(Data("\(ContinuousClock.now) rss \(rss) heap \(heap)\n".utf8)) }
                     let go = state.withLock { s in
                         s.peak = max(s.peak, rss)

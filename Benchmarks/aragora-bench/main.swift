@@ -14,6 +14,10 @@ if which == "heap-probe" {
     await HeapProbe.run(n: args.dropFirst().first.flatMap { Int($0) } ?? 1000)
     exit(0)
 }
+if which == "open-loop", args.count >= 4, let rate = Double(args[args.startIndex + 2]), let seconds = Double(args[args.startIndex + 3]) {
+    try await OpenLoop.run(url: args[args.startIndex + 1], rate: rate, seconds: seconds)
+    exit(0)
+}
 if which == "fake-provider" {
     try await ProviderBench.serveFake()
     exit(0)

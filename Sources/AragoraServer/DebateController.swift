@@ -26,6 +26,12 @@ struct DebateController {
     // MARK: - Create
 
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        // Overloaded: refuse before reading or parsing anything, after a pause that costs no CPU, so refusals
+        // stay far cheaper than debates and a client hammering in a loop cannot starve the accepted ones.
+        if service.runner.stats.queued >= service.config.maxQueuedDebates {
+            try? await Task.sleep(for: .milliseconds(service.config.overloadDelayMS))
+            throw Self.overloaded(StartDebateError.overloaded(queueLimit: service.config.maxQueuedDebates))
+        }
         let buffer = try await request.body.collect(upTo: service.config.maxRequestSize)
         guard let body = JSONValue.parse(bytes: Array(buffer.readableBytesView)) else {
             throw APIError.badRequest("the body is not valid JSON", code: "invalid_json")
@@ -35,9 +41,7 @@ struct DebateController {
         do { record = try await service.startDebate(input) } catch {
             switch error {
             case .overloaded:
-                var e = APIError(.serviceUnavailable, "overloaded", error.description)
-                e.headers[.retryAfter] = "1"
-                throw e
+                throw Self.overloaded(error)
             case .agentUnavailable(let why, let available):
                 throw APIError(.badRequest, "agent_unavailable", why, details: ["available": JSONValue(available)])
             case .store(StoreError.noSpace(let why)):
@@ -54,6 +58,12 @@ struct DebateController {
             "success": true, "debate_id": .string(record.id), "status": "created", "task": .string(record.task),
             "websocket_url": .string(websocketURL(request, context)),
         ])
+    }
+
+    static func overloaded(_ error: StartDebateError) -> APIError {
+        var e = APIError(.serviceUnavailable, "overloaded", error.description)
+        e.headers[.retryAfter] = "1"
+        return e
     }
 
     /// From `ARAGORA_PUBLIC_URL` when set; else from a trusted proxy's `X-Forwarded-Proto`/`-Host` (so it is

@@ -26,6 +26,10 @@ public struct ServerConfiguration: Sendable {
     public var maxConcurrentDebates = 16
     /// Debates waiting for a slot; beyond this, creation answers 503 so the queue (and memory) stays bounded.
     public var maxQueuedDebates = 5000
+    /// How long a creation refused for overload waits before its 503 (`ARAGORA_OVERLOAD_DELAY_MS`): a client
+    /// retrying in a tight loop then sends a few requests a second instead of thousands, and the debates already
+    /// accepted keep the CPU. The wait costs a sleeping task, no CPU.
+    public var overloadDelayMS = 200
     public var debateTimeout: Double = 900
     public var callTimeout: Double = 120
     public var maxRounds = DebateLimits.defaultMaxRounds
@@ -118,6 +122,7 @@ public struct ServerConfiguration: Sendable {
         }
         maxConcurrentDebates = try int("ARAGORA_MAX_CONCURRENT_DEBATES", 1...10_000) ?? maxConcurrentDebates
         maxQueuedDebates = try int("ARAGORA_MAX_QUEUED_DEBATES", 0...1_000_000) ?? maxQueuedDebates
+        overloadDelayMS = try int("ARAGORA_OVERLOAD_DELAY_MS", 0...10_000) ?? overloadDelayMS
         debateTimeout = try double("ARAGORA_DEBATE_TIMEOUT", 1...86_400) ?? debateTimeout
         callTimeout = try double("ARAGORA_AGENT_TIMEOUT", 1...3600) ?? callTimeout
         maxRounds = try int("ARAGORA_MAX_ROUNDS", 1...DebateLimits.roundsCeiling) ?? maxRounds

@@ -142,7 +142,10 @@ final class DebateAPITests: XCTestCase {
             let first = try await client.json(.post, "/api/debates", body: body)
             let second = try await client.json(.post, "/api/debates", body: body)
             XCTAssertEqual([first.status, second.status], [200, 200])
+            let refusedAt = ContinuousClock.now
             let third = try await client.json(.post, "/api/debates", body: body)
+            XCTAssertGreaterThanOrEqual(ContinuousClock.now - refusedAt, .milliseconds(190),
+                                        "a refusal waits ARAGORA_OVERLOAD_DELAY_MS (200) so a retry loop slows down")
             XCTAssertEqual(third.status, 503)
             XCTAssertEqual(third.json["code"], "overloaded")
             XCTAssertEqual(third.headers[.retryAfter], "1")
