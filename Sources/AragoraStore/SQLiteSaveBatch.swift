@@ -4,8 +4,8 @@ import Synchronization
 
 /// Debate saves waiting for the SQLite writer, written together: one writer job takes every save queued by the
 /// time it runs, applies their fenced updates, then inserts all their events in a few multi-row statements.
-/// Under load this halves the statements per save (each one is a hop to the thread pool), which is what the
-/// single writer's throughput is made of.
+/// Under load a batch of saves costs two statements instead of one per save plus one (each statement is a hop to
+/// the thread pool, and those hops are what the single writer's throughput is made of).
 final class SQLiteSaveBatch: Sendable {
     struct Save: Sendable {
         var record: DebateRecord
@@ -77,19 +77,47 @@ final class SQLiteSaveBatch: Sendable {
     private static func write(_ saves: [Save], _ db: SQLiteConnection) async throws -> Set<String> {
         let now = Timestamp.now()
         var matched: Set<String> = []
-        for s in saves {
-            let r = s.record
-            let rows = try await db.query("""
-                UPDATE debates SET status = ?, updated_at = ?, consensus_reached = ?, confidence = ?, record = ?, checkpoint = ?, error = ?
-                WHERE id = ? AND EXISTS (SELECT 1 FROM debate_leases WHERE debate_id = ? AND owner = ? AND fence = ?) RETURNING id
-                """, [.text(r.status.rawValue), .float(now), .integer(r.consensusReached ? 1 : 0), .float(r.confidence),
-                      .text(s.json), s.progress.map(SQLiteData.text) ?? .null, r.error.map(SQLiteData.text) ?? .null,
-                      .text(r.id), .text(r.id), .text(s.lease.owner), .integer(s.lease.fence)])
-            // A finished debate's lease goes with it (trigger `debates_finished_lease`).
-            if !rows.isEmpty { matched.insert(r.id) }
+        // One statement for every save of the batch (a debate has one save in flight at most, so ids are distinct;
+        // should one repeat, the saves go one by one, in order).
+        if saves.count > 1, Set(saves.map(\.record.id)).count == saves.count {
+            for start in stride(from: 0, to: saves.count, by: 256) {
+                matched.formUnion(try await updateAll(saves[start..<min(saves.count, start + 256)], now: now, db))
+            }
+        } else {
+            for s in saves { matched.formUnion(try await updateAll([s], now: now, db)) }
         }
         // Events only for debates still held: a deleted or taken-over debate gets nothing back.
-        let events = saves.filter { matched.contains($0.record.id) }.flatMap { s in s.events.map { (s.record.id, $0) } }
+        try await insertEvents(saves.filter { matched.contains($0.record.id) }, db)
+        return matched
+    }
+
+    /// The fenced updates of several saves in one statement (UPDATE ... FROM VALUES): each row changes only when its
+    /// debate's lease is still held with the save's fence. Returns the ids that matched.
+    private static func updateAll(_ saves: ArraySlice<Save>, now: Double, _ db: SQLiteConnection) async throws -> Set<String> {
+        let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: saves.count).joined(separator: ", ")
+        var binds: [SQLiteData] = [.float(now)]
+        binds.reserveCapacity(1 + saves.count * 9)
+        for s in saves {
+            let r = s.record
+            binds += [.text(r.id), .text(r.status.rawValue), .integer(r.consensusReached ? 1 : 0), .float(r.confidence), .text(s.json),
+                      s.progress.map(SQLiteData.text) ?? .null, r.error.map(SQLiteData.text) ?? .null,
+                      .text(s.lease.owner), .integer(s.lease.fence)]
+        }
+        // A finished debate's lease goes with it (trigger `debates_finished_lease`).
+        let matched = try await db.query("""
+            UPDATE debates SET status = v.column2, updated_at = ?1, consensus_reached = v.column3, confidence = v.column4,
+                   record = v.column5, checkpoint = v.column6, error = v.column7
+            FROM (VALUES \(rows)) AS v
+            WHERE debates.id = v.column1
+              AND EXISTS (SELECT 1 FROM debate_leases WHERE debate_id = v.column1 AND owner = v.column8 AND fence = v.column9)
+            RETURNING debates.id AS id
+            """, binds)
+        return Set(matched.compactMap { $0.column("id")?.string })
+    }
+
+    /// The events of the saves given, in multi-row statements.
+    private static func insertEvents(_ saves: [Save], _ db: SQLiteConnection) async throws {
+        let events = saves.flatMap { s in s.events.map { (s.record.id, $0) } }
         var start = 0
         while start < events.count {
             // 500 rows per statement (SQLite allows 32766 bound values).
@@ -101,6 +129,5 @@ final class SQLiteSaveBatch: Sendable {
             _ = try await db.query("INSERT OR REPLACE INTO debate_events (debate_id, seq, type, body) VALUES \(marks)", binds)
             start += chunk.count
         }
-        return matched
     }
 }

@@ -140,6 +140,40 @@ struct DebateStoreConformance {
         try await store.close()
     }
 
+    /// Many saves at once (written together where the store batches them): each is fenced on its own, a stale
+    /// lease among them refuses that save only, and every held one lands with its events.
+    @Test(arguments: StoreKind.available)
+    func concurrentSavesAreFencedOneByOne(_ kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let now = Timestamp.now()
+        var leases: [DebateLease] = []
+        for i in 0..<40 { leases.append(try await store.create(Self.record("deb_c\(i)", createdAt: now), owner: "i1", leaseSeconds: 30)) }
+        _ = try #require(try await store.claim(id: "deb_c7", owner: "i2", leaseSeconds: 30, now: now + 60))  // deb_c7's lease is stale
+        let held = leases
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for i in 0..<40 {
+                group.addTask {
+                    var r = Self.record("deb_c\(i)", createdAt: now)
+                    r.status = .running
+                    r.roundsUsed = i % 3 + 1
+                    do {
+                        try await store.save(r, progress: nil, events: [Self.event(r.id, 1), Self.event(r.id, 2)], lease: held[i])
+                        return (i, true)
+                    } catch { return (i, false) }
+                }
+            }
+            return await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.filter { !$0.value }.map(\.key) == [7])
+        for i in 0..<40 where i != 7 {
+            #expect(try await store.record(id: "deb_c\(i)")?.roundsUsed == i % 3 + 1)
+            #expect(try await store.events(id: "deb_c\(i)", since: 0, limit: 10).map(\.seq) == [1, 2])
+        }
+        #expect(try await store.record(id: "deb_c7")?.status == .created)
+        #expect(try await store.events(id: "deb_c7", since: 0, limit: 10).isEmpty)
+        try await store.close()
+    }
+
     @Test(arguments: StoreKind.available)
     func aDeletedDebateStaysDeletedEventsIncluded(_ kind: StoreKind) async throws {
         let store = try await kind.make()
