@@ -5,28 +5,32 @@
 #   open loop: POST /api/debates at a constant 2x and 5x capacity (aragora-bench open-loop), whatever the answers.
 # Each prints completions/s during the load (and its ratio to capacity; target >= 0.9) and the p50/p99 of the
 # creations that were accepted. Usage: Benchmarks/overload-bench.sh [SECONDS per load, default 20]
+# PostgreSQL through PgBouncer instead of SQLite: set BENCH_POSTGRES_ADMIN_URL and BENCH_PGBOUNCER_URL (see
+# Benchmarks/bench-database.sh). ARAGORA_MAX_CONCURRENT_DEBATES is 64 here (default 16): see docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. Benchmarks/bench-database.sh
 DUR=${1:-20}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 swift build -c release --product aragora >/dev/null
 swift build -c release --product aragora-bench >/dev/null
 BIN="$(swift build -c release --show-bin-path)"
 PORT=${BENCH_PORT:-18081}; URL="http://127.0.0.1:$PORT"
-export ARAGORA_PORT=$PORT ARAGORA_DISABLE_ALL_RATE_LIMITS=1 ARAGORA_LOG_LEVEL=error
+export ARAGORA_PORT=$PORT ARAGORA_DISABLE_ALL_RATE_LIMITS=1 ARAGORA_LOG_LEVEL=error ARAGORA_MAX_CONCURRENT_DEBATES=${ARAGORA_MAX_CONCURRENT_DEBATES:-64}
 PID=; DATA=
 stop() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; [ -n "$DATA" ] && rm -rf "$DATA"; PID=; DATA=; }
 trap stop EXIT
-fresh() { stop; DATA=$(mktemp -d); ARAGORA_DATA_DIR="$DATA" "$BIN/aragora" serve & PID=$!; until curl -sf "$URL/healthz" >/dev/null; do sleep 0.01; done; }
+fresh() { stop; bench_database; DATA=$(mktemp -d); ARAGORA_DATA_DIR="$DATA" "$BIN/aragora" serve & PID=$!; until curl -sf "$URL/healthz" >/dev/null; do sleep 0.01; done; }
 completed() { curl -s "$URL/api/debates?status=completed&limit=1" | sed 's/.*"total":\([0-9]*\).*/\1/'; }
 waiting() { curl -s "$URL/api/health" | python3 -c "import json,sys; d=json.load(sys.stdin)['checks']['debates']; print(d['queued'] + d['active'])"; }
 rate() { python3 -c "print(round(($2 - $1) / $3, 1))"; }
 
-# Capacity: 3,000 debates posted, then the drain measured while a backlog remains.
+# Capacity: 4,000 debates posted, then the drain measured while a backlog remains.
 fresh
-"$BIN/aragora-bench" open-loop "$URL" 3000 1 >/dev/null
+"$BIN/aragora-bench" open-loop "$URL" 4000 1 >/dev/null
 sleep 1; c0=$(completed); sleep 5; c1=$(completed)
 CAP=$(rate "$c0" "$c1" 5)
+echo "database: $BENCH_DB_LABEL"
 echo "capacity (backlog draining, no HTTP load): $CAP debates/s (target >= 500); still waiting: $(waiting)"
 
 # Closed loop: wrk floods creation; a prober sends 20 creations/s alongside to time the accepted ones.

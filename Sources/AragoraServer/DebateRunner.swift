@@ -144,7 +144,8 @@ public actor DebateRunner {
         let persisted = PersistedDebate(store: store, lease: job.lease) { id, error in
             logger.error("checkpoint failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
         }
-        let outcome = await persisted.run(job.engine, from: start, publish: { bus.publish($0) })
+        let outcome = await persisted.run(job.engine, from: start, publish: { bus.publish($0) },
+                                          persisted: { bus.persisted(id, through: $0) })
         await finished(id, outcome, persisted: persisted)
     }
 

@@ -13,6 +13,8 @@ public protocol EventBus: Sendable {
     func publish(_ event: DebateEvent)
     /// The debate ended: its subscribers' streams finish.
     func close(_ id: String)
+    /// Events up to `seq` are committed to the store: the bus may serve them from there and drop its copies.
+    func persisted(_ id: String, through seq: Int)
     /// Subscribes to a debate running anywhere; `history` is nil when it is not running (read the store).
     func subscribe(_ id: String) async -> EventSubscription
     /// The events published so far, without subscribing; nil when the debate is not running.

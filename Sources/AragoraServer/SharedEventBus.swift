@@ -23,9 +23,9 @@ public final class SharedEventBus: EventBus {
     private let cancelHandler = Mutex<(@Sendable (String) async -> Void)?>(nil)
     private var cancelChannel: String { prefix + "cancel" }
 
-    public init(local: LocalEventBus = LocalEventBus(), store: any DebateStore, redis: RedisClient?, prefix: String = "aragora:",
+    public init(local: LocalEventBus? = nil, store: any DebateStore, redis: RedisClient?, prefix: String = "aragora:",
                 pollInterval: Duration = .seconds(1), logger: Logger) {
-        self.local = local
+        self.local = local ?? LocalEventBus(store: store)
         self.store = store
         self.logger = logger
         self.prefix = prefix
@@ -79,6 +79,8 @@ public final class SharedEventBus: EventBus {
     }
 
     public func close(_ id: String) { local.close(id) }
+
+    public func persisted(_ id: String, through seq: Int) { local.persisted(id, through: seq) }
 
     public func history(_ id: String) async -> [DebateEvent]? { await local.history(id) }
 

@@ -24,7 +24,9 @@ public struct PersistedDebate: Sendable {
     }
 
     /// Runs (or resumes) to a terminal status. `publish` sees every event as it happens.
-    public func run(_ engine: DebateEngine, from start: DebateCheckpoint, publish: DebateEventSink? = nil) async -> Outcome {
+    /// `persisted` hears the last seq of each checkpoint's events once they are committed.
+    public func run(_ engine: DebateEngine, from start: DebateCheckpoint, publish: DebateEventSink? = nil,
+                    persisted: (@Sendable (Int) -> Void)? = nil) async -> Outcome {
         var engine = engine
         let names = start.record.agents.map(\.name)
         if engine.config.ratings.isEmpty, let ratings = try? await store.ratings(for: names) {
@@ -40,7 +42,10 @@ public struct PersistedDebate: Sendable {
             // Saved from a fresh task: a debate being cancelled (shutdown) still completes the write it started.
             let events = pending.drain()
             let save = Task { try await store.save(checkpoint.record, progress: checkpoint.progress, events: events, lease: lease) }
-            do { try await save.value } catch StoreError.leaseLost {
+            do {
+                try await save.value
+                if let last = events.last?.seq { persisted?(last) }
+            } catch StoreError.leaseLost {
                 // Someone else owns the debate now (or it was deleted): stop running it here.
                 lost.withLock { $0 = true }
                 withUnsafeCurrentTask { $0?.cancel() }

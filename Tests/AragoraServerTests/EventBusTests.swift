@@ -1,5 +1,6 @@
 import AragoraCore
 import AragoraServer
+import AragoraStore
 import Testing
 
 /// What every `EventBus` must do; `LocalEventBus` is the in-process one.
@@ -21,6 +22,33 @@ import Testing
         for await e in sub.events { live.append(e.seq) }
         #expect(live == [3], "only this debate's events, each once, and the stream ends when the debate does")
         #expect(await bus.history("d") == nil)
+    }
+
+    /// With a store, committed events leave memory and come back from the store: a late subscriber still gets the
+    /// whole log, in order, then the live events.
+    @Test func committedEventsAreServedFromTheStore() async throws {
+        let store = MemoryDebateStore()
+        let engine = DebateEngine(agents: [], config: DebateConfig())
+        let record = engine.newRecord(id: "d", question: "Q?")
+        let lease = try await store.create(record, owner: "i1", leaseSeconds: 30)
+        let bus = LocalEventBus(store: store)
+        bus.open("d", prior: [])
+        for seq in 1...5 { bus.publish(Self.event("d", seq)) }
+        try await store.save(record, progress: nil, events: (1...5).map { Self.event("d", $0) }, lease: lease)
+        bus.persisted("d", through: 5)
+        for seq in 6...8 { bus.publish(Self.event("d", seq)) }
+        #expect(await bus.history("d")?.map(\.seq) == Array(1...8))
+        let sub = await bus.subscribe("d")
+        #expect(sub.history?.map(\.seq) == Array(1...8))
+        bus.publish(Self.event("d", 9))
+        bus.close("d")
+        var live: [Int] = []
+        for await e in sub.events { live.append(e.seq) }
+        #expect(live == [9])
+        // A resumed debate: its prior events are in the store already.
+        bus.open("d", prior: (1...5).map { Self.event("d", $0) })
+        bus.publish(Self.event("d", 10))
+        #expect(await bus.history("d")?.map(\.seq) == [1, 2, 3, 4, 5, 10])
     }
 
     @Test func aDebateNotRunningHasNoHistory() async {
