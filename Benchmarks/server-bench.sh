@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Service benchmarks on loopback only, release build. Prints requests/s, p99 latency, debates/s and RSS.
+# Service benchmarks on loopback only, release build. Prints requests/s, p99 latency, debates/s and RSS, each beside
+# its target, then runs Benchmarks/overload-bench.sh (capacity, closed- and open-loop overload) and
+# Benchmarks/serve-memory.sh (memory per debate in flight through the service).
 # Usage: Benchmarks/server-bench.sh [--quick]   (quick: shorter runs, for a smoke test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 QUICK=${1:-}
-DUR=10; POST_DUR=60; N1=1000; N2=10000
-if [ "$QUICK" = "--quick" ]; then DUR=3; POST_DUR=5; N1=200; N2=1000; fi
+DUR=10; N1=1000; N2=10000
+if [ "$QUICK" = "--quick" ]; then DUR=3; N1=200; N2=1000; fi
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 swift build -c release --product aragora >/dev/null
 BIN="$(swift build -c release --show-bin-path)/aragora"
@@ -28,33 +30,13 @@ wrk_report() { # name target
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
   errors=$(echo "$out" | awk '/Non-2xx/ {print $5}')
-  echo "$1: ${rps} req/s, p99 ${p99}, non-2xx ${errors:-0} (64 connections, ${DUR}s)"
+  echo "$1: ${rps} req/s, p99 ${p99}, non-2xx ${errors:-0} (64 connections, ${DUR}s)${3:+ · target $3}"
 }
-wrk_report "GET /api/health" "$URL/api/health"
+wrk_report "GET /api/health" "$URL/api/health" ">= 20000 req/s, p99 <= 5 ms"
 ID=$(curl -s -X POST "$URL/api/debates" -H 'Content-Type: application/json' -d '{"question":"Benchmark: monorepo?","rounds":3}' | sed 's/.*"debate_id":"\([^"]*\)".*/\1/')
 until curl -s "$URL/api/debates/$ID" | grep -q '"status":"completed"'; do sleep 0.05; done
 wrk_report "GET /api/debates/{id}" "$URL/api/debates/$ID"
 
-# Sustained creation with demo agents (3 agents, 3 rounds each).
-cat > "$DATA/post.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"question":"Should we adopt a monorepo?","rounds":3}'
-wrk.headers["Content-Type"] = "application/json"
-LUA
-completed() { curl -s "$URL/api/debates?status=completed&limit=1" | sed 's/.*"total":\([0-9]*\).*/\1/'; }
-before=$(completed); s0=$(date +%s%N)
-out=$(wrk -t2 -c64 -d${POST_DUR}s -s "$DATA/post.lua" "$URL/api/debates")
-after=$(completed); s1=$(date +%s%N)
-queued=$(curl -s "$URL/api/health" | python3 -c "import json,sys; d=json.load(sys.stdin)['checks']['debates']; print(d['queued'] + d['active'])")
-accepted=$(echo "$out" | awk '/requests in/ {print $1}')
-errors=$(echo "$out" | awk '/Non-2xx/ {print $5}')
-socket=$(echo "$out" | awk '/Socket errors/ {print $0}')
-done_n=$((after - before))
-echo "POST /api/debates for ${POST_DUR}s at 64 connections: accepted ${accepted} ($(python3 -c "print(round(${accepted} / ${POST_DUR}))")/s), non-2xx ${errors:-0} ${socket}"
-echo "  completed during the run: ${done_n} = $(python3 -c "print(round($done_n / (($s1 - $s0) / 1e9), 1))") debates/s (target 500/s); still queued or running at the end: ${queued}"
-# Throughput without competing HTTP load: the backlog draining for a few seconds.
-d0=$(completed); t0=$(date +%s%N); sleep 5; d1=$(completed); t1=$(date +%s%N)
-echo "  backlog draining with no HTTP load: $(python3 -c "print(round(($d1 - $d0) / (($t1 - $t0) / 1e9), 1))") debates/s"
 # Start the memory phase from an empty queue.
 kill $PID; wait $PID 2>/dev/null || true; rm -rf "$DATA"/aragora.sqlite*
 "$BIN" serve & PID=$!
@@ -76,3 +58,7 @@ drain() { until [ "$(curl -s "$URL/api/debates/active" | sed 's/.*"count":\([0-9
 post_many $N1; drain; sleep 1; m1=$(rss)
 post_many $((N2 - N1)); drain; sleep 1; m2=$(rss)
 echo "RSS after $N1 more finished debates: ${m1} MB; after $N2: ${m2} MB; ratio $(python3 -c "print(round($m2 / $m1, 3))") (target <= 1.10)"
+kill $PID; wait $PID 2>/dev/null || true
+
+Benchmarks/overload-bench.sh "$([ "$QUICK" = "--quick" ] && echo 5 || echo 20)"
+Benchmarks/serve-memory.sh "$([ "$QUICK" = "--quick" ] && echo 500 || echo 2000)"

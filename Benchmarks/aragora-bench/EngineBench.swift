@@ -66,25 +66,28 @@ enum EngineBench {
         print("\(n) \(wall) \(max(0, peak.rss - baseline)) \(max(0, peak.heap - heapBaseline)) \(Memory.cpuSeconds())")
     }
 
-    /// Each size runs in a fresh process, so memory freed by one run cannot hide the next run's growth.
-    static func scale(concurrent: Int, latencyMS: Int) async {
-        var rows: [(n: Int, wall: Double, growthKB: Int, heapKB: Int)] = []
-        for n in [1, concurrent / 2, concurrent] {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-            p.arguments = ["scale-once", String(n), String(latencyMS)]
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            do { try p.run() } catch {
-                print("scale: cannot run \(CommandLine.arguments[0]): \(error)")
-                return
-            }
-            let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            let f = out.split(whereSeparator: \.isWhitespace)
-            guard f.count == 5, let wall = Double(f[1]), let kb = Int(f[2]), let heap = Int(f[3]) else { continue }
-            rows.append((n, wall, kb, heap))
+    /// One `scale-once` run in a fresh process, so memory freed by one run cannot hide the next run's growth.
+    static func scaleRun(_ n: Int, latencyMS: Int) -> (n: Int, wall: Double, growthKB: Int, heapKB: Int, cpu: Double)? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        p.arguments = ["scale-once", String(n), String(latencyMS)]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        do { try p.run() } catch {
+            print("scale: cannot run \(CommandLine.arguments[0]): \(error)")
+            return nil
         }
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let f = out.split(whereSeparator: \.isWhitespace)
+        guard f.count == 5, let wall = Double(f[1]), let kb = Int(f[2]), let heap = Int(f[3]), let cpu = Double(f[4]) else { return nil }
+        return (n, wall, kb, heap, cpu)
+    }
+
+    /// Memory per debate in flight (1,000 at once, 200 ms agents) and the wall time of very many at once (10,000,
+    /// 1 s agents) against one debate alone.
+    static func scale(concurrent: Int, latencyMS: Int, many: Int) async {
+        let rows = [1, concurrent / 2, concurrent].compactMap { scaleRun($0, latencyMS: latencyMS) }
         guard let single = rows.first, rows.count == 3 else { return print("scale: measurement failed") }
         print("scale: concurrent debates, each size in a fresh process, agents with \(latencyMS) ms latency (single debate: \(Stats.f(single.wall, 0)) ms)")
         for r in rows.dropFirst() {
@@ -92,6 +95,8 @@ enum EngineBench {
         }
         let (mid, top) = (rows[1], rows[2])
         print("  marginal: \(Stats.f(Double(top.growthKB - mid.growthKB) / Double(top.n - mid.n), 1)) KB per extra debate from \(mid.n) to \(top.n) (linear growth check)")
+        guard let one = scaleRun(1, latencyMS: 1000), let all = scaleRun(many, latencyMS: 1000) else { return print("scale: measurement failed") }
+        print("  \(many) debates at once, 1 s agents: wall \(Stats.f(all.wall / 1000, 1)) s vs one debate \(Stats.f(one.wall / 1000, 1)) s · ratio \(Stats.f(all.wall / one.wall, 2)) (target <= 1.3) · CPU \(Stats.f(all.cpu * 1000 / Double(many), 2)) ms/debate · peak RSS growth \(Stats.f(Double(all.growthKB) / Double(many), 1)) KB/debate")
     }
 }
 

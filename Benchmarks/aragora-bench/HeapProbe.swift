@@ -19,9 +19,10 @@ enum HeapProbe {
                                 config: DebateConfig(rounds: 3, consensus: .judge, seed: 1, earlyStop: false), signer: ReceiptSigner())
         let sleeping = DebateEngine(agents: ["a", "b", "c"].map { SleepingAgent(identity: AgentIdentity(name: $0, provider: "test", model: "sleep")) },
                                     config: DebateConfig(rounds: 3, consensus: .judge, seed: 1, earlyStop: false), signer: ReceiptSigner())
-        if ProcessInfo.processInfo.environment["HEAP_PROBE_ONLY_SLEEPING"] != nil {
+        if let only = ProcessInfo.processInfo.environment["HEAP_PROBE_ONLY"] {
             // For an allocation profile (perf probe on malloc): start the debates, let them wait, exit.
-            for i in 0..<n { Task { _ = await EngineBench.debate(sleeping, id: "p\(i)") } }
+            let engine = only == "demo" ? demo : sleeping
+            for i in 0..<n { Task { _ = await EngineBench.debate(engine, id: "p\(i)") } }
             try? await Task.sleep(for: .seconds(1))
             return
         }
@@ -30,16 +31,17 @@ enum HeapProbe {
               + "PhaseRequest \(MemoryLayout<PhaseRequest>.size), DebateContext \(MemoryLayout<DebateContext>.size), "
               + "AgentReply \(MemoryLayout<AgentReply>.size), DebateEvent \(MemoryLayout<DebateEvent>.size)")
         print("live heap per debate waiting in its first phase (\(n) debates):")
-        for (name, engine) in [("engine + demo agents", demo), ("engine + sleeping agents", sleeping)] {
-            let kb = await measure(n) { i in _ = await EngineBench.debate(engine, id: "p\(i)") }
-            print("  \(name): \(Stats.f(kb, 1)) KB")
-        }
+        // Bare tasks first: each measurement waits for the previous one's memory to be freed, but not perfectly.
         let bare = await measure(n) { _ in
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<3 { group.addTask { try? await Task.sleep(for: .seconds(30)) } }
             }
         }
         print("  bare tasks (one task, a group of three sleeping children): \(Stats.f(bare, 1)) KB")
+        for (name, engine) in [("engine + sleeping agents", sleeping), ("engine + demo agents", demo)] {
+            let kb = await measure(n) { i in _ = await EngineBench.debate(engine, id: "p\(i)") }
+            print("  \(name): \(Stats.f(kb, 1)) KB")
+        }
     }
 
     /// Starts `n` copies of `work`, waits until they all wait, samples the live heap, cancels them.
@@ -50,6 +52,7 @@ enum HeapProbe {
         let during = Memory.heapInUseKB()
         for t in tasks { t.cancel() }
         for t in tasks { await t.value }
+        try? await Task.sleep(for: .milliseconds(500))
         return Double(during - before) / Double(n)
     }
 }

@@ -44,7 +44,7 @@ if which == "json" || which == "all" {
 if which == "engine" || which == "all" {
     await EngineBench.overhead(iterations: quick ? 200 : 2000)
     await EngineBench.criticalPath(latencyMS: 50, runs: quick ? 3 : 7)
-    await EngineBench.scale(concurrent: quick ? 200 : 1000, latencyMS: 200)
+    await EngineBench.scale(concurrent: quick ? 200 : 1000, latencyMS: 200, many: quick ? 2000 : 10_000)
 }
 if which == "process" || which == "all" {
     let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

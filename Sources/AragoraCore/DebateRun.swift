@@ -35,7 +35,7 @@ final class DebateRun {
 
     // MARK: - Main loop
 
-    func execute() async -> DebateRecord {
+    @inline(never) func execute() async -> DebateRecord {
         if state.progress.step == .done { return record }
         if record.status == .created {
             record.status = .running
@@ -128,7 +128,7 @@ final class DebateRun {
 
     // MARK: - Phases
 
-    func answerPhase() async {
+    @inline(never) func answerPhase() async {
         let round = state.progress.round
         if round > record.rounds {
             state.progress.step = .finalize
@@ -178,7 +178,7 @@ final class DebateRun {
         state.progress.step = .critique
     }
 
-    func critiquePhase() async {
+    @inline(never) func critiquePhase() async {
         let round = state.progress.round
         let answers = currentAnswers()
         var pairs: [(critic: String, target: Position)] = []
@@ -228,7 +228,7 @@ final class DebateRun {
         if record.consensusMethod == .none { closeRound(votes: []) }
     }
 
-    func votePhase() async {
+    @inline(never) func votePhase() async {
         let round = state.progress.round
         let answers = currentAnswers()
         let voters = state.progress.active
@@ -302,7 +302,7 @@ final class DebateRun {
         }
     }
 
-    func finalize() async {
+    @inline(never) func finalize() async {
         let answers = currentAnswers()
         let lastRound = record.roundsUsed
         let votes = record.votes.filter { $0.round == lastRound }

@@ -28,7 +28,7 @@ public struct DemoAgent: Agent {
     public static let personaNames = DemoPersona.all.map(\.name)
 
     public func respond(to request: PhaseRequest, in context: DebateContext) async throws -> AgentReply {
-        if latency > .zero { try await Task.sleep(for: latency) }
+        if latency > .zero { try await TimerWheel.shared.sleep(for: latency) }
         return reply(to: request, in: context)
     }
 
@@ -40,7 +40,7 @@ public struct DemoAgent: Agent {
         let whole = reply(to: request, in: context)
         let pieces = Self.pieces(of: whole.text, count: min(8, max(2, Int(latency / .milliseconds(100)))))
         for piece in pieces {
-            try await Task.sleep(for: latency / pieces.count)
+            try await TimerWheel.shared.sleep(for: latency / pieces.count)
             onDelta(piece)
         }
         return whole

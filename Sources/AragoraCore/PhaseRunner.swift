@@ -73,10 +73,9 @@ struct PhaseRunner {
                 continuation.yield(.done(call.index, result))
             })
         }
-        let timer = Task {
-            try? await Task.sleep(for: timeout)
-            if !Task.isCancelled { continuation.yield(.deadline) }
-        }
+        // The deadline is an entry in the shared timer wheel, not a sleeping task: cancelled at the phase's end, it
+        // leaves nothing armed behind.
+        let timer = TimerWheel.shared.schedule(at: .now + timeout) { continuation.yield(.deadline) }
         let order = calls.map(\.index)
         var results: [Int: Result<Output, CallFailure>] = [:]
         var released = 0
@@ -102,7 +101,7 @@ struct PhaseRunner {
         } onCancel: {
             continuation.finish()
         }
-        timer.cancel()
+        TimerWheel.shared.cancel(timer)
         continuation.finish()
         if results.count < order.count {
             for t in tasks { t.cancel() }
