@@ -29,7 +29,7 @@ struct DebateController {
         // Overloaded: refuse before reading or parsing anything, after a pause that costs no CPU, so refusals
         // stay far cheaper than debates and a client hammering in a loop cannot starve the accepted ones.
         if service.runner.stats.queued >= service.config.maxQueuedDebates {
-            try? await Task.sleep(for: .milliseconds(service.config.overloadDelayMS))
+            try? await TimerWheel.shared.sleep(for: .milliseconds(service.config.overloadDelayMS))
             throw Self.overloaded(StartDebateError.overloaded(queueLimit: service.config.maxQueuedDebates))
         }
         let buffer = try await request.body.collect(upTo: service.config.maxRequestSize)

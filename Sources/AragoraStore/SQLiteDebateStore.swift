@@ -13,7 +13,8 @@ public final class SQLiteDebateStore: DebateStore {
     private let writerConnection: SQLiteConnection
     private let reader: SQLiteConnection
     private let writer: SQLiteWriter
-    private let saves: SQLiteSaveBatch
+    private let saves: SQLiteBatch<SQLiteSaveBatch.Save>
+    private let creates: SQLiteBatch<SQLiteCreateBatch.Create>
     private let closed = Mutex(false)
 
     public static func open(path: String, logger: Logger = Logger(label: "aragora.sqlite")) async throws -> SQLiteDebateStore {
@@ -51,7 +52,8 @@ public final class SQLiteDebateStore: DebateStore {
         self.reader = reader
         let queue = SQLiteWriter(connection: writer)
         self.writer = queue
-        self.saves = SQLiteSaveBatch(writer: queue)
+        self.saves = SQLiteBatch(writer: queue, write: SQLiteSaveBatch.write)
+        self.creates = SQLiteBatch(writer: queue, write: SQLiteCreateBatch.write)
     }
 
     /// Closes both connections once pending writes are committed; later calls fail with
@@ -127,22 +129,11 @@ public final class SQLiteDebateStore: DebateStore {
 
     /// One statement (a trigger records the first status), so accepting a debate costs the writer little.
     public func create(_ record: DebateRecord, owner: String, leaseSeconds: Double) async throws -> DebateLease {
-        let json = try record.jsonString()
-        let expires = Timestamp.now() + leaseSeconds
-        // The debate's insert comes first and is the only one that can fail (a duplicate id): no savepoint needed.
-        try await writer.perform(.failsBeforeWriting) { db in
-            do {
-                _ = try await db.query("""
-                    INSERT INTO debates (id, task, status, created_at, updated_at, consensus_reached, confidence, record, checkpoint)
-                    VALUES (?, ?, ?, ?, ?, 0, 0, ?, NULL)
-                    """, [.text(record.id), .text(record.task), .text(record.status.rawValue), .float(record.createdAt),
-                          .float(record.createdAt), .text(json)])
-            } catch let error as SQLiteError where [.constraint, .constraintPrimaryKeyFailed, .constraintUniqueFailed].contains(error.reason) {
-                throw StoreError.duplicate(record.id)
-            }
-            _ = try await db.query("INSERT OR REPLACE INTO debate_leases (debate_id, owner, fence, expires, claimed_at) VALUES (?, ?, 1, ?, ?)",
-                                   [.text(record.id), .text(owner), .float(expires), .float(expires - leaseSeconds)])
-        }
+        if closed.withLock({ $0 }) { throw StoreError.unavailable("the store is closed (shutting down)") }
+        let now = Timestamp.now()
+        // Creations arriving while the writer is busy are inserted together (`SQLiteCreateBatch`).
+        try await creates.submit(SQLiteCreateBatch.Create(record: record, json: try record.jsonString(), owner: owner,
+                                                          expires: now + leaseSeconds, claimedAt: now))
         return DebateLease(debateID: record.id, owner: owner, fence: 1)
     }
 
@@ -151,7 +142,7 @@ public final class SQLiteDebateStore: DebateStore {
     /// deleted debate stays deleted.
     public func save(_ record: DebateRecord, progress: DebateCheckpoint.Progress?, events: [DebateEvent], lease: DebateLease) async throws {
         if closed.withLock({ $0 }) { throw StoreError.unavailable("the store is closed (shutting down)") }
-        try await saves.save(SQLiteSaveBatch.Save(
+        try await saves.submit(SQLiteSaveBatch.Save(
             record: record, json: try record.jsonString(), progress: try progress.map { try $0.jsonString() },
             events: events.map { (seq: $0.seq, type: $0.type.rawValue, body: $0.serialized()) }, lease: lease))
     }

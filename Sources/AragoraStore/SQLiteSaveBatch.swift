@@ -2,36 +2,32 @@ import AragoraCore
 import SQLiteNIO
 import Synchronization
 
-/// Debate saves waiting for the SQLite writer, written together: one writer job takes every save queued by the
-/// time it runs, applies their fenced updates, then inserts all their events in a few multi-row statements.
-/// Under load a batch of saves costs two statements instead of one per save plus one (each statement is a hop to
-/// the thread pool, and those hops are what the single writer's throughput is made of).
-final class SQLiteSaveBatch: Sendable {
-    struct Save: Sendable {
-        var record: DebateRecord
-        var json: String
-        var progress: String?
-        var events: [(seq: Int, type: String, body: String)]
-        var lease: DebateLease
-    }
+/// Writes waiting for the SQLite writer, done together: one writer job takes every item queued by the time it runs
+/// and writes them with a few multi-row statements (each statement is a hop to the thread pool, and those hops are
+/// what the single writer's throughput is made of). `write` returns each item's own failure (nil when it landed);
+/// an error it throws is the database's and fails the whole batch.
+final class SQLiteBatch<Item: Sendable>: Sendable {
+    typealias Write = @Sendable ([Item], SQLiteConnection) async throws -> [(any Error)?]
 
     private struct Waiting: Sendable {
-        var save: Save
+        var item: Item
         var continuation: CheckedContinuation<Void, any Error>
     }
 
     private let writer: SQLiteWriter
+    private let write: Write
     private let queue = Mutex((waiting: [Waiting](), scheduled: false))
 
-    init(writer: SQLiteWriter) {
+    init(writer: SQLiteWriter, write: @escaping Write) {
         self.writer = writer
+        self.write = write
     }
 
-    /// Returns once the save is committed; throws `StoreError.leaseLost` when its lease no longer holds.
-    func save(_ save: Save) async throws {
+    /// Returns once the item is committed, or throws its own failure or the database's.
+    func submit(_ item: Item) async throws {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
             let schedule = queue.withLock { q in
-                q.waiting.append(Waiting(save: save, continuation: c))
+                q.waiting.append(Waiting(item: item, continuation: c))
                 if q.scheduled { return false }
                 q.scheduled = true
                 return true
@@ -40,26 +36,24 @@ final class SQLiteSaveBatch: Sendable {
         }
     }
 
-    /// Queues one writer job that takes every save waiting when it runs.
+    /// Queues one writer job that takes every item waiting when it runs.
     private func flush() {
         let taken = Mutex<[Waiting]>([])
-        // Lost leases are outcomes, not failures; only the database failing aborts the batch.
+        let write = self.write
         writer.submit(.allOrNothing, { db in
             let batch = self.take()
             taken.withLock { $0 = batch }
-            return try await Self.write(batch.map(\.save), db)
+            return try await write(batch.map(\.item), db)
         }, completion: { result in
             let batch = taken.withLock { $0 }
             switch result {
-            case .success(let matched):
-                for w in batch {
-                    if matched.contains(w.save.record.id) { w.continuation.resume() } else {
-                        w.continuation.resume(throwing: StoreError.leaseLost(w.save.record.id))
-                    }
+            case .success(let outcomes):
+                for (w, failure) in zip(batch, outcomes) {
+                    if let failure { w.continuation.resume(throwing: failure) } else { w.continuation.resume() }
                 }
             case .failure(let error):
                 for w in batch { w.continuation.resume(throwing: error) }
-                // Saves queued after a job that never ran (the store closed) must not wait for ever.
+                // Items queued after a job that never ran (the store closed) must not wait for ever.
                 if case StoreError.unavailable = error { for w in self.take() { w.continuation.resume(throwing: error) } }
             }
         })
@@ -72,9 +66,26 @@ final class SQLiteSaveBatch: Sendable {
             return q.waiting
         }
     }
+}
+
+/// Debate checkpoints written together: one fenced UPDATE for the batch, then its events in multi-row INSERTs.
+enum SQLiteSaveBatch {
+    struct Save: Sendable {
+        var record: DebateRecord
+        var json: String
+        var progress: String?
+        var events: [(seq: Int, type: String, body: String)]
+        var lease: DebateLease
+    }
+
+    /// Each save's outcome: nil, or `leaseLost` when its lease no longer holds.
+    static func write(_ saves: [Save], _ db: SQLiteConnection) async throws -> [(any Error)?] {
+        let matched = try await update(saves, db)
+        return saves.map { matched.contains($0.record.id) ? nil : StoreError.leaseLost($0.record.id) }
+    }
 
     /// The fenced updates, then the events of the saves that matched. Returns the ids that matched.
-    private static func write(_ saves: [Save], _ db: SQLiteConnection) async throws -> Set<String> {
+    private static func update(_ saves: [Save], _ db: SQLiteConnection) async throws -> Set<String> {
         let now = Timestamp.now()
         var matched: Set<String> = []
         // One statement for every save of the batch (a debate has one save in flight at most, so ids are distinct;
@@ -129,5 +140,52 @@ final class SQLiteSaveBatch: Sendable {
             _ = try await db.query("INSERT OR REPLACE INTO debate_events (debate_id, seq, type, body) VALUES \(marks)", binds)
             start += chunk.count
         }
+    }
+}
+
+/// New debates written together: their rows in one INSERT, then their leases in another.
+enum SQLiteCreateBatch {
+    struct Create: Sendable {
+        var record: DebateRecord
+        var json: String
+        var owner: String
+        var expires: Double
+        var claimedAt: Double
+    }
+
+    /// Each create's outcome: nil, or `duplicate` when its id exists (already, or earlier in the same batch).
+    static func write(_ creates: [Create], _ db: SQLiteConnection) async throws -> [(any Error)?] {
+        var refused = [Bool](repeating: false, count: creates.count)
+        let distinct = Set(creates.map(\.record.id)).count == creates.count
+        if creates.count > 1, distinct, (try? await insert(creates, db)) != nil {
+            // All in; a failure (a duplicate among them) changed nothing, and they go one by one below.
+        } else {
+            for (i, c) in creates.enumerated() {
+                do { try await insert([c], db) } catch let error as SQLiteError where isConstraint(error) { refused[i] = true }
+            }
+        }
+        let inserted = zip(creates, refused).filter { !$0.1 }.map(\.0)
+        if !inserted.isEmpty {
+            var binds: [SQLiteData] = []
+            for c in inserted { binds += [.text(c.record.id), .text(c.owner), .float(c.expires), .float(c.claimedAt)] }
+            _ = try await db.query("INSERT OR REPLACE INTO debate_leases (debate_id, owner, fence, expires, claimed_at) VALUES "
+                                   + Array(repeating: "(?, ?, 1, ?, ?)", count: inserted.count).joined(separator: ", "), binds)
+        }
+        return zip(creates, refused).map { $1 ? StoreError.duplicate($0.record.id) : nil }
+    }
+
+    static func isConstraint(_ error: SQLiteError) -> Bool {
+        [.constraint, .constraintPrimaryKeyFailed, .constraintUniqueFailed].contains(error.reason)
+    }
+
+    private static func insert(_ creates: [Create], _ db: SQLiteConnection) async throws {
+        var binds: [SQLiteData] = []
+        for c in creates {
+            let r = c.record
+            binds += [.text(r.id), .text(r.task), .text(r.status.rawValue), .float(r.createdAt), .float(r.createdAt), .text(c.json)]
+        }
+        _ = try await db.query("""
+            INSERT INTO debates (id, task, status, created_at, updated_at, consensus_reached, confidence, record, checkpoint) VALUES
+            """ + " " + Array(repeating: "(?, ?, ?, ?, ?, 0, 0, ?, NULL)", count: creates.count).joined(separator: ", "), binds)
     }
 }
