@@ -2,10 +2,15 @@ import AragoraCore
 import AragoraStore
 import Foundation
 import Hummingbird
+import Synchronization
 
 /// `/api/health` (CONTRACT §3), `/healthz` (liveness), `/readyz` (readiness).
 struct HealthController {
     let service: AragoraService
+    /// Health calls arriving while a check is running share its result instead of each querying the database
+    /// (a result at most one query old: still a live check, not a cached one; see docs/benchmarks.md).
+    let databaseChecks = SharedCheck()
+    let redisChecks = SharedCheck()
 
     func register(on router: Router<AppRequestContext>) {
         router.api(.get, "/health") { _, _ in await health() }
@@ -14,8 +19,9 @@ struct HealthController {
     }
 
     func health() async -> Response {
-        let database = await databaseCheck()
-        let redis = await redisCheck()
+        async let databaseResult = databaseChecks.run { await databaseCheck() }
+        async let redisResult = redisChecks.run { await redisCheck() }
+        let (database, redis) = await (databaseResult, redisResult)
         let dbHealthy = database["healthy"]?.boolValue == true
         let redisHealthy = redis["healthy"]?.boolValue == true
         let status = !dbHealthy ? "unhealthy" : (redisHealthy ? "healthy" : "degraded")
@@ -86,5 +92,25 @@ struct HealthController {
 
     static func ms(since start: ContinuousClock.Instant) -> Double {
         ((ContinuousClock.now - start).seconds * 1_000_000).rounded() / 1000
+    }
+}
+
+/// Runs a check once for everyone who asks while it runs (single flight): under a flood of health probes the
+/// database sees one query at a time, and every caller gets the answer of a query that was running when it asked.
+final class SharedCheck: Sendable {
+    private let inFlight = Mutex<Task<JSONValue, Never>?>(nil)
+
+    func run(_ check: @escaping @Sendable () async -> JSONValue) async -> JSONValue {
+        let task: Task<JSONValue, Never> = inFlight.withLock { current in
+            if let running = current { return running }
+            let started = Task {
+                let result = await check()
+                self.inFlight.withLock { $0 = nil }
+                return result
+            }
+            current = started
+            return started
+        }
+        return await task.value
     }
 }
