@@ -47,12 +47,25 @@ public struct DemoAgent: Agent {
     }
 
     /// Splits text at spaces into about `count` pieces that concatenate back to it.
+    /// Each piece but the last ends with the space after its last word. Cut by byte offsets (spaces are ASCII, so
+    /// every cut is a character boundary): splitting into words and joining them back cost more than the reply.
     static func pieces(of text: String, count: Int) -> [String] {
-        let words = text.split(separator: " ", omittingEmptySubsequences: false)
-        let size = max(1, (words.count + count - 1) / count)
-        return stride(from: 0, to: words.count, by: size).map { start in
-            let chunk = words[start..<min(words.count, start + size)].joined(separator: " ")
-            return start + size < words.count ? chunk + " " : chunk
+        var text = text
+        return text.withUTF8 { bytes -> [String] in
+            var spaces: [Int] = []
+            for (i, b) in bytes.enumerated() where b == 32 { spaces.append(i) }
+            let words = spaces.count + 1
+            let size = max(1, (words + count - 1) / count)
+            var out: [String] = []
+            var start = 0
+            // The cut after word number k (1-based) is just past the k-th space.
+            for k in stride(from: size, to: words, by: size) {
+                let end = spaces[k - 1] + 1
+                out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+                start = end
+            }
+            out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self))
+            return out
         }
     }
 

@@ -45,3 +45,19 @@ import Testing
         }
     }
 }
+
+@Suite struct DemoStreamingTests {
+    /// The demo agents' streamed pieces put back together are the reply, cut at word boundaries, about evenly.
+    @Test(arguments: [1, 2, 3, 5, 8, 40])
+    func piecesConcatenateBackToTheText(_ count: Int) {
+        for text in ["", "one", "two words", "Ünïcödé wörds — with  double  spaces and a trailing space ", String(repeating: "word ", count: 37) + "end"] {
+            let pieces = DemoAgent.pieces(of: text, count: count)
+            #expect(pieces.joined() == text)
+            #expect(pieces.count <= max(1, count))
+            for piece in pieces.dropLast() { #expect(piece.hasSuffix(" ")) }
+        }
+        let even = DemoAgent.pieces(of: String(repeating: "w ", count: 15) + "w", count: 4)
+        #expect(even.count == 4)
+        #expect(even.map { $0.split(separator: " ").count } == [4, 4, 4, 4])
+    }
+}
