@@ -53,8 +53,9 @@ final class SQLiteBatch<Item: Sendable>: Sendable {
                 }
             case .failure(let error):
                 for w in batch { w.continuation.resume(throwing: error) }
-                // Items queued after a job that never ran (the store closed) must not wait for ever.
-                if case StoreError.unavailable = error { for w in self.take() { w.continuation.resume(throwing: error) } }
+                // The job never ran (the store closed, or the transaction could not begin): nobody took the waiting
+                // items and no other flush is scheduled, so they fail now instead of waiting for ever.
+                if batch.isEmpty { for w in self.take() { w.continuation.resume(throwing: error) } }
             }
         })
     }
