@@ -128,6 +128,12 @@ if [ ! -f "$ROOT/ca.pem" ]; then
   ) >/dev/null 2>&1
 fi
 if ! { [ -f "$ROOT/redis.pid" ] && kill -0 "$(cat "$ROOT/redis.pid")" 2>/dev/null; }; then
+  # A server already on the port is not ours (another checkout, or one whose pid file was deleted with its checkout):
+  # the tests would talk to it, with another test CA. Say so instead.
+  if (echo > /dev/tcp/127.0.0.1/$REDIS_PORT) 2>/dev/null; then
+    echo "port $REDIS_PORT is taken by a process this checkout did not start (a Redis left by another checkout?): stop it, or set ARAGORA_TEST_PORT_OFFSET" >&2
+    exit 1
+  fi
   redis-server --bind 127.0.0.1 --port $REDIS_PORT --tls-port $REDIS_TLS_PORT --requirepass "$PASSWORD" \
     --tls-cert-file "$ROOT/redis.pem" --tls-key-file "$ROOT/redis.key" --tls-ca-cert-file "$ROOT/ca.pem" --tls-auth-clients no \
     --save "" --appendonly no --daemonize yes --pidfile "$ROOT/redis.pid" --logfile "$ROOT/redis.log" --dir "$ROOT"
