@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Timers for the engine's own waits (phase deadlines, demo agents' simulated latency), all served by one thread.
 ///
@@ -71,33 +72,35 @@ public final class TimerWheel: @unchecked Sendable {
     }
 
     /// One sleeper's continuation, resumed exactly once.
-    private final class Waiter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var continuation: UnsafeContinuation<Void, any Error>?
-        private var cancelledFlag = false
-        private var tokenValue: Token?
+    private final class Waiter: Sendable {
+        private struct State {
+            var continuation: UnsafeContinuation<Void, any Error>?
+            var cancelled = false
+            var token: Token?
+        }
+        private let state = Mutex(State())
 
         var token: Token? {
-            get { lock.withLock { tokenValue } }
-            set { lock.withLock { tokenValue = newValue } }
+            get { state.withLock { $0.token } }
+            set { state.withLock { $0.token = newValue } }
         }
-        var isCancelled: Bool { lock.withLock { cancelledFlag } }
+        var isCancelled: Bool { state.withLock { $0.cancelled } }
 
         /// False when the task was cancelled before it could wait.
         func set(_ c: UnsafeContinuation<Void, any Error>) -> Bool {
-            lock.withLock {
-                if cancelledFlag { return false }
-                continuation = c
+            state.withLock { s in
+                if s.cancelled { return false }
+                s.continuation = c
                 return true
             }
         }
 
-        func cancelled() { lock.withLock { cancelledFlag = true } }
+        func cancelled() { state.withLock { $0.cancelled = true } }
 
         func finish(with error: (any Error)?) {
-            let c: UnsafeContinuation<Void, any Error>? = lock.withLock {
-                defer { continuation = nil }
-                return continuation
+            let c = state.withLock { s in
+                defer { s.continuation = nil }
+                return s.continuation
             }
             if let error { c?.resume(throwing: error) } else { c?.resume() }
         }
