@@ -41,17 +41,24 @@ final class WebPageTests: XCTestCase {
         try await browser.execute("return location.hash") as? String ?? ""
     }
 
-    /// Fills the form and starts a debate; returns its id.
-    func startDebate(_ browser: WebDriver, question: String, rounds: Int) async throws -> String {
+    /// Waits for the form (its default panel checked), types the question, sets the rounds when given, presses Start.
+    func submitForm(_ browser: WebDriver, question: String, rounds: Int? = nil) async throws {
         _ = try await browser.wait("the default panel") { try await self.count(browser, "#agent-list input:checked") == 3 ? true : nil }
         let questionField = try await browser.find("#question")
         try await browser.type(try XCTUnwrap(questionField), question)
-        let found = try await browser.find("#rounds")
-        let roundsField = try XCTUnwrap(found)
-        try await browser.clear(roundsField)
-        try await browser.type(roundsField, "\(rounds)")
+        if let rounds {
+            let found = try await browser.find("#rounds")
+            let roundsField = try XCTUnwrap(found)
+            try await browser.clear(roundsField)
+            try await browser.type(roundsField, "\(rounds)")
+        }
         let start = try await browser.find("#start")
         try await browser.click(try XCTUnwrap(start))
+    }
+
+    /// Fills the form and starts a debate; returns its id.
+    func startDebate(_ browser: WebDriver, question: String, rounds: Int) async throws -> String {
+        try await submitForm(browser, question: question, rounds: rounds)
         let h = try await browser.wait("the debate's page") { () -> String? in
             let h = try await self.hash(browser)
             return h.hasPrefix("#/debate/deb_") ? h : nil
@@ -241,11 +248,7 @@ final class WebPageTests: XCTestCase {
         ]) { browser, base in
             try await browser.open(base + "/")
             // The agent list is public: the form fills in without a token; starting a debate is not.
-            _ = try await browser.wait("the default panel") { try await self.count(browser, "#agent-list input:checked") == 3 ? true : nil }
-            let question = try await browser.find("#question")
-            try await browser.type(try XCTUnwrap(question), "Should we open the API to partners?")
-            let start = try await browser.find("#start")
-            try await browser.click(try XCTUnwrap(start))
+            try await submitForm(browser, question: "Should we open the API to partners?")
             let refused = try await browser.waitForText("#notice")
             XCTAssertTrue(refused.contains("needs a token"), refused)
             let panelOpen = try await browser.execute("return !document.getElementById('token-panel').hidden") as? Bool
@@ -267,11 +270,7 @@ final class WebPageTests: XCTestCase {
 
             // The creation limit (1 per minute, no burst) is spent: the next start says when to retry.
             try await browser.open(base + "/#/new")
-            _ = try await browser.wait("the form") { try await self.count(browser, "#agent-list input:checked") == 3 ? true : nil }
-            let again = try await browser.find("#question")
-            try await browser.type(try XCTUnwrap(again), "And to the public?")
-            let startAgain = try await browser.find("#start")
-            try await browser.click(try XCTUnwrap(startAgain))
+            try await submitForm(browser, question: "And to the public?")
             let limited = try await browser.waitForText("#notice") { $0.hasPrefix("Too many") }
             XCTAssertTrue(limited.contains("try again in"), limited)
             _ = try await browser.severeConsoleMessages()  // the 429, logged by the browser
