@@ -25,7 +25,7 @@ public struct AgentSpec: Sendable, Equatable, Codable {
 
     // The grammar of textual entries, as regular expressions: the server checks input with them and the OpenAPI
     // document publishes them, so both say the same. A field: up to 200 of letters, digits and `._/:-`, spaces
-    // inside but not at either end.
+    // inside but not at either end. A model name that goes into a URL path is escaped as one segment there.
     public static let fieldPattern = "[A-Za-z0-9._/:-](?:[A-Za-z0-9._/: -]{0,198}[A-Za-z0-9._/:-])?"
 
     /// A role, as the engine knows them.

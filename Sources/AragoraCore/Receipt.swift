@@ -79,28 +79,57 @@ public struct ReceiptSigner: Sendable {
     }
 
     /// The key from `ARAGORA_RECEIPT_KEY` (64 hex characters or base64 of 32 bytes), else the one kept in
-    /// `directory/receipt_key` (created, mode 0600, on first use).
+    /// `directory/receipt_key` (created, mode 0600, on first use). An existing key file is never replaced: one
+    /// that cannot be read as a key is an error, since every receipt signed before names the key it holds.
     public static func load(environmentKey: String?, directory: URL) throws -> ReceiptSigner {
+        if let existing = try existing(environmentKey: environmentKey, directory: directory) { return existing }
+        let signer = ReceiptSigner()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = keyFile(in: directory)
+        // O_EXCL: if another process created the file meanwhile, its key is kept and used.
+        let fd = open(file.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        if fd < 0 {
+            if errno == EEXIST, let raced = try existing(environmentKey: nil, directory: directory) { return raced }
+            throw ReceiptKeyError("cannot create the receipt key file \(file.path): \(String(cString: strerror(errno)))")
+        }
+        let text = Array((signer.rawKey.hexString + "\n").utf8)
+        let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == text.count, synced else {
+            try? FileManager.default.removeItem(at: file)
+            throw ReceiptKeyError("cannot write the receipt key to \(file.path)")
+        }
+        return signer
+    }
+
+    /// The configured key without creating one: from `ARAGORA_RECEIPT_KEY`, else the key file; nil when neither
+    /// exists yet. Throws, naming the variable or file, when the one in use is not a key (`aragora doctor` checks this).
+    public static func existing(environmentKey: String?, directory: URL) throws -> ReceiptSigner? {
         if let text = environmentKey?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty {
             guard let raw = Data(hex: text) ?? Data(base64Encoded: text), raw.count == 32 else {
                 throw ReceiptKeyError("ARAGORA_RECEIPT_KEY must be 32 bytes as 64 hex characters or base64")
             }
             return try ReceiptSigner(rawKey: raw)
         }
-        let file = directory.appendingPathComponent("receipt_key")
-        if let text = try? String(contentsOf: file, encoding: .utf8) {
-            guard let raw = Data(hex: text.trimmingCharacters(in: .whitespacesAndNewlines)), raw.count == 32 else {
-                throw ReceiptKeyError("\(file.path) is not a 64-character hex Ed25519 key")
-            }
-            return try ReceiptSigner(rawKey: raw)
+        let file = keyFile(in: directory)
+        var isDirectory: ObjCBool = false
+        // A dangling symlink counts as existing too: never write through it.
+        let linked = (try? FileManager.default.destinationOfSymbolicLink(atPath: file.path)) != nil
+        guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory) || linked else { return nil }
+        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: file.path) else {
+            throw ReceiptKeyError("\(file.path) exists but cannot be read: fix its permissions or restore it from a backup "
+                                  + "(it is never replaced: earlier receipts name its key)")
         }
-        let signer = ReceiptSigner()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let created = FileManager.default.createFile(atPath: file.path, contents: Data((signer.rawKey.hexString + "\n").utf8),
-                                                     attributes: [.posixPermissions: 0o600])
-        guard created else { throw ReceiptKeyError("cannot write the receipt key to \(file.path)") }
-        return signer
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let raw = Data(hex: text), raw.count == 32 else {
+            throw ReceiptKeyError("\(file.path) is not an Ed25519 key as 64 hex characters (it holds \(data.count) bytes): "
+                                  + "restore it from a backup, or move it away to start a new key (it is never replaced: earlier receipts name its key)")
+        }
+        return try ReceiptSigner(rawKey: raw)
     }
+
+    static func keyFile(in directory: URL) -> URL { directory.appendingPathComponent("receipt_key") }
 }
 
 public struct ReceiptKeyError: Error, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import AragoraCore
+import Foundation
 
 /// Google Gemini: `POST {base}/v1beta/models/{model}:generateContent`, or `:streamGenerateContent?alt=sse` for a
 /// stream of whole response objects (text parts and cumulative `usageMetadata`), with `x-goog-api-key`.
@@ -9,13 +10,21 @@ struct GeminiWire: WireFormat {
         var headers = [("Content-Type", "application/json")]
         if let key = settings.key { headers.append(("x-goog-api-key", key)) }
         let method = stream ? "streamGenerateContent?alt=sse" : "generateContent"
-        let escaped = model.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? model
+        let escaped = Self.pathSegment(model)
         let body: JSONValue = [
             "systemInstruction": ["parts": [["text": .string(prompt.system)]]],
             "contents": [["role": "user", "parts": [["text": .string(prompt.user)]]]],
             "generationConfig": ["maxOutputTokens": .int(maxTokens)],
         ]
         return WireRequest(url: settings.baseURL + "/v1beta/models/\(escaped):\(method)", headers: headers, body: body)
+    }
+
+    /// A model name as one path segment: everything but unreserved characters percent-encoded, so `/`, `..`, `?`
+    /// or `#` in a name can never reach another path on the configured host.
+    static func pathSegment(_ text: String) -> String {
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_~")
+        if text.contains("..") { allowed.remove(".") } else { allowed.insert(".") }
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 
     func reply(_ json: JSONValue) throws(AgentError) -> (text: String, usage: ProviderUsage) {

@@ -101,9 +101,8 @@ public struct ProviderSettings: Sendable {
         contextTokens = value(contextVariable).flatMap(Int.init).map { max(2048, $0) } ?? (local ? 8192 : 128_000)
     }
 
-    /// Replaces the key in a text (an error body may echo it back) so it can be shown.
-    func redact(_ text: String) -> String {
-        guard let key, key.count >= 4 else { return text }
-        return text.replacingOccurrences(of: key, with: "[redacted]")
-    }
+    /// Replaces the key in a text (an error body may echo it back) so it can be shown: the key as sent, in upper
+    /// or lower case, as base64 (a Basic header echoed back), and any run of 12 or more of its leading characters
+    /// (a provider that echoes a truncated key, `sk-proj-abc1...`).
+    func redact(_ text: String) -> String { KeyRedactor(key: key).redact(text) }
 }

@@ -44,6 +44,7 @@ public func buildApplication(
     router.add(middleware: RequestLogMiddleware(service: service))
     // Inside the request log, so it sees errors as thrown: unknown paths count as one `NotFound` route.
     router.add(middleware: RouteMetricsMiddleware())
+    router.add(middleware: OriginMiddleware(policy: service.originPolicy))
     router.add(middleware: AuthMiddleware(service: service))
     router.add(middleware: RateLimitMiddleware(service: service))
     HealthController(service: service).register(on: router)
@@ -72,7 +73,7 @@ public func buildApplication(
     let live = LiveStreams(service: service)
     live.registerWebSocket(on: wsRouter)
     // /ws is answered by the WebSocket router (upgrade) and by the HTTP router (why not): one route.
-    router.get("/ws") { request, _ -> Response in throw live.refusedUpgrade(request.headers) }
+    router.get("/ws") { request, _ -> Response in throw live.refusedUpgrade(request.headers, authority: request.head.authority) }
     service.routes.set(router.routes.map { ($0.method, "\($0.path)") })
 
     return Application(

@@ -21,6 +21,7 @@ public final class AragoraService: Sendable {
     public let logger: Logger
     let authenticator: TokenAuthenticator?
     let clientIP: ClientIPResolver
+    let originPolicy: OriginPolicy
     let startedAt = ContinuousClock.now
     /// Wall-clock time in Unix seconds (rate limits); tests inject their own.
     public let now: @Sendable () -> Double
@@ -52,7 +53,16 @@ public final class AragoraService: Sendable {
         self.metrics = metrics
         authenticator = config.apiToken.map(TokenAuthenticator.init(secret:))
         clientIP = ClientIPResolver(trusted: config.trustedProxies)
+        originPolicy = OriginPolicy(config: config)
         connections = ConnectionLimiter(limit: config.maxConnections, metrics: metrics)
+        // Every debate family from the start, at zero: a dashboard or alert on a fresh instance sees 0, not nothing.
+        metrics.increment("aragora_debates_created_total", by: 0)
+        for status in DebateStatus.allCases where status.isTerminal {
+            metrics.increment("aragora_debates_finished_total", by: 0, labels: [("status", status.rawValue)])
+        }
+        metrics.setGauge("aragora_debates_active", 0)
+        metrics.setGauge("aragora_debates_queued", 0)
+        metrics.addGauge("aragora_websocket_connections", 0)
         let runner = DebateRunner(store: store, bus: bus, factory: factory, signer: signer, config: config, metrics: metrics, logger: logger)
         self.runner = runner
         bus.onCancelAnnounced { [weak runner] id in _ = await runner?.cancel(id) }
@@ -73,8 +83,9 @@ public final class AragoraService: Sendable {
         do { engine = try runner.engine(for: input) } catch {
             throw .agentUnavailable(error.description, available: factory.availableProviders)
         }
+        // The key is the service's: a client's own `metadata.budget_limit_usd` would be applied after a takeover.
         var metadata = input.metadata
-        if let budget = input.budgetLimitUSD { metadata["budget_limit_usd"] = .double(budget) }
+        metadata["budget_limit_usd"] = input.budgetLimitUSD.map { .double($0) }
         let record = engine.newRecord(id: DebateID.make(), question: input.question, context: input.context, metadata: metadata)
         let lease: DebateLease
         do { lease = try await store.create(record, owner: config.instanceID, leaseSeconds: config.leaseSeconds) } catch {

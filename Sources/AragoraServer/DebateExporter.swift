@@ -23,8 +23,17 @@ enum DebateExporter {
     }
 
     /// Agent and user text in Markdown: raw HTML is escaped so a renderer shows it as text and never runs it
-    /// (quotes stay as written: they mean nothing outside an HTML attribute).
-    static func md(_ text: String) -> String { escape(text, quotes: false) }
+    /// (quotes stay as written: they mean nothing outside an HTML attribute), and brackets and backslashes are
+    /// backslash-escaped so no link or image can form: a `[x](javascript:...)` link or a remote image (a tracking
+    /// pixel loaded when the export is opened) shows as the characters it was written with.
+    static func md(_ text: String) -> String {
+        var out = ""
+        for ch in escape(text, quotes: false) {
+            if ch == "[" || ch == "]" || ch == "\\" { out.append("\\") }
+            out.append(ch)
+        }
+        return out
+    }
 
     static func markdown(_ r: DebateRecord) -> String {
         var s = "# \(md(r.task))\n\n"

@@ -65,7 +65,7 @@ public struct DebateInput: Sendable {
             throw DebateInputError(field: "context", "context is longer than \(DebateLimits.contextCharacters) characters",
                                    kind: .outOfRange, max: DebateLimits.contextCharacters)
         }
-        if let budgetLimitUSD, budgetLimitUSD < 0 {
+        if let budgetLimitUSD, !(budgetLimitUSD.isFinite && budgetLimitUSD >= 0) {
             throw DebateInputError(field: "budget_limit_usd", "budget_limit_usd must not be negative", kind: .outOfRange, min: 0)
         }
     }

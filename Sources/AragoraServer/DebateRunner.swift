@@ -84,8 +84,19 @@ public actor DebateRunner {
         if let j = record.judge, !record.agents.contains(j) { judge = try factory.make(identity: j) }
         return DebateEngine(agents: agents, judge: judge,
                             config: debateConfig(rounds: record.rounds, consensus: record.consensusMethod, seed: record.seed,
-                                                 budget: record.metadata["budget_limit_usd"]?.doubleValue),
+                                                 budget: storedBudget(record)),
                             signer: signer)
+    }
+
+    /// The budget kept in a stored record, checked as a request's is: a value that is not a finite, non-negative
+    /// number (a record written by an older version, or edited) is ignored rather than applied.
+    nonisolated func storedBudget(_ record: DebateRecord) -> Double? {
+        guard let value = record.metadata["budget_limit_usd"], value != .null else { return nil }
+        guard let budget = value.doubleValue, budget.isFinite, budget >= 0 else {
+            logger.warning("ignoring an invalid stored budget", metadata: ["debate_id": "\(record.id)", "budget_limit_usd": "\(value)"])
+            return nil
+        }
+        return budget
     }
 
     /// The one place a `DebateConfig` is built from the configuration.

@@ -20,12 +20,13 @@ struct LiveStreams {
 
     func registerWebSocket(on router: Router<AppRequestContext>) {
         router.ws("/ws") { request, _ in
+            guard originRefusal(request) == nil else { return .dontUpgrade }
             guard case .success(let scope) = access(request.headers), scope != TokenScope.none else { return .dontUpgrade }
             let offered = Self.offeredSubprotocols(request.headers)
             return .upgrade(offered.contains(Self.subprotocol) ? [.secWebSocketProtocol: Self.subprotocol] : [:])
         } onUpgrade: { inbound, outbound, context in
             guard case .success(let scope) = access(context.request.headers) else { return }
-            try await session(inbound: inbound, outbound: outbound, scope: scope)
+            try await session(inbound: inbound, outbound: outbound, scope: scope, expires: tokenExpiry(context.request.headers))
         }
     }
 
@@ -44,9 +45,7 @@ struct LiveStreams {
     /// `access_token.<token>` subprotocol), else the reason to refuse.
     func access(_ headers: HTTPFields) -> Result<TokenScope, APIError> {
         guard let auth = service.authenticator else { return .success(.admin) }
-        let fromProtocol = Self.offeredSubprotocols(headers).first { $0.hasPrefix("access_token.") }
-            .map { Self.subprotocolToken(String($0.dropFirst("access_token.".count))) }
-        guard let token = AuthMiddleware.bearer(headers) ?? fromProtocol else {
+        guard let token = Self.presentedToken(headers) else {
             return .failure(APIError(.unauthorized, "auth_required", "authentication required: send a Bearer token or the subprotocol access_token.<token>"))
         }
         switch auth.validate(token) {
@@ -55,8 +54,32 @@ struct LiveStreams {
         }
     }
 
+    /// When the connection's token stops being valid: the socket is closed then (4401), as a request with it would
+    /// be refused. Nil with auth off.
+    func tokenExpiry(_ headers: HTTPFields) -> Date? {
+        guard service.authenticator != nil, let token = Self.presentedToken(headers) else { return nil }
+        return TokenAuthenticator.expiry(of: token)
+    }
+
+    /// The token a WebSocket client presents: the Bearer header, else the `access_token.<token>` subprotocol.
+    static func presentedToken(_ headers: HTTPFields) -> String? {
+        AuthMiddleware.bearer(headers) ?? offeredSubprotocols(headers).first { $0.hasPrefix("access_token.") }
+            .map { subprotocolToken(String($0.dropFirst("access_token.".count))) }
+    }
+
+    /// A WebSocket opened by a page of another origin, or through a Host this server does not answer to.
+    func originRefusal(_ request: Request) -> APIError? {
+        service.originPolicy.refusal(method: request.method, headers: request.headers, authority: request.head.authority,
+                                     hasBody: false, isUpgrade: true)
+    }
+
     /// Why an upgrade (or a plain request to `/ws`) is refused, to say in JSON instead of an empty answer.
-    func refusedUpgrade(_ headers: HTTPFields) -> APIError {
+    /// `authority`: the request's Host, when known (the origin checks need it).
+    func refusedUpgrade(_ headers: HTTPFields, authority: String? = nil) -> APIError {
+        if let authority, let refusal = service.originPolicy.refusal(method: .get, headers: headers, authority: authority,
+                                                                     hasBody: false, isUpgrade: true) {
+            return refusal
+        }
         switch access(headers) {
         case .failure(let error): return error
         case .success(.none): return APIError(.forbidden, "forbidden", "this token may not watch debates")
@@ -69,7 +92,17 @@ struct LiveStreams {
         }
     }
 
-    func session(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, scope: TokenScope) async throws {
+    /// Why a connection is being closed by the server.
+    enum Closing: Error {
+        case policy(String)
+        case tokenExpired
+    }
+
+    /// One connection: a writer task drains the outbox, a reader task handles messages within the connection's
+    /// budget. Whichever ends first (the client went away, a write failed, a limit was passed, the token expired)
+    /// cancels the others, so no replay or store read outlives the socket.
+    func session(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, scope: TokenScope,
+                 expires: Date? = nil) async throws {
         let (outbox, post) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(50_000))
         service.metrics.addGauge("aragora_websocket_connections", 1)
         defer { service.metrics.addGauge("aragora_websocket_connections", -1) }
@@ -78,31 +111,63 @@ struct LiveStreams {
             "heartbeat_interval": .int(15), "auth_required": .bool(service.authenticator != nil),
         ]))
         let subscriptions = Subscriptions()
-        await withTaskGroup(of: Void.self) { group in
+        let budget = WebSocketBudget(service.config.webSocket)
+        let closing = await withTaskGroup(of: Closing?.self) { group -> Closing? in
             group.addTask {
-                for await text in outbox { try? await outbound.write(.text(text)) }
+                for await text in outbox {
+                    do { try await outbound.write(.text(text)) } catch { return nil }
+                }
+                return nil
             }
             group.addTask {
                 for await _ in AsyncTimerSequence(interval: Self.heartbeatInterval, clock: .continuous) {
                     post.yield(Self.message("heartbeat", ["timestamp": .double(Timestamp.now())]))
                 }
+                return nil
             }
-            do {
-                for try await message in inbound.messages(maxSize: 64 * 1024) {
-                    guard case .text(let text) = message else {
-                        post.yield(Self.message("error", ["message": "send JSON text messages"]))
-                        continue
-                    }
-                    await handle(text, post: post, subscriptions: subscriptions, scope: scope)
+            if let expires {
+                group.addTask {
+                    try? await Task.sleep(for: .milliseconds(max(0, Int(expires.timeIntervalSinceNow * 1000))))
+                    return Task.isCancelled ? nil : .tokenExpired
                 }
-            } catch {}
-            subscriptions.cancelAll()
-            post.finish()
+            }
+            group.addTask {
+                do {
+                    for try await message in inbound.messages(maxSize: 64 * 1024) {
+                        guard !Task.isCancelled else { return nil }
+                        guard budget.takeMessage() else {
+                            return .policy("more than \(budget.limits.messageBurst) messages at once or \(budget.limits.messagesPerSecond) a second")
+                        }
+                        guard case .text(let text) = message else {
+                            post.yield(Self.message("error", ["message": "send JSON text messages"]))
+                            continue
+                        }
+                        try await handle(text, post: post, subscriptions: subscriptions, scope: scope, budget: budget)
+                    }
+                } catch let closing as Closing {
+                    return closing
+                } catch {}
+                return nil
+            }
+            let first = await group.next() ?? nil
             group.cancelAll()
+            return first
+        }
+        subscriptions.cancelAll()
+        post.finish()
+        switch closing {
+        case .policy(let reason)?:
+            service.metrics.increment("aragora_websocket_closed_total", labels: [("reason", "policy")])
+            try? await outbound.close(.policyViolation, reason: reason)
+        case .tokenExpired?:
+            service.metrics.increment("aragora_websocket_closed_total", labels: [("reason", "token_expired")])
+            try? await outbound.close(.unknown(4401), reason: "token expired")
+        case nil: break
         }
     }
 
-    func handle(_ text: String, post: AsyncStream<String>.Continuation, subscriptions: Subscriptions, scope: TokenScope) async {
+    func handle(_ text: String, post: AsyncStream<String>.Continuation, subscriptions: Subscriptions, scope: TokenScope,
+                budget: WebSocketBudget) async throws {
         guard let msg = JSONValue.parse(text), let type = msg["type"]?.stringValue else {
             post.yield(Self.message("error", ["message": "invalid message: expected {\"type\": ...}"]))
             return
@@ -121,7 +186,7 @@ struct LiveStreams {
                 return
             }
             let replayFrom = msg["replay_from_seq"]?.intValue
-            await subscribe(id, replayFrom: replayFrom, post: post, subscriptions: subscriptions)
+            try await subscribe(id, replayFrom: replayFrom, post: post, subscriptions: subscriptions, budget: budget)
         case "unsubscribe":
             if let id = msg["debate_id"]?.stringValue { subscriptions.cancel(id) }
             post.yield(Self.message("unsubscribed", ["debate_id": JSONValue(msg["debate_id"]?.stringValue)]))
@@ -133,9 +198,11 @@ struct LiveStreams {
     /// Debates one socket may follow at once.
     static let maxSubscriptions = 50
 
-    /// Each debate is replayed once per socket: subscribing again to a debate already followed only confirms it
-    /// (a client cannot make the server replay a history over and over); `unsubscribe` first to replay again.
-    func subscribe(_ id: String, replayFrom: Int?, post: AsyncStream<String>.Continuation, subscriptions: Subscriptions) async {
+    /// Subscribing again to a debate already followed only confirms it. A debate's history is replayed at most
+    /// once per connection, whatever is unsubscribed in between (a client cannot make the server replay a history
+    /// over and over); a reconnecting client opens a new connection. Replayed bytes count against the budget.
+    func subscribe(_ id: String, replayFrom: Int?, post: AsyncStream<String>.Continuation, subscriptions: Subscriptions,
+                   budget: WebSocketBudget) async throws {
         if subscriptions.contains(id) {
             post.yield(Self.message("subscribed", ["debate_id": .string(id), "already": true]))
             return
@@ -143,6 +210,11 @@ struct LiveStreams {
         guard subscriptions.count < Self.maxSubscriptions else {
             post.yield(Self.message("error", ["message": .string("a connection may follow \(Self.maxSubscriptions) debates at most: unsubscribe first"),
                                               "code": "too_many_subscriptions", "debate_id": .string(id)]))
+            return
+        }
+        if replayFrom != nil, !budget.startReplay(id) {
+            post.yield(Self.message("error", ["message": .string("debate \(id) was replayed on this connection already: open a new connection to replay it again"),
+                                              "code": "already_replayed", "debate_id": .string(id)]))
             return
         }
         let subscription = await service.bus.subscribe(id)
@@ -154,6 +226,7 @@ struct LiveStreams {
                 return
             }
         }
+        try Task.checkCancellation()
         post.yield(Self.message("subscribed", ["debate_id": .string(id), "active": .bool(history != nil)]))
         var last = history?.last?.seq ?? 0
         if let from = replayFrom {
@@ -162,7 +235,15 @@ struct LiveStreams {
                 missed = (try? await service.store.events(id: id, since: from, limit: 1_000_000)) ?? []
             }
             post.yield(Self.message("replay_start", ["debate_id": .string(id), "from_seq": .int(from), "count": .int(missed.count)]))
-            for e in missed { post.yield(e.serialized()) }
+            for e in missed {
+                if Task.isCancelled { subscription.cancel(); throw CancellationError() }
+                let text = e.serialized()
+                guard budget.spendReplay(text.utf8.count) else {
+                    subscription.cancel()
+                    throw Closing.policy("replay allowance of \(budget.limits.maxReplayBytes) bytes spent")
+                }
+                post.yield(text)
+            }
             last = max(last, missed.last?.seq ?? from)
             post.yield(Self.message("replay_end", ["debate_id": .string(id), "last_seq": .int(last)]))
         }

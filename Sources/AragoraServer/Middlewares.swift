@@ -59,6 +59,22 @@ enum RequestID {
     }
 }
 
+/// Refuses requests a foreign web page could make through the user's browser (`OriginPolicy`).
+struct OriginMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let policy: OriginPolicy
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let hasBody = (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > 0 || request.headers[.transferEncoding] != nil
+        if !RouteTable.isProbe(request.uri.path),
+           let refusal = policy.refusal(method: request.method, headers: request.headers, authority: request.head.authority,
+                                        hasBody: hasBody) {
+            throw refusal
+        }
+        return try await next(request, context)
+    }
+}
+
 /// Bearer-token auth (CONTRACT §2): on when ARAGORA_API_TOKEN is set; public routes pass.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
@@ -86,7 +102,7 @@ struct AuthMiddleware: RouterMiddleware {
                 context.loopID = loop
                 // Keyed on the loop id, not the token: minting a fresh token does not reset a limit.
                 context.credential = "token:" + loop
-                if !isPublic, !TokenScope(loopID: loop).allows(request.method, path) {
+                if !isPublic, !TokenScope(loopID: loop).allows(request.method, path, routes: service.routes.table) {
                     throw APIError(.forbidden, "forbidden", "this token (loop_id '\(loop)') may not \(request.method.rawValue) \(path)")
                 }
             case .failure(let f):

@@ -41,6 +41,8 @@ enum OpenAPIDocument {
         "400": "Malformed input (code names it)", "401": "Missing, malformed or expired token",
         "403": "Outside the token's scope", "404": "No such debate", "409": "Not in a state that allows this",
         "413": "Body larger than ARAGORA_MAX_REQUEST_SIZE", "422": "A value out of range",
+        "415": "A body that is not Content-Type: application/json",
+        "431": "Request head too large (a long query string: q may hold up to 10,000 characters, percent-encoded)", "421": "A Host this server does not answer to",
         "429": "Rate limited (Retry-After)", "503": "Overloaded or storage unavailable", "507": "No space to store it",
     ]
 
@@ -48,7 +50,8 @@ enum OpenAPIDocument {
                    ok: JSONValue, errors: [String] = [], isPublic: Bool = false) -> JSONValue {
         // Protected routes: 401 without a valid token, 403 outside the token's scope (CONTRACT §2). Probes are
         // exempt from rate limits; everything else may answer 429.
-        var codes = errors + (isPublic ? [] : ["401", "403"])
+        var codes = errors + (isPublic ? [] : ["401", "403"]) + ["421"]
+        if body != nil { codes += ["403", "415"] }
         if !summary.hasPrefix("Liveness") && !summary.hasPrefix("Readiness") { codes.append("429") }
         var responses: [String: JSONValue] = [:]
         for code in codes where responses[code] == nil {
@@ -77,8 +80,9 @@ enum OpenAPIDocument {
                           params: [intQuery("limit", 1...100, default: 20, "page size"), offset, status,
                                    ["name": "q", "in": "query", "required": false,
                                     "description": "only debates whose question contains this text (ignoring case)",
-                                    "schema": ["type": "string", "maxLength": .int(DebateLimits.questionCharacters)]]],
-                          ok: json(ref("DebateList")), errors: ["400", "422", "503"]),
+                                    "schema": ["type": "string", "maxLength": .int(DebateLimits.questionCharacters),
+                                               "pattern": "^[^\\u0000]*$"]]],
+                          ok: json(ref("DebateList")), errors: ["400", "422", "431", "503"]),
             ],
             "/api/debates/active": ["get": op("Debates queued or running, on every instance", tag: "debates",
                                               ok: json(ref("DebateList")), errors: ["503"])],

@@ -29,6 +29,18 @@ struct RouteTable: Sendable {
         return methods
     }
 
+    /// Whether segment `index` of `path` is a parameter in the most specific pattern serving it (a literal there,
+    /// like `active` in `/api/debates/active`, is a route word, not a value). True when no route serves the path:
+    /// it answers 404 either way.
+    func isParameter(at index: Int, of path: String) -> Bool {
+        let segs = Self.split(path)
+        let matching = entries.filter { Self.matches($0.segments, segs) }
+        guard let best = matching.max(by: { Self.literals($0.segments) < Self.literals($1.segments) }) else { return true }
+        guard index < best.segments.count else { return false }
+        let p = best.segments[index]
+        return p.hasPrefix(":") || p.hasPrefix("{")
+    }
+
     /// Literal segments, weighted by position so an earlier literal counts for more.
     static func literals(_ pattern: [String]) -> Int {
         pattern.enumerated().reduce(0) { sum, item in

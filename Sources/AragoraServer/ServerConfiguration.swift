@@ -23,6 +23,9 @@ public struct ServerConfiguration: Sendable {
     /// The service's address as clients reach it (`ARAGORA_PUBLIC_URL`, e.g. `https://api.example.com`): the base
     /// of the `websocket_url` handed to clients.
     public var publicURL: URL?
+    /// Host names the server answers to besides localhost, the bound host and the public URL's host
+    /// (`ARAGORA_ALLOWED_HOSTS`, comma-separated; `*` for any): other names answer 421 (DNS rebinding).
+    public var allowedHosts: [String] = []
     public var maxConcurrentDebates = 16
     /// Debates waiting for a slot; beyond this, creation answers 503 so the queue (and memory) stays bounded.
     public var maxQueuedDebates = 5000
@@ -65,6 +68,8 @@ public struct ServerConfiguration: Sendable {
     /// Seconds a debate's lease lasts without renewal: how long before another instance takes over the
     /// debates of one that died (`ARAGORA_LEASE_TTL`).
     public var leaseSeconds: Double = 30
+    /// What one WebSocket may make the server do (`ARAGORA_WS_*`).
+    public var webSocket = WebSocketLimits()
 
     public var isProduction: Bool { environment.lowercased() == "production" }
     public var authEnabled: Bool { apiToken != nil }
@@ -120,6 +125,8 @@ public struct ServerConfiguration: Sendable {
             }
             publicURL = url
         }
+        allowedHosts = value("ARAGORA_ALLOWED_HOSTS")?.split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
         maxConcurrentDebates = try int("ARAGORA_MAX_CONCURRENT_DEBATES", 1...10_000) ?? maxConcurrentDebates
         maxQueuedDebates = try int("ARAGORA_MAX_QUEUED_DEBATES", 0...1_000_000) ?? maxQueuedDebates
         overloadDelayMS = try int("ARAGORA_OVERLOAD_DELAY_MS", 0...10_000) ?? overloadDelayMS
@@ -146,6 +153,9 @@ public struct ServerConfiguration: Sendable {
         maxDebateCostUSD = try double("ARAGORA_MAX_DEBATE_COST_USD", 0...1_000_000)
         instanceID = value("ARAGORA_INSTANCE_ID") ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
         leaseSeconds = try double("ARAGORA_LEASE_TTL", 2...3600) ?? leaseSeconds
+        webSocket.messagesPerSecond = try double("ARAGORA_WS_MESSAGE_RATE", 0.1...10_000) ?? webSocket.messagesPerSecond
+        webSocket.messageBurst = try int("ARAGORA_WS_MESSAGE_BURST", 1...100_000) ?? webSocket.messageBurst
+        webSocket.maxReplayBytes = try int("ARAGORA_WS_MAX_REPLAY_BYTES", 1024...(1 << 34)) ?? webSocket.maxReplayBytes
 
         guard defaultRounds <= maxRounds else {
             throw ConfigurationError("ARAGORA_DEFAULT_ROUNDS (\(defaultRounds)) exceeds ARAGORA_MAX_ROUNDS (\(maxRounds))")

@@ -40,6 +40,13 @@ public struct TokenAuthenticator: Sendable {
         Data(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key)).hexString
     }
 
+    /// When a token (already validated) expires: its `expires` field.
+    public static func expiry(of token: String) -> Date? {
+        let parts = token.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 3, let expires = Int(parts[parts.count - 2]) else { return nil }
+        return Date(timeIntervalSince1970: Double(expires))
+    }
+
     /// The token's loop id when it is valid at `now`.
     public func validate(_ token: String, now: Date = Date()) -> Result<String, Failure> {
         // Split from the right: the loop id may itself contain colons.

@@ -12,14 +12,16 @@ enum TokenScope: Equatable {
         if loopID == "admin" { self = .admin } else if DebateID.isValid(loopID) { self = .debate(loopID) } else { self = .none }
     }
 
-    /// Whether a request on a non-public route is within the scope.
-    func allows(_ method: HTTPRequest.Method, _ path: String) -> Bool {
+    /// Whether a request on a non-public route is within the scope. `routes`: the path's third segment must be
+    /// where a debate id goes, never a route word that happens to equal the token's loop id (`/api/debates/active`).
+    func allows(_ method: HTTPRequest.Method, _ path: String, routes: RouteTable) -> Bool {
         switch self {
         case .admin: return true
         case .none: return false
         case .debate(let id):
             let segments = RouteTable.canonical(path).split(separator: "/")
-            guard segments.count >= 3, segments[0] == "api", segments[1] == "debates", segments[2] == id else { return false }
+            guard segments.count >= 3, segments[0] == "api", segments[1] == "debates", segments[2] == id,
+                  routes.isParameter(at: 2, of: RouteTable.canonical(path)) else { return false }
             if method == .get || method == .head { return true }
             return method == .post && segments.count == 4 && segments[3] == "cancel"
         }

@@ -61,6 +61,7 @@ struct DoctorCommand: AsyncParsableCommand {
             report.line(.ok, "auth", config.apiToken == nil ? "off (development)" : "on")
         }
         checkDataDirectory(config, &report)
+        checkReceiptKey(config, &report)
         await checkDatabase(config, &report)
         await checkRedis(config, &report)
         checkProviders(config, environment, &report)
@@ -95,6 +96,20 @@ struct DoctorCommand: AsyncParsableCommand {
             } else {
                 report.line(.ok, "disk", text)
             }
+        }
+    }
+
+    /// The same check `serve` and `ask` make, without creating a key.
+    func checkReceiptKey(_ config: ServerConfiguration, _ report: inout Report) {
+        do {
+            if let signer = try ReceiptSigner.existing(environmentKey: config.receiptKey, directory: config.dataDirectory) {
+                let source = config.receiptKey == nil ? config.dataDirectory.appendingPathComponent("receipt_key").path : "ARAGORA_RECEIPT_KEY"
+                report.line(.ok, "receipt key", "\(source), public key \(signer.publicKeyHex)")
+            } else {
+                report.line(.ok, "receipt key", "none yet: the first start creates \(config.dataDirectory.appendingPathComponent("receipt_key").path)")
+            }
+        } catch {
+            report.line(.failure, "receipt key", "\(error)", fix: "the server refuses to start until the key is readable")
         }
     }
 

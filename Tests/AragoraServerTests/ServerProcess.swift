@@ -41,3 +41,11 @@ enum ServerProcess {
         throw CocoaError(.fileReadUnknown)
     }
 }
+
+extension Process {
+    /// SIGTERM, then reaped: a test leaves no process (nor zombie) behind.
+    func stopAndWait() {
+        if isRunning { terminate() }
+        waitUntilExit()
+    }
+}

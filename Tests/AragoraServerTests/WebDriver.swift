@@ -27,9 +27,11 @@ final class WebDriver: @unchecked Sendable {
             throw XCTSkip(why)
         }
         let port = Loopback.freePort()
+        // In a process group of its own (setsid execs it, same pid), so `quit` can stop chromedriver and every
+        // browser process it started, even when the session could not be closed.
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: driverPath)
-        p.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        p.arguments = [driverPath, "--port=\(port)", "--allowed-ips=127.0.0.1"]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -46,7 +48,7 @@ final class WebDriver: @unchecked Sendable {
             }
             if !ready { try await Task.sleep(for: .milliseconds(100)) }
         }
-        guard ready else { p.terminate(); throw Failure(description: "chromedriver did not start on port \(port): \(lastError)") }
+        guard ready else { await stop(p); throw Failure(description: "chromedriver did not start on port \(port): \(lastError)") }
         var options: [String: Any] = ["binary": browserPath,
                                       "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                                                "--window-size=\(max(width, 500)),\(height)", "--hide-scrollbars"]]
@@ -60,7 +62,7 @@ final class WebDriver: @unchecked Sendable {
             guard let id = (created["value"] as? [String: Any])?["sessionId"] as? String else { throw Failure(description: "no session: \(created)") }
             return WebDriver(base: base, session: id, driver: p)
         } catch {
-            p.terminate()
+            await stop(p)
             throw error
         }
     }
@@ -73,7 +75,31 @@ final class WebDriver: @unchecked Sendable {
 
     func quit() async {
         _ = try? await call("DELETE", "")
-        driver.terminate()
+        await Self.stop(driver)
+    }
+
+    /// Stops chromedriver's whole process group (the browsers too) and reaps it: SIGTERM, then SIGKILL if it is
+    /// still there after 5 s.
+    static func stop(_ p: Process) async {
+        let group = -p.processIdentifier
+        kill(group, SIGTERM)
+        for _ in 0..<50 where p.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
+        kill(group, SIGKILL)
+        p.waitUntilExit()
+    }
+
+    /// Processes still alive in the group chromedriver led (nothing after `quit`).
+    var leftovers: [Int32] { Self.groupMembers(driver.processIdentifier) }
+
+    static func groupMembers(_ pgid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            // Fields after the command: state, ppid, pgrp. A zombie (state Z) is a process not reaped yet.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[2]) == pgid
+        }
     }
 
     // MARK: Commands

@@ -19,7 +19,7 @@ final class WebPageTests: XCTestCase {
         var env = ["ARAGORA_DEMO_LATENCY_MS": "\(latency)"]
         env.merge(extra) { _, b in b }
         let (server, port) = try ServerProcess.start(try ServerProcess.binary(), dataDir: dir, extra: env)
-        defer { server.terminate() }
+        defer { server.stopAndWait() }
         let browser = try await WebDriver.start(width: width, height: height)
         do {
             try await body(browser, "http://127.0.0.1:\(port)")
@@ -31,6 +31,7 @@ final class WebPageTests: XCTestCase {
             throw error
         }
         await browser.quit()
+        XCTAssertEqual(browser.leftovers, [], "chromedriver and its browsers are stopped and reaped")
     }
 
     func count(_ browser: WebDriver, _ css: String) async throws -> Int {
