@@ -23,7 +23,7 @@ rps() { wrk -t2 -c64 -d4s "$1" | awk '/Requests\/sec/ {print $2}'; }
 completed() { curl -s "$URL/api/debates?status=completed&limit=1" | sed 's/.*"total":\([0-9]*\).*/\1/'; }
 measure() { # binary -> "health get drain"
   start "$1"
-  local id; id=$(curl -s -X POST "$URL/api/debates" -d '{"question":"Benchmark?","rounds":3}' | sed 's/.*"debate_id":"\([^"]*\)".*/\1/')
+  local id; id=$(curl -s -X POST "$URL/api/debates" -H 'Content-Type: application/json' -d '{"question":"Benchmark?","rounds":3}' | sed 's/.*"debate_id":"\([^"]*\)".*/\1/')
   until curl -s "$URL/api/debates/$id" | grep -q '"status":"completed"'; do sleep 0.02; done
   local h g; h=$(rps "$URL/api/health"); g=$(rps "$URL/api/debates/$id")
   wrk -t2 -c32 -d2s -s "$WORK/post.lua" "$URL/api/debates" >/dev/null

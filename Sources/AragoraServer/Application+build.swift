@@ -19,11 +19,12 @@ extension AragoraService {
                             metrics: ServiceMetrics = ServiceMetrics(),
                             logger: Logger? = nil, now: @escaping @Sendable () -> Double = Timestamp.now) async throws -> AragoraService {
         let logger = logger ?? makeLogger(config)
+        // First: a key that cannot be used stops the start before anything is opened.
+        let signer = try ReceiptSigner.load(environmentKey: config.receiptKey, directory: config.dataDirectory)
         let opened: any DebateStore
         if let store { opened = store } else { opened = try await config.database.open(logger: logger) }
         let applied = try await opened.migrate()
         if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": "\(applied)", "database": "\(config.database)"]) }
-        let signer = try ReceiptSigner.load(environmentKey: config.receiptKey, directory: config.dataDirectory)
         let factory = factory ?? AgentFactory(demoLatency: .milliseconds(config.demoLatencyMS))
         let redis = config.redis.map { RedisClient(url: $0) }
         // Any store another instance may share gets the shared bus; an in-memory store is this process's alone.

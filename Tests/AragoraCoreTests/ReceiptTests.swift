@@ -65,6 +65,31 @@ final class ReceiptTests: XCTestCase {
         XCTAssertThrowsError(try ReceiptSigner.load(environmentKey: "not-a-key", directory: dir))
     }
 
+    /// A key file that cannot be read as a key (raw bytes instead of hex, a truncated file, a dangling link) is an
+    /// error naming the file, and the file is left exactly as it was: earlier receipts name its key.
+    func testAnUnreadableKeyFileIsRefusedAndNeverReplaced() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-key-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("receipt_key")
+        let raw = Data((0..<32).map { UInt8(200 + $0 % 50) })  // 32 raw bytes, not valid UTF-8
+        for contents in [raw, Data("abc123\n".utf8), Data()] {
+            try contents.write(to: file)
+            XCTAssertThrowsError(try ReceiptSigner.load(environmentKey: nil, directory: dir)) { error in
+                XCTAssertTrue("\(error)".contains(file.path), "\(error)")
+            }
+            XCTAssertThrowsError(try ReceiptSigner.existing(environmentKey: nil, directory: dir))
+            XCTAssertEqual(try Data(contentsOf: file), contents, "the key file is untouched")
+        }
+        try FileManager.default.removeItem(at: file)
+        try FileManager.default.createSymbolicLink(atPath: file.path, withDestinationPath: dir.appendingPathComponent("gone").path)
+        XCTAssertThrowsError(try ReceiptSigner.load(environmentKey: nil, directory: dir))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("gone").path), "nothing written through the link")
+        try FileManager.default.removeItem(at: file)
+        XCTAssertNil(try ReceiptSigner.existing(environmentKey: nil, directory: dir), "no key yet: nothing created by a check")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: file.path))
+    }
+
     func testCanonicalJSONIsStable() {
         let v: JSONValue = ["b": 1, "a": [true, .null, 1.5, "x\"y\n"], "c": ["z": 2.0]]
         XCTAssertEqual(v.serialized(), #"{"a":[true,null,1.5,"x\"y\n"],"b":1,"c":{"z":2}}"#)

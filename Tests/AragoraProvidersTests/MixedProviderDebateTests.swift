@@ -130,6 +130,7 @@ struct MixedProviderDebateTests {
                 var req = URLRequest(url: URL(string: "http://127.0.0.1:\(api)\(path)")!)
                 req.httpMethod = method
                 req.httpBody = body.map { Data($0.utf8) }
+                if body != nil { req.setValue("application/json", forHTTPHeaderField: "Content-Type") }
                 return JSONValue.parse(try await URLSession.shared.data(for: req).0) ?? .null
             }
             let agents = try await call("GET", "/api/agents")

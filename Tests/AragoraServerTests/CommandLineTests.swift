@@ -100,6 +100,26 @@ final class CommandLineTests: XCTestCase {
         XCTAssertFalse(broken.out.contains(":pw@"), "no password in the report")
     }
 
+    /// `aragora doctor` checks the receipt key as `serve` loads it: a key file `serve` would refuse fails the check,
+    /// and neither command replaces it.
+    func testDoctorAndServeRefuseAnUnreadableReceiptKey() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let keyFile = dir + "/receipt_key"
+        let raw = Data((0..<32).map { UInt8(200 + $0 % 50) })
+        try raw.write(to: URL(fileURLWithPath: keyFile))
+        let doctor = try aragora(["doctor"], dataDir: dir)
+        XCTAssertEqual(doctor.status, 1, doctor.out)
+        XCTAssertTrue(doctor.out.contains("FAIL  receipt key: \(keyFile) is not an Ed25519 key"), doctor.out)
+        let ask = try aragora(["ask", "Key?", "--rounds", "1", "--quiet"], dataDir: dir)
+        XCTAssertNotEqual(ask.status, 0)
+        XCTAssertTrue(ask.err.contains("receipt_key"), ask.err)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: keyFile)), raw, "the key file is untouched")
+        let badEnv = try aragora(["doctor"], env: ["ARAGORA_RECEIPT_KEY": "short"], dataDir: dir)
+        XCTAssertTrue(badEnv.out.contains("FAIL  receipt key: ARAGORA_RECEIPT_KEY must be 32 bytes"), badEnv.out)
+    }
+
     /// `aragora backup` then `aragora restore` into an empty database gives back every debate, byte for byte: on
     /// SQLite (an online copy) and on PostgreSQL (pg_dump / pg_restore).
     func testBackupAndRestoreRoundTrip() async throws {

@@ -11,6 +11,7 @@ final class CrossInstanceEventsTests: XCTestCase {
         var req = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         req.httpMethod = "POST"
         req.httpBody = Data(body.utf8)
+        req.setValue("application/json", forHTTPHeaderField: "Content-Type")
         return JSONValue.parse(try await URLSession.shared.data(for: req).0) ?? .null
     }
 

@@ -14,6 +14,7 @@ final class CrashRecoveryTests: XCTestCase {
         var req = URLRequest(url: URL(string: url)!)
         req.httpMethod = method
         req.httpBody = body.map { Data($0.utf8) }
+        if body != nil { req.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         let (data, _) = try await URLSession.shared.data(for: req)
         return JSONValue.parse(data) ?? .null
     }
