@@ -37,6 +37,8 @@ public struct APIError: Error, Sendable {
             headers[.retryAfter] = "5"
         case .noSpace(let why):
             self.init(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "insufficient_storage", "no space left: \(why)")
+        case .corrupt(let what):
+            self.init(.internalServerError, "stored_data_unreadable", "stored data is unreadable: \(what); restore it from a backup")
         default:
             self.init(.internalServerError, "internal_error", "internal server error")
         }

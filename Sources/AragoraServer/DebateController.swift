@@ -122,6 +122,8 @@ struct DebateController {
     func get(_ context: AppRequestContext) async throws -> Response {
         let id = try Self.debateID(context)
         guard let bytes = try await service.store.recordJSON(id: id) else { throw Self.missing(id) }
+        // Served as stored, so checked first: a damaged row answers a JSON error, never invalid JSON.
+        guard JSONValue.parse(bytes: bytes)?.objectValue != nil else { throw StoreError.corrupt("debate \(id): its stored record is not a JSON object") }
         return JSONResponse.buffer(DebateRecordResponse.buffer(storedRecord: bytes, id: id))
     }
 

@@ -5,26 +5,45 @@ import Logging
 /// `pg_restore` (custom format), the password handed over in the environment, never on a command line.
 public enum DatabaseBackup {
     /// Writes a backup of `location` to `file` (which must not exist yet); says what it wrote.
+    /// The backup is written to a new hidden file beside `file`, then linked into place: `link(2)` fails if
+    /// anything exists at `file`, a dangling symlink included, so nothing is ever written through one or over
+    /// an existing file. `file` is taken as a path, never as a `file:` URI.
     public static func backup(_ location: DatabaseLocation, to file: String, logger: Logger) async throws -> String {
-        guard !FileManager.default.fileExists(atPath: file) else { throw BackupError("\(file) exists already: choose a new file name") }
+        let target = URL(fileURLWithPath: file).standardizedFileURL.path
+        guard !exists(target) else { throw BackupError("\(file) exists already (or is a link): choose a new file name") }
+        let partial = URL(fileURLWithPath: target).deletingLastPathComponent()
+            .appendingPathComponent(".\(URL(fileURLWithPath: target).lastPathComponent).partial-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: partial) }
+        let summary: String
         switch location {
         case .memory:
             throw BackupError("DATABASE_URL=memory: keeps nothing to back up")
         case .sqlite(let path):
             let store = try await SQLiteDebateStore.open(path: path, logger: logger)
             do {
-                try await store.backup(to: file)
+                try await store.backup(to: partial)
                 let (_, total) = try await store.list(limit: 1, offset: 0, status: nil)
                 try await store.close()
-                return "backed up \(total) debates from sqlite \(path) to \(file) (\(size(file)))"
+                summary = "backed up \(total) debates from sqlite \(path) to \(file)"
             } catch {
                 try? await store.close()
                 throw BackupError("backup of \(path) failed: \(error)")
             }
         case .postgres(let pg):
-            try run("pg_dump", ["--format=custom", "--no-owner", "--no-privileges", "--file", file] + connection(pg), pg)
-            return "backed up \(pg.description) to \(file) with pg_dump (\(size(file)))"
+            try run("pg_dump", ["--format=custom", "--no-owner", "--no-privileges", "--file", partial] + connection(pg), pg)
+            summary = "backed up \(pg.description) to \(file) with pg_dump"
         }
+        guard link(partial, target) == 0 else {
+            let why = errno == EEXIST ? "it appeared while the backup ran" : String(cString: strerror(errno))
+            throw BackupError("cannot create \(file): \(why)")
+        }
+        return summary + " (\(size(target)))"
+    }
+
+    /// Whether anything is at `path`, without following a final symlink.
+    static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
     }
 
     /// Replaces the database's content with the backup's. Stop the service first: a running instance would keep
@@ -43,16 +62,21 @@ public enum DatabaseBackup {
             let total: Int
             do {
                 let store = try await SQLiteDebateStore.open(path: staged, logger: logger)
-                let state = try await store.migrationState()
-                guard !state.applied.isEmpty else {
+                do {
+                    let state = try await store.migrationState()
+                    guard !state.applied.isEmpty else { throw BackupError("\(file) is not an Aragora database (no schema)") }
+                    if let problem = try await SQLiteBackupCheck.problem(with: store, logger: logger) {
+                        throw BackupError("\(file) was not restored: \(problem)")
+                    }
+                    total = try await store.list(limit: 1, offset: 0, status: nil).total
+                } catch {
                     try? await store.close()
-                    throw BackupError("\(file) is not an Aragora database (no schema)")
+                    throw error
                 }
-                total = try await store.list(limit: 1, offset: 0, status: nil).total
                 try await store.close()
             } catch {
                 for f in [staged, staged + "-wal", staged + "-shm"] { try? FileManager.default.removeItem(atPath: f) }
-                throw error is BackupError ? error : BackupError("\(file) is not a usable SQLite backup: \(error)")
+                throw error is BackupError ? error : BackupError("\(file) was not restored: it is not a usable SQLite backup: \(error)")
             }
             for f in [staged + "-wal", staged + "-shm", path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: f) }
             guard rename(staged, path) == 0 else { throw BackupError("cannot move the restored database into \(path): errno \(errno)") }

@@ -35,6 +35,9 @@ public protocol DebateStore: Sendable {
     func delete(id: String) async throws -> Bool
 
     // MARK: Ownership
+    // Lease expiry is decided on one clock: PostgreSQL's `now()` in the statement that claims or renews (the `now`
+    // arguments are then ignored), so instances whose clocks disagree never take a renewed debate from each other.
+    // SQLite is one host's file and the in-memory store one process: there `now` is that host's clock.
 
     /// Unfinished debates that may be taken over: unowned or lease expired, and, when `reclaiming` is given,
     /// those leased to it (the previous run of a restarting instance). Oldest first.

@@ -243,7 +243,6 @@ public final class PostgresDebateStore: DebateStore {
 
     public func create(_ record: DebateRecord, owner: String, leaseSeconds: Double) async throws -> DebateLease {
         let json = try record.jsonString()
-        let expires = Timestamp.now() + leaseSeconds
         do {
             // One statement: the debate and its lease together (a trigger records the first status).
             try await rows("""
@@ -252,7 +251,8 @@ public final class PostgresDebateStore: DebateStore {
                     VALUES (\(record.id), \(record.task), \(record.status.rawValue), \(record.createdAt), \(record.createdAt), \(json))
                     RETURNING id
                 )
-                INSERT INTO debate_leases (debate_id, owner, fence, expires, claimed_at) SELECT id, \(owner), 1, \(expires), \(expires - leaseSeconds) FROM d
+                INSERT INTO debate_leases (debate_id, owner, fence, expires, claimed_at)
+                    SELECT id, \(owner), 1, \(unescaped: Self.databaseNow) + \(leaseSeconds), \(unescaped: Self.databaseNow) FROM d
                 ON CONFLICT (debate_id) DO UPDATE SET owner = EXCLUDED.owner, fence = 1, expires = EXCLUDED.expires, cancel_requested = FALSE,
                     claimed_at = EXCLUDED.claimed_at
                 """)
@@ -356,11 +356,15 @@ public final class PostgresDebateStore: DebateStore {
 
     // MARK: - Ownership
 
+    /// Lease times are the database's, never an instance's: with one instance's clock 20 s ahead it would otherwise
+    /// take over every debate the others renew. `now` arguments are ignored here (they serve the in-memory store).
+    static let databaseNow = "extract(epoch from now())::float8"
+
     public func claimable(reclaiming owner: String?, now: Double, limit: Int) async throws -> [UnfinishedDebate] {
         try await rows("""
             SELECT d.id, d.record, d.checkpoint, l.cancel_requested
             FROM debate_leases l JOIN debates d ON d.id = l.debate_id
-            WHERE l.owner IS NULL OR l.owner = \(owner) OR l.expires < \(now) ORDER BY d.created_at, d.id LIMIT \(limit)
+            WHERE l.owner IS NULL OR l.owner = \(owner) OR l.expires < \(unescaped: Self.databaseNow) ORDER BY d.created_at, d.id LIMIT \(limit)
             """).map { row in
             let (id, text, checkpoint, cancel) = try row.decode((String, String, String?, Bool).self)
             let record: DebateRecord
@@ -375,8 +379,9 @@ public final class PostgresDebateStore: DebateStore {
     /// commits, finds it owned and unexpired, and gets nothing.
     public func claim(id: String, owner: String, leaseSeconds: Double, now: Double) async throws -> DebateLease? {
         let row = try await rows("""
-            UPDATE debate_leases SET owner = \(owner), fence = fence + 1, expires = \(now + leaseSeconds), claimed_at = \(now)
-            WHERE debate_id = \(id) AND (owner IS NULL OR owner = \(owner) OR expires < \(now)) RETURNING fence
+            UPDATE debate_leases SET owner = \(owner), fence = fence + 1, expires = \(unescaped: Self.databaseNow) + \(leaseSeconds),
+                claimed_at = \(unescaped: Self.databaseNow)
+            WHERE debate_id = \(id) AND (owner IS NULL OR owner = \(owner) OR expires < \(unescaped: Self.databaseNow)) RETURNING fence
             """).first
         return try row.map { DebateLease(debateID: id, owner: owner, fence: try $0.decode(Int.self)) }
     }
@@ -384,7 +389,8 @@ public final class PostgresDebateStore: DebateStore {
     public func renewLeases(owner: String, held: [DebateLease], leaseSeconds: Double, now: Double) async throws -> LeaseRenewal {
         var current: [String: (fence: Int, cancel: Bool)] = [:]
         for row in try await rows("""
-            UPDATE debate_leases SET expires = \(now + leaseSeconds) WHERE owner = \(owner) RETURNING debate_id, fence, cancel_requested
+            UPDATE debate_leases SET expires = \(unescaped: Self.databaseNow) + \(leaseSeconds) WHERE owner = \(owner)
+            RETURNING debate_id, fence, cancel_requested
             """) {
             let (id, fence, cancel) = try row.decode((String, Int, Bool).self)
             current[id] = (fence, cancel)

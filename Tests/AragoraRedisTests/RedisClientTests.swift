@@ -65,7 +65,7 @@ struct RedisClientTests {
         #expect(replies.map(\.int) == (1...200).map { $0 }, "replies match their commands, in order")
         #expect(try await client.send(["GET", key]).string == "200")
         _ = try await client.send(["DEL", key])
-        #expect(try await client.ping() < .seconds(1))
+        #expect(try await client.ping() < .seconds(15), "a round trip, not a hang")
     }
 
     @Test(.enabled(if: available)) func scriptsRunByDigestAndFallBackToTheirSource() async throws {

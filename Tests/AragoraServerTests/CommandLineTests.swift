@@ -3,6 +3,7 @@ import AragoraServer
 import Foundation
 import Logging
 import AragoraStore
+import SQLiteNIO
 import XCTest
 
 /// `aragora` as a user runs it: exit codes, `--json`, recording in the store, receipts.
@@ -161,6 +162,86 @@ final class CommandLineTests: XCTestCase {
             XCTAssertEqual(before.count, 2, name)
             XCTAssertEqual(after, before, "\(name): every debate back, byte for byte")
         }
+    }
+
+    /// A backup never writes through a symlink (dangling or not) or over a file named as a `file:` URI; a restore
+    /// takes only what `aragora backup` writes: a file with a trigger, a view or an extra table, one failing the
+    /// integrity check, or one with an undecodable record is refused and the database is left as it was.
+    func testBackupsAndRestoresRefuseHostileFiles() async throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let source = dir + "/source"
+        XCTAssertEqual(try aragora(["ask", "--seed", "3", "--quiet", "Keep me?"], dataDir: source).status, 0)
+        // Through a dangling symlink: refused, nothing created at its target.
+        let victim = dir + "/victim.txt"
+        try FileManager.default.createSymbolicLink(atPath: dir + "/link.backup", withDestinationPath: victim)
+        let linked = try aragora(["backup", dir + "/link.backup"], dataDir: source)
+        XCTAssertEqual(linked.status, 1, linked.out)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: victim), "nothing written through the link")
+        // A file: URI naming an existing file: taken as a (new) relative path, the existing file untouched.
+        let existing = dir + "/existing.db"
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: existing))
+        let uri = try aragora(["backup", "file:\(existing)?mode=rwc"], dataDir: source)
+        XCTAssertEqual(try String(contentsOfFile: existing, encoding: .utf8), "precious", uri.out + uri.err)
+        let good = dir + "/good.backup"
+        XCTAssertEqual(try aragora(["backup", good], dataDir: source).status, 0)
+
+        let target = dir + "/target"
+        XCTAssertEqual(try aragora(["ask", "--seed", "5", "--quiet", "Already here?"], dataDir: target).status, 0)
+        let dbFile = target + "/aragora.sqlite"
+        func targetDebates() async throws -> [String] {
+            let store = try await SQLiteDebateStore.open(path: dbFile)
+            let items = try await store.list(limit: 10, offset: 0, status: nil).items.map(\.task)
+            try await store.close()
+            return items
+        }
+        let before = try await targetDebates()
+        // Hostile copies of the good backup, each changed one way with the sqlite3 shell's SQL through SQLiteNIO.
+        let hostile: [(String, String)] = [
+            ("trigger", "CREATE TRIGGER rewrite AFTER UPDATE ON debates BEGIN UPDATE debates SET task = 'owned' WHERE id = NEW.id; END"),
+            ("view", "CREATE VIEW everything AS SELECT * FROM debate_events"),
+            ("table", "CREATE TABLE exfiltrated (body TEXT)"),
+            ("record", "UPDATE debates SET record = '{\"id\": broken'"),
+        ]
+        for (name, sql) in hostile {
+            let file = dir + "/\(name).backup"
+            try FileManager.default.copyItem(atPath: good, toPath: file)
+            let connection = try await SQLiteConnection.open(storage: .file(path: file))
+            _ = try await connection.query(sql)
+            try await connection.close()
+            let r = try aragora(["restore", file, "--yes"], dataDir: target)
+            XCTAssertEqual(r.status, 1, "\(name): \(r.out)")
+            XCTAssertTrue(r.err.contains("was not restored"), "\(name): \(r.err)")
+            let after = try await targetDebates()
+            XCTAssertEqual(after, before, "\(name): the database is unchanged")
+        }
+        // A file whose pages are damaged fails the integrity check (or cannot be opened at all).
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: good))
+        for i in stride(from: 4096, to: min(bytes.count, 12_288), by: 7) { bytes[i] = 0xA5 }
+        try bytes.write(to: URL(fileURLWithPath: dir + "/damaged.backup"))
+        XCTAssertEqual(try aragora(["restore", dir + "/damaged.backup", "--yes"], dataDir: target).status, 1)
+        let afterDamaged = try await targetDebates()
+        XCTAssertEqual(afterDamaged, before)
+        let restored = try aragora(["restore", good, "--yes"], dataDir: target)
+        XCTAssertEqual(restored.status, 0, restored.err)
+        let afterGood = try await targetDebates()
+        XCTAssertEqual(afterGood, ["Keep me?"])
+    }
+
+    /// A record damaged in the store answers a JSON error, never invalid JSON.
+    func testACorruptStoredRecordAnswersAJSONError() async throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        XCTAssertEqual(try aragora(["ask", "--seed", "2", "--quiet", "Damaged?"], dataDir: dir).status, 0)
+        let connection = try await SQLiteConnection.open(storage: .file(path: dir + "/aragora.sqlite"))
+        let id = try await connection.query("SELECT id FROM debates").first?.column("id")?.string ?? ""
+        _ = try await connection.query("UPDATE debates SET record = substr(record, 1, 40)")
+        try await connection.close()
+        let (server, port) = try ServerProcess.start(try ServerProcess.binary(), dataDir: dir)
+        defer { server.stopAndWait() }
+        let (status, json) = try await HTTP.request(port: port, "GET", "/api/debates/\(id)")
+        XCTAssertEqual(status, 500)
+        XCTAssertEqual(json["code"], "stored_data_unreadable", "\(json)")
     }
 
     /// `aragora debates [--active]` reads the store: every debate, or only the unfinished ones with their instance.

@@ -106,12 +106,14 @@ struct DebateStoreConformance {
     func leasesAreClaimedOnlyWhenFreeExpiredOrOwn(_ kind: StoreKind) async throws {
         let store = try await kind.make()
         let now = Timestamp.now()
-        _ = try await store.create(Self.record("deb_l", createdAt: now), owner: "i1", leaseSeconds: 30)
+        let first = try await store.create(Self.record("deb_l", createdAt: now), owner: "i1", leaseSeconds: 30)
         #expect(try await store.claim(id: "deb_l", owner: "i2", leaseSeconds: 30, now: now) == nil, "held and not expired")
         #expect(try await store.claimable(reclaiming: "i2", now: now, limit: 10).isEmpty)
         #expect(try await store.claimable(reclaiming: nil, now: now, limit: 10).isEmpty)
         #expect(try await store.claimable(reclaiming: "i1", now: now, limit: 10).map(\.record.id) == ["deb_l"], "a restarted owner takes its own back")
-        let later = now + 60
+        // Expired on every clock (PostgreSQL decides on its own, whatever `now` says): renewed with a negative life.
+        _ = try await store.renewLeases(owner: "i1", held: [first], leaseSeconds: -1, now: now)
+        let later = Timestamp.now()
         #expect(try await store.claimable(reclaiming: nil, now: later, limit: 10).map(\.record.id) == ["deb_l"])
         let taken = try #require(try await store.claim(id: "deb_l", owner: "i2", leaseSeconds: 30, now: later))
         #expect(taken.fence == 2, "every claim raises the fence")
@@ -126,8 +128,8 @@ struct DebateStoreConformance {
         let store = try await kind.make()
         let now = Timestamp.now()
         var r = Self.record("deb_f", createdAt: now)
-        let old = try await store.create(r, owner: "i1", leaseSeconds: 30)
-        let new = try #require(try await store.claim(id: "deb_f", owner: "i2", leaseSeconds: 30, now: now + 60))
+        let old = try await store.create(r, owner: "i1", leaseSeconds: -1)  // expired at once, on every clock
+        let new = try #require(try await store.claim(id: "deb_f", owner: "i2", leaseSeconds: 30, now: Timestamp.now()))
         r.status = .running
         r.roundsUsed = 1
         await #expect(throws: StoreError.leaseLost("deb_f")) {
@@ -148,7 +150,8 @@ struct DebateStoreConformance {
         let now = Timestamp.now()
         var leases: [DebateLease] = []
         for i in 0..<40 { leases.append(try await store.create(Self.record("deb_c\(i)", createdAt: now), owner: "i1", leaseSeconds: 30)) }
-        _ = try #require(try await store.claim(id: "deb_c7", owner: "i2", leaseSeconds: 30, now: now + 60))  // deb_c7's lease is stale
+        try await store.release(leases[7])
+        _ = try #require(try await store.claim(id: "deb_c7", owner: "i2", leaseSeconds: 30, now: now))  // deb_c7's lease is stale
         let held = leases
         let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
             for i in 0..<40 {
@@ -197,15 +200,17 @@ struct DebateStoreConformance {
         let store = try await kind.make()
         let now = Timestamp.now()
         let a = try await store.create(Self.record("deb_ra", createdAt: now), owner: "i1", leaseSeconds: 30)
-        let b = try await store.create(Self.record("deb_rb", createdAt: now), owner: "i1", leaseSeconds: 30)
+        let b = try await store.create(Self.record("deb_rb", createdAt: now), owner: "i1", leaseSeconds: -1)  // expired at once
         #expect(try await store.requestCancel(id: "deb_ra") == .requested)
-        _ = try await store.claim(id: "deb_rb", owner: "i2", leaseSeconds: 30, now: now + 60)
-        let renewal = try await store.renewLeases(owner: "i1", held: [a, b], leaseSeconds: 30, now: now + 61)
+        _ = try await store.claim(id: "deb_rb", owner: "i2", leaseSeconds: 30, now: Timestamp.now())
+        // Renewed with a negative life: deb_ra's lease runs out on every clock.
+        let renewal = try await store.renewLeases(owner: "i1", held: [a, b], leaseSeconds: -1, now: Timestamp.now())
         #expect(renewal == LeaseRenewal(lost: ["deb_rb"], cancelRequested: ["deb_ra"]))
-        let orphaned = try await store.claimable(reclaiming: nil, now: now + 200, limit: 10)
+        let orphaned = try await store.claimable(reclaiming: nil, now: Timestamp.now(), limit: 10)
         #expect(orphaned.first { $0.record.id == "deb_ra" }?.cancelRequested == true, "a taker learns of the cancel request")
         // Renewed: nobody else may claim it within the new lease.
-        #expect(try await store.claim(id: "deb_ra", owner: "i2", leaseSeconds: 30, now: now + 62) == nil)
+        _ = try await store.renewLeases(owner: "i1", held: [a], leaseSeconds: 30, now: Timestamp.now())
+        #expect(try await store.claim(id: "deb_ra", owner: "i2", leaseSeconds: 30, now: Timestamp.now()) == nil)
         try await store.close()
     }
 
