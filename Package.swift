@@ -111,6 +111,7 @@ let package = Package(
             dependencies: [
                 "AragoraCore", "AragoraStore", "AragoraProviders", "CMallocStats",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Benchmarks/aragora-bench"

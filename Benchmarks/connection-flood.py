@@ -23,7 +23,7 @@ async def hold(host, port, slow, deadline, stats):
         stats["opened"] += 1
         try:
             if slow:
-                writer.write(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")
+                writer.write(b"GET /api/health HTTP/1.1\r\nHost: localhost\r\n")
             while time.monotonic() < deadline:
                 try:
                     data = await asyncio.wait_for(reader.read(4096), timeout=2)

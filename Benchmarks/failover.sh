@@ -22,7 +22,7 @@ for run in $(seq "$RUNS"); do
 import os, signal, socket, sys, time
 debate, token, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
 s = socket.create_connection(("127.0.0.1", 8081))
-s.sendall(f"GET /api/debates/{debate}/stream HTTP/1.1\r\nHost: lb\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n".encode())
+s.sendall(f"GET /api/debates/{debate}/stream HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n".encode())
 s.settimeout(30)
 start = time.time(); killed = None
 while True:

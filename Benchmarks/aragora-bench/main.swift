@@ -1,7 +1,7 @@
 import Foundation
 
 // aragora-bench: the committed benchmarks. Prints medians and ratios; never fails on a number.
-// Usage: aragora-bench [engine|json|text|process|providers|all] [--quick]
+// Usage: aragora-bench [engine|json|text|process|providers|all] [--quick]; aragora-bench search [N]
 let args = CommandLine.arguments.dropFirst()
 let quick = args.contains("--quick")
 let which = args.first { !$0.hasPrefix("--") } ?? "all"
@@ -16,6 +16,10 @@ if which == "heap-probe" {
 }
 if which == "open-loop", args.count >= 4, let rate = Double(args[args.startIndex + 2]), let seconds = Double(args[args.startIndex + 3]) {
     try await OpenLoop.run(url: args[args.startIndex + 1], rate: rate, seconds: seconds)
+    exit(0)
+}
+if which == "search" {
+    try await SearchBench.run(n: args.dropFirst().first.flatMap { Int($0) } ?? 100_000)
     exit(0)
 }
 if which == "fake-provider" {

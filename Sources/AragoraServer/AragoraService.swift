@@ -46,7 +46,8 @@ public final class AragoraService: Sendable {
         self.store = store
         self.bus = bus
         self.redis = redis
-        self.rateLimits = rateLimits ?? redis.map { RedisRateLimitStore(client: $0, prefix: config.redisPrefix, logger: logger) } ?? LocalRateLimitStore()
+        self.rateLimits = rateLimits ?? redis.map { RedisRateLimitStore(client: $0, prefix: config.redisPrefix,
+                                                                                            timeout: .milliseconds(config.redisTimeoutMS), logger: logger) } ?? LocalRateLimitStore()
         self.factory = factory
         self.signer = signer
         self.logger = logger

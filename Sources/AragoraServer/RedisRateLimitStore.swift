@@ -35,22 +35,33 @@ public final class RedisRateLimitStore: RateLimitStore {
     /// When the last fallback was logged: one line per minute of outage, not one per request.
     private let lastWarning = Mutex(0.0)
 
-    public init(client: RedisClient, prefix: String = "aragora:", logger: Logger) {
+    /// A hung Redis must not slow requests: each check gets `ARAGORA_REDIS_TIMEOUT_MS`, and after a failure the
+    /// local buckets serve while the breaker is open.
+    let breaker: RedisBreaker
+
+    public init(client: RedisClient, prefix: String = "aragora:", timeout: Duration = .milliseconds(100), logger: Logger) {
         self.client = client
         self.prefix = prefix
         self.logger = logger
+        breaker = RedisBreaker(bound: timeout)
     }
 
     public func take(_ key: String, perMinute: Double, capacity: Double, now: Double) async throws -> RateLimitDecision {
+        guard breaker.mayTry() else { return fallback.take(key, perMinute: perMinute, capacity: capacity, now: now) }
         do {
-            let reply = try await client.eval(Self.script, keys: [prefix + "rl:" + key],
-                                              arguments: [String(perMinute), String(capacity), String(now)]).check()
+            let (client, script, key) = (client, Self.script, prefix + "rl:" + key)
+            let reply = try await breaker.run {
+                try await client.eval(script, keys: [key], arguments: [String(perMinute), String(capacity), String(now)]).check()
+            }
             guard let items = reply.array, items.count == 2, let allowed = items[0].int,
                   let tokens = items[1].string.flatMap(Double.init) else {
                 throw RedisError("unexpected rate-limit script reply \(reply)")
             }
+            if breaker.current != .closed { logger.info("rate limits are shared through redis again") }
+            breaker.succeeded()
             return RateLimitDecision.make(allowed: allowed == 1, tokens: tokens, perMinute: perMinute)
         } catch {
+            breaker.failed()
             let warn = lastWarning.withLock { last -> Bool in
                 guard now - last >= 60 else { return false }
                 last = now

@@ -17,6 +17,9 @@ public struct ServerConfiguration: Sendable {
     public var redis: RedisURL?
     /// Prefix of every Redis key and channel (`ARAGORA_REDIS_PREFIX`), so deployments may share one Redis.
     public var redisPrefix = "aragora:"
+    /// How long a request waits for Redis (`ARAGORA_REDIS_TIMEOUT_MS`) before using this instance's own buckets; a
+    /// Redis that does not answer is then left alone for a cool-down (1 s, doubling to 15 s).
+    public var redisTimeoutMS = 100
     public var apiToken: String?
     public var tokenTTL = 3600
     public var metricsToken: String?
@@ -110,6 +113,7 @@ public struct ServerConfiguration: Sendable {
         } catch { throw ConfigurationError(error.description) }
         redisURL = value("REDIS_URL")
         redisPrefix = value("ARAGORA_REDIS_PREFIX") ?? redisPrefix
+        redisTimeoutMS = try int("ARAGORA_REDIS_TIMEOUT_MS", 1...10_000) ?? redisTimeoutMS
         if let raw = redisURL {
             do { redis = try RedisURL(raw, caFile: value("ARAGORA_REDIS_CA_FILE")) } catch {
                 throw ConfigurationError("REDIS_URL=\(Redaction.url(raw)): \(error.message)")

@@ -298,16 +298,25 @@ public final class PostgresDebateStore: DebateStore {
 
     public func list(limit: Int, offset: Int, status: DebateStatus?, matching: String?) async throws -> (items: [DebateSummary], total: Int) {
         let s = status?.rawValue
-        // ILIKE's default escape is the backslash, as `containsPattern` writes it.
-        let m = matching.flatMap { $0.isEmpty ? nil : Self.containsPattern($0) }
+        let columns = "id, task, status, created_at, updated_at, consensus_reached, confidence"
+        // ILIKE's default escape is the backslash, as `containsPattern` writes it. A condition of its own (not
+        // `$1 IS NULL OR ...`) so the planner can use the trigram index for it.
+        if let matching, !matching.isEmpty {
+            let m = Self.containsPattern(matching)
+            let items = try await summaries(rows("""
+                SELECT \(unescaped: columns) FROM debates WHERE (\(s)::text IS NULL OR status = \(s)) AND task ILIKE \(m)
+                ORDER BY created_at DESC, id LIMIT \(limit) OFFSET \(offset)
+                """))
+            let total = try await rows("""
+                SELECT count(*) FROM debates WHERE (\(s)::text IS NULL OR status = \(s)) AND task ILIKE \(m)
+                """).first?.decode(Int.self) ?? 0
+            return (items, total)
+        }
         let items = try await summaries(rows("""
-            SELECT id, task, status, created_at, updated_at, consensus_reached, confidence FROM debates
-            WHERE (\(s)::text IS NULL OR status = \(s)) AND (\(m)::text IS NULL OR task ILIKE \(m))
+            SELECT \(unescaped: columns) FROM debates WHERE (\(s)::text IS NULL OR status = \(s))
             ORDER BY created_at DESC, id LIMIT \(limit) OFFSET \(offset)
             """))
-        let total = try await rows("""
-            SELECT count(*) FROM debates WHERE (\(s)::text IS NULL OR status = \(s)) AND (\(m)::text IS NULL OR task ILIKE \(m))
-            """).first?.decode(Int.self) ?? 0
+        let total = try await rows("SELECT count(*) FROM debates WHERE (\(s)::text IS NULL OR status = \(s))").first?.decode(Int.self) ?? 0
         return (items, total)
     }
 

@@ -168,12 +168,20 @@ public final class SQLiteDebateStore: DebateStore {
             binds.append(.text(status.rawValue))
         }
         if let matching, !matching.isEmpty {
+            // Three characters or more: the trigram index narrows to candidate rows first (LIKE alone reads them all).
+            if matching.unicodeScalars.count >= 3 {
+                conditions.append("rowid IN (SELECT rowid FROM debates_fts WHERE debates_fts MATCH ?)")
+                binds.append(.text(Self.ftsPhrase(matching)))
+            }
             conditions.append("task LIKE ? ESCAPE '\\'")
             binds.append(.text(Self.containsPattern(matching)))
         }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         return try await summaries(filter: filter, binds: binds, limit: limit, offset: offset)
     }
+
+    /// `text` as one FTS5 string: every character literal (quotes doubled), so it matches as a substring.
+    static func ftsPhrase(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
     public func active(limit: Int) async throws -> (items: [DebateSummary], total: Int) {
         var (items, total) = try await summaries(filter: " WHERE \(Self.unfinished)", binds: [], limit: limit, offset: 0)

@@ -110,6 +110,30 @@ enum SQLiteMigrations {
         Migration(version: 5, name: "when a lease was taken", statements: [
             "ALTER TABLE debate_leases ADD COLUMN claimed_at REAL",
         ]),
+        // Searching question text (`q`) with LIKE read every row: 0.2 CPU-s per query on crafted 10,000-character
+        // questions. A trigram index finds the candidate rows; LIKE still decides, so results are exactly as before.
+        // External content: the index holds no second copy of the questions. Saves never change `task`, so the
+        // update trigger does not fire on them.
+        Migration(version: 6, name: "trigram index of question text", statements: [
+            "CREATE VIRTUAL TABLE IF NOT EXISTS debates_fts USING fts5(task, content='debates', content_rowid='rowid', tokenize='trigram')",
+            """
+            CREATE TRIGGER IF NOT EXISTS debates_fts_insert AFTER INSERT ON debates BEGIN
+                INSERT INTO debates_fts (rowid, task) VALUES (NEW.rowid, NEW.task);
+            END
+            """,
+            """
+            CREATE TRIGGER IF NOT EXISTS debates_fts_delete AFTER DELETE ON debates BEGIN
+                INSERT INTO debates_fts (debates_fts, rowid, task) VALUES ('delete', OLD.rowid, OLD.task);
+            END
+            """,
+            """
+            CREATE TRIGGER IF NOT EXISTS debates_fts_update AFTER UPDATE OF task ON debates BEGIN
+                INSERT INTO debates_fts (debates_fts, rowid, task) VALUES ('delete', OLD.rowid, OLD.task);
+                INSERT INTO debates_fts (rowid, task) VALUES (NEW.rowid, NEW.task);
+            END
+            """,
+            "INSERT INTO debates_fts (debates_fts) VALUES ('rebuild')",
+        ]),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -31,7 +31,7 @@ final class CrossInstanceEventsTests: XCTestCase {
         let id = try XCTUnwrap(created["debate_id"]?.stringValue)
         let stream = try RawConnection(port: portB)
         defer { stream.close() }
-        stream.send("GET /api/debates/\(id)/stream HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n")
+        stream.send("GET /api/debates/\(id)/stream HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         let (text, closed) = stream.readAll(within: 30)
         XCTAssertTrue(text.hasPrefix("HTTP/1.1 200"), String(text.prefix(100)))
         XCTAssertTrue(closed, "the stream ends with the debate")

@@ -243,13 +243,13 @@ final class ConnectionTimeoutTests: XCTestCase {
             let big = String(repeating: "a", count: 100_000)
             let cases: [(String, [UInt8], String)] = [
                 ("bad request line", Array("GARBAGE\r\n\r\n".utf8), "400"),
-                ("NUL in a header", Array("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a".utf8) + [0] + Array("b\r\n\r\n".utf8), "400"),
-                ("bare LF", Array("GET /healthz HTTP/1.1\nHost: x\n\n".utf8), "400"),
-                ("100 KB header", Array("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(big)\r\n\r\n".utf8), "431"),
-                ("100 KB URI", Array("GET /\(big) HTTP/1.1\r\nHost: x\r\n\r\n".utf8), "431"),
-                ("Content-Length: -1", Array("POST /api/debates HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n".utf8), "400"),
-                ("TE and CL", Array("POST /api/debates HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".utf8), "400"),
-                ("malformed chunk", Array("POST /api/debates HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nhello\r\n0\r\n\r\n".utf8), "400"),
+                ("NUL in a header", Array("GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-A: a".utf8) + [0] + Array("b\r\n\r\n".utf8), "400"),
+                ("bare LF", Array("GET /healthz HTTP/1.1\nHost: localhost\n\n".utf8), "400"),
+                ("100 KB header", Array("GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: \(big)\r\n\r\n".utf8), "431"),
+                ("100 KB URI", Array("GET /\(big) HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8), "431"),
+                ("Content-Length: -1", Array("POST /api/debates HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n".utf8), "400"),
+                ("TE and CL", Array("POST /api/debates HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".utf8), "400"),
+                ("malformed chunk", Array("POST /api/debates HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nhello\r\n0\r\n\r\n".utf8), "400"),
             ]
             for (name, bytes, status) in cases {
                 let c = try RawConnection(port: port)
@@ -270,7 +270,7 @@ final class ConnectionTimeoutTests: XCTestCase {
             let cases: [(String, Bool)] = [
                 ("GET /healthz HTTP/1.0\r\n\r\n", true),
                 ("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", false),
-                ("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", false),
+                ("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n", false),
             ]
             for (request, closes) in cases {
                 let c = try RawConnection(port: port)
@@ -289,9 +289,9 @@ final class ConnectionTimeoutTests: XCTestCase {
             let port = try XCTUnwrap(service.boundPort)
             let silent = try RawConnection(port: port)
             let halfHead = try RawConnection(port: port)
-            halfHead.send("GET /api/health HTTP/1.1\r\nHost: x\r\n")
+            halfHead.send("GET /api/health HTTP/1.1\r\nHost: localhost\r\n")
             let keepAlive = try RawConnection(port: port)
-            keepAlive.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            keepAlive.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             defer { [silent, halfHead, keepAlive].forEach { $0.close() } }
             XCTAssertTrue(silent.closedByServer(within: 5), "a connection that never sends is closed")
             XCTAssertTrue(halfHead.closedByServer(within: 5), "a request head that never completes is closed")
@@ -307,8 +307,8 @@ extension ConnectionTimeoutTests {
         try await withServer(["ARAGORA_IDLE_TIMEOUT": "0.5"]) { _, service in
             let port = try XCTUnwrap(service.boundPort)
             for (name, start) in [
-                ("content-length", "POST /api/debates HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"q"),
-                ("chunked", "POST /api/debates HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"q\":\r\n"),
+                ("content-length", "POST /api/debates HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"q"),
+                ("chunked", "POST /api/debates HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"q\":\r\n"),
             ] {
                 let c = try RawConnection(port: port)
                 defer { c.close() }
@@ -320,7 +320,7 @@ extension ConnectionTimeoutTests {
             }
             let trickle = try RawConnection(port: port)
             defer { trickle.close() }
-            trickle.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            trickle.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
             XCTAssertFalse(trickle.closedByServer(within: 0.2), "answered and kept alive")
             trickle.send("GET /healthz HTTP/1.1\r\n")
             var closed = false
@@ -338,7 +338,7 @@ extension ConnectionTimeoutTests {
             let port = try XCTUnwrap(service.boundPort)
             let c = try RawConnection(port: port)
             defer { c.close() }
-            c.send("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            c.send("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
             let (text, closed) = c.readAll(within: 5)
             XCTAssertTrue(text.hasPrefix("HTTP/1.1 401"), String(text.prefix(80)))
@@ -354,14 +354,14 @@ extension ConnectionTimeoutTests {
         try await withServer(["ARAGORA_MAX_CONNECTIONS": "20"]) { _, service in
             let port = try XCTUnwrap(service.boundPort)
             let busy = try RawConnection(port: port)
-            busy.send("POST /api/debates HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{")
+            busy.send("POST /api/debates HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{")
             XCTAssertFalse(busy.closedByServer(within: 0.2), "its head is read before the flood")
             var flood: [RawConnection] = []
             defer { (flood + [busy]).forEach { $0.close() } }
             for _ in 0..<200 { flood.append(try RawConnection(port: port)) }
             let probe = try RawConnection(port: port)
             flood.append(probe)
-            probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            probe.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
             let (text, _) = probe.readAll(within: 5)
             XCTAssertTrue(text.hasPrefix("HTTP/1.1 200"), "the probe got through: \(text.prefix(60))")
             XCTAssertLessThanOrEqual(service.connections.openCount, 20)
@@ -374,7 +374,7 @@ extension ConnectionTimeoutTests {
             defer { busyOnes.forEach { $0.close() } }
             for _ in 0..<20 {
                 let c = try RawConnection(port: port)
-                c.send("POST /api/debates HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{")
+                c.send("POST /api/debates HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{")
                 busyOnes.append(c)
                 _ = c.closedByServer(within: 0.02)
             }

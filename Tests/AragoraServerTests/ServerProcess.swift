@@ -43,9 +43,12 @@ enum ServerProcess {
 }
 
 extension Process {
-    /// SIGTERM, then reaped: a test leaves no process (nor zombie) behind.
+    /// SIGTERM, and SIGKILL if it is still there after 10 s; then reaped. Polls instead of `waitUntilExit`, which
+    /// spins a run loop and can hang when called from a task.
     func stopAndWait() {
         if isRunning { terminate() }
-        waitUntilExit()
+        for _ in 0..<1000 where isRunning { usleep(10_000) }
+        if isRunning { kill(processIdentifier, SIGKILL) }
+        for _ in 0..<1000 where isRunning { usleep(10_000) }
     }
 }

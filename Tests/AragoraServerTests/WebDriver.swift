@@ -27,11 +27,11 @@ final class WebDriver: @unchecked Sendable {
             throw XCTSkip(why)
         }
         let port = Loopback.freePort()
-        // In a process group of its own (setsid execs it, same pid), so `quit` can stop chromedriver and every
-        // browser process it started, even when the session could not be closed.
+        // Foundation starts it as the leader of a process group of its own, which the browsers it starts join, so
+        // `quit` can stop all of them even when the session could not be closed.
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        p.arguments = [driverPath, "--port=\(port)", "--allowed-ips=127.0.0.1"]
+        p.executableURL = URL(fileURLWithPath: driverPath)
+        p.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -83,9 +83,9 @@ final class WebDriver: @unchecked Sendable {
     static func stop(_ p: Process) async {
         let group = -p.processIdentifier
         kill(group, SIGTERM)
-        for _ in 0..<50 where p.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
+        for _ in 0..<50 where !groupMembers(p.processIdentifier).isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
         kill(group, SIGKILL)
-        p.waitUntilExit()
+        for _ in 0..<50 where p.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
     }
 
     /// Processes still alive in the group chromedriver led (nothing after `quit`).
