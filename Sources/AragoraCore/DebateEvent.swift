@@ -14,6 +14,9 @@ public enum DebateEventType: String, Sendable, Codable, CaseIterable {
     case debateEnd = "debate_end"
     case heartbeat
     case error
+    /// Live only, never stored: the debate was taken over from a checkpoint and goes on from `seq` (= `data.from_seq`).
+    /// A follower drops whatever it was shown after that seq; the events that follow are the ones stored.
+    case debateResumed = "debate_resumed"
 
     /// Events that carry `debate_usage`, the spend so far.
     var carriesSpend: Bool { self == .agentMessage || self == .critique || self == .vote || self == .synthesis }

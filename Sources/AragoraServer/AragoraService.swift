@@ -89,10 +89,11 @@ public final class AragoraService: Sendable {
         metadata["budget_limit_usd"] = input.budgetLimitUSD.map { .double($0) }
         let record = engine.newRecord(id: DebateID.make(), question: input.question, context: input.context, metadata: metadata)
         let lease: DebateLease
+        let createdAt = ContinuousClock.now
         do { lease = try await store.create(record, owner: config.instanceID, leaseSeconds: config.leaseSeconds) } catch {
             throw .store(error)
         }
-        await runner.submit(record, engine: engine, lease: lease)
+        await runner.submit(record, engine: engine, lease: lease, createdAt: createdAt)
         metrics.increment("aragora_debates_created_total")
         return record
     }

@@ -37,6 +37,8 @@ public actor DebateRunner {
     private var finishing: Set<String> = []
     private var cancelRequested: Set<String> = []
     private var lost: Set<String> = []
+    /// Each held debate's gate for live events (see `LeaseGate`).
+    private var gates: [String: LeaseGate] = [:]
     private var waiters: [String: [CheckedContinuation<Completion?, Never>]] = [:]
     private var shuttingDown = false
     private var maintenance: Task<Void, Never>?
@@ -112,16 +114,22 @@ public actor DebateRunner {
     // MARK: - Accepting and running
 
     /// Accepts a stored, `created` debate this instance holds the lease of.
-    public func submit(_ record: DebateRecord, engine: DebateEngine, lease: DebateLease) {
-        enqueue(Job(engine: engine, start: DebateCheckpoint(starting: record), lease: lease), prior: [])
+    /// `createdAt`: when the create that gave the lease started.
+    public func submit(_ record: DebateRecord, engine: DebateEngine, lease: DebateLease, createdAt: ContinuousClock.Instant = .now) {
+        enqueue(Job(engine: engine, start: DebateCheckpoint(starting: record), lease: lease), prior: [], claimedAt: createdAt)
     }
 
-    private func enqueue(_ job: Job, prior: [DebateEvent]) {
+    /// `claimedAt`: when the create or claim that gave this lease started (the lease runs from then).
+    private func enqueue(_ job: Job, prior: [DebateEvent], claimedAt: ContinuousClock.Instant) {
         let id = job.lease.debateID
         var job = job
         job.start.record.instanceID = config.instanceID
         jobs[id] = job
         queue.append(id)
+        let bus = bus
+        let fence = job.lease.fence
+        gates[id] = LeaseGate(validUntil: claimedAt + .milliseconds(Int(config.leaseSeconds * 1000)),
+                              publish: { bus.publish($0, fence: fence) })
         bus.open(id, prior: prior)
         startMaintenance()
         pump()
@@ -152,11 +160,12 @@ public actor DebateRunner {
         }
         let logger = self.logger
         let bus = self.bus
+        let gate = gates[id]
         let persisted = PersistedDebate(store: store, lease: job.lease) { id, error in
             logger.error("checkpoint failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
         }
-        let outcome = await persisted.run(job.engine, from: start, publish: { bus.publish($0) },
-                                          persisted: { bus.persisted(id, through: $0) })
+        let outcome = await persisted.run(job.engine, from: start, publish: { event in gate?.send(event) },
+                                          persisted: { bus.persisted(id, through: $0) }, leaseLost: { gate?.lose() })
         await finished(id, outcome, persisted: persisted)
     }
 
@@ -195,6 +204,7 @@ public actor DebateRunner {
             ])
         }
         finishing.remove(id)
+        gates[id] = nil
         bus.close(id)
         resumeWaiters(id, completion)
     }
@@ -253,7 +263,9 @@ public actor DebateRunner {
 
     /// Stops a debate whose lease is gone without writing anything more for it.
     private func drop(_ id: String) {
+        gates[id]?.lose()
         if jobs.removeValue(forKey: id) != nil {
+            gates[id] = nil
             queue.removeAll { $0 == id }
             bus.close(id)
             resumeWaiters(id, nil)
@@ -292,9 +304,13 @@ public actor DebateRunner {
         let held = Array(jobs.values.map(\.lease)) + running.values.map(\.lease)
         if renew, !held.isEmpty {
             do {
+                let started = ContinuousClock.now
                 let renewal = try await store.renewLeases(owner: config.instanceID, held: held, leaseSeconds: config.leaseSeconds,
                                                           now: Timestamp.now())
                 for id in renewal.lost { drop(id) }
+                for lease in held where !renewal.lost.contains(lease.debateID) {
+                    gates[lease.debateID]?.renewed(startedAt: started, leaseSeconds: config.leaseSeconds)
+                }
                 for id in renewal.cancelRequested where !renewal.lost.contains(id) { _ = await cancel(id) }
             } catch {
                 logger.warning("lease renewal failed", metadata: ["error": "\(error)"])
@@ -320,6 +336,7 @@ public actor DebateRunner {
         let candidates = try await store.claimable(reclaiming: reclaimOwn ? config.instanceID : nil, now: now, limit: 500)
         for item in candidates where !isActive(item.record.id) {
             let id = item.record.id
+            let claimedAt = ContinuousClock.now
             guard let lease = try await store.claim(id: id, owner: config.instanceID, leaseSeconds: config.leaseSeconds, now: now) else {
                 continue  // another instance was quicker
             }
@@ -331,7 +348,8 @@ public actor DebateRunner {
                     start = cp
                     prior = try await store.events(id: id, since: 0, limit: 1_000_000)
                 }
-                enqueue(Job(engine: engine, start: start, lease: lease), prior: prior)
+                enqueue(Job(engine: engine, start: start, lease: lease), prior: prior, claimedAt: claimedAt)
+                bus.resumed(id, from: prior.last?.seq ?? 0, fence: lease.fence)
                 if item.cancelRequested { _ = await cancel(id) }
                 resumed += 1
                 logger.info("resuming debate", metadata: [

@@ -9,8 +9,9 @@ import AragoraCore
 public protocol EventBus: Sendable {
     /// Starts carrying a debate's events; `prior` are events already stored (a resumed debate).
     func open(_ id: String, prior: [DebateEvent])
-    /// Must not block: called from the debate's task for every event.
-    func publish(_ event: DebateEvent)
+    /// Must not block: called from the debate's task for every event. `fence`: the lease fence of the owner that
+    /// emitted it; other instances drop events of an older fence than one they have seen (a stalled former owner).
+    func publish(_ event: DebateEvent, fence: Int)
     /// The debate ended: its subscribers' streams finish.
     func close(_ id: String)
     /// Events up to `seq` are committed to the store: the bus may serve them from there and drop its copies.
@@ -19,6 +20,8 @@ public protocol EventBus: Sendable {
     func subscribe(_ id: String) async -> EventSubscription
     /// The events published so far, without subscribing; nil when the debate is not running.
     func history(_ id: String) async -> [DebateEvent]?
+    /// A debate taken over here resumes after `seq`: followers elsewhere drop what they were shown beyond it.
+    func resumed(_ id: String, from seq: Int, fence: Int)
     /// Tells every instance at once that a debate was asked to stop (the store holds the request durably; its
     /// owner also sees it at its next lease renewal, so a lost announcement only delays the cancel).
     func announceCancel(_ id: String)
@@ -27,6 +30,12 @@ public protocol EventBus: Sendable {
 }
 
 extension EventBus {
+    /// An event of a debate with no lease competition (one process, tests).
+    public func publish(_ event: DebateEvent) { publish(event, fence: 0) }
+
+    /// One process: nobody else followed the debate.
+    public func resumed(_ id: String, from seq: Int, fence: Int) {}
+
     /// One process: the runner that was asked already holds the debate, or the store carries the request.
     public func announceCancel(_ id: String) {}
     public func onCancelAnnounced(_ handler: @escaping @Sendable (String) async -> Void) {}

@@ -247,9 +247,13 @@ struct LiveStreams {
             last = max(last, missed.last?.seq ?? from)
             post.yield(Self.message("replay_end", ["debate_id": .string(id), "last_seq": .int(last)]))
         }
-        let after = last
+        var after = last
         let task = Task {
-            for await e in subscription.events where e.seq > after { post.yield(e.serialized()) }
+            for await e in subscription.events {
+                // A takeover: what followed `e.seq` is replaced by what the new owner sends next.
+                if e.type == .debateResumed { after = e.seq } else if e.seq <= after { continue } else { after = e.seq }
+                post.yield(e.serialized())
+            }
             subscription.cancel()
         }
         subscriptions.add(id, task: task)
@@ -291,6 +295,9 @@ struct LiveStreams {
                 let merged = Self.withHeartbeats(subscription.events)
                 for await item in merged {
                     switch item {
+                    case .event(let e) where e.type == .debateResumed:
+                        try await writer.write(ByteBuffer(string: Self.sseFrame(e)))
+                        last = e.seq
                     case .event(let e) where e.seq > last:
                         try await writer.write(ByteBuffer(string: Self.sseFrame(e)))
                         last = e.seq

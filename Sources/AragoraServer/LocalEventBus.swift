@@ -37,7 +37,7 @@ public final class LocalEventBus: EventBus {
         }
     }
 
-    public func publish(_ event: DebateEvent) {
+    public func publish(_ event: DebateEvent, fence: Int) {
         let targets: [AsyncStream<DebateEvent>.Continuation] = state.withLock { s in
             guard s.logs[event.loopID] != nil else { return [] }
             s.logs[event.loopID]!.tail.append(event)

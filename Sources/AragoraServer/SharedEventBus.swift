@@ -16,7 +16,7 @@ public final class SharedEventBus: EventBus {
     private let logger: Logger
     private let prefix: String
     private let pollInterval: Duration
-    private let outbox: AsyncStream<DebateEvent>.Continuation?
+    private let outbox: AsyncStream<FencedEvent>.Continuation?
     private let subscriber: RedisSubscriber?
     private let redis: RedisClient?
     private let followers = Mutex<[String: [UUID: RemoteFollower]]>([:])
@@ -37,14 +37,14 @@ public final class SharedEventBus: EventBus {
             return
         }
         // One publisher task keeps events in order. A lost publish is repaired by the followers' store polling.
-        let (stream, continuation) = AsyncStream<DebateEvent>.makeStream(bufferingPolicy: .bufferingNewest(100_000))
+        let (stream, continuation) = AsyncStream<FencedEvent>.makeStream(bufferingPolicy: .bufferingNewest(100_000))
         outbox = continuation
         let channelPrefix = prefix + "ev:"
         let logPrefix = prefix + "log:"
         Task {
-            for await event in stream {
-                _ = try? await redis.eval(Self.append, keys: [logPrefix + event.loopID, channelPrefix + event.loopID],
-                                          arguments: [event.serialized()])
+            for await item in stream {
+                _ = try? await redis.eval(Self.append, keys: [logPrefix + item.event.loopID, channelPrefix + item.event.loopID],
+                                          arguments: [item.payload()])
             }
         }
         let box = WeakBox()
@@ -54,8 +54,8 @@ public final class SharedEventBus: EventBus {
                 box.bus?.cancelAnnounced(String(decoding: payload, as: UTF8.self))
                 return
             }
-            guard channel.hasPrefix(channelPrefix), let event = DebateEvent.decode(String(decoding: payload, as: UTF8.self)) else { return }
-            box.bus?.deliver(event, to: String(channel.dropFirst(channelPrefix.count)))
+            guard channel.hasPrefix(channelPrefix), let item = FencedEvent.decode(String(decoding: payload, as: UTF8.self)) else { return }
+            box.bus?.deliver(item, to: String(channel.dropFirst(channelPrefix.count)))
         }, onReconnect: { box.bus?.pollAll() })
         box.bus = self
         subscriber?.start()
@@ -73,12 +73,18 @@ public final class SharedEventBus: EventBus {
 
     public func open(_ id: String, prior: [DebateEvent]) { local.open(id, prior: prior) }
 
-    public func publish(_ event: DebateEvent) {
-        local.publish(event)
-        outbox?.yield(event)
+    public func publish(_ event: DebateEvent, fence: Int) {
+        local.publish(event, fence: fence)
+        outbox?.yield(FencedEvent(event: event, fence: fence))
     }
 
     public func close(_ id: String) { local.close(id) }
+
+    /// Tells other instances' followers that a debate taken over here goes on from `seq` (Redis only: a local
+    /// subscriber starts from the store's history, which ends there).
+    public func resumed(_ id: String, from seq: Int, fence: Int) {
+        outbox?.yield(FencedEvent(event: .resumed(id, from: seq), fence: fence))
+    }
 
     public func persisted(_ id: String, through seq: Int) { local.persisted(id, through: seq) }
 
@@ -101,17 +107,74 @@ public final class SharedEventBus: EventBus {
 
     public func subscribe(_ id: String) async -> EventSubscription {
         let here = await local.subscribe(id)
-        if here.history != nil { return here }
+        if here.history != nil { return continuing(here, id) }
         guard let record = try? await store.record(id: id), !record.status.isTerminal,
               let history = try? await store.events(id: id, since: 0, limit: 1_000_000) else { return here }
         return await follow(id, history: history)
+    }
+
+    // MARK: - A debate that stops running here
+
+    /// A subscription to a debate running here. When the local stream ends without a `debate_end` (the lease was
+    /// lost to another instance, or this one is shutting down and another will resume it), the subscriber goes on
+    /// following the debate wherever it runs now. What it was shown is checked against the store: from the first
+    /// event that differs from the stored one (or that the store does not hold), a `debate_resumed` tells the
+    /// client to drop it, and the stored events follow. So a follower ends with exactly the stored log.
+    private func continuing(_ here: EventSubscription, _ id: String) -> EventSubscription {
+        let (stream, continuation) = AsyncStream<DebateEvent>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        let task = Task { [weak self] in
+            var shown: [Int: Int] = [:]  // seq -> hash of what was sent
+            for e in here.history ?? [] { shown[e.seq] = e.serialized().hashValue }
+            var ended = false
+            for await e in here.events {
+                shown[e.seq] = e.serialized().hashValue
+                ended = ended || e.type == .debateEnd
+                continuation.yield(e)
+            }
+            guard !ended, !Task.isCancelled, let self else { return continuation.finish() }
+            let stored = (try? await self.store.events(id: id, since: 0, limit: 1_000_000)) ?? []
+            let last = shown.keys.max() ?? 0
+            var divergence = last + 1
+            for e in stored where shown[e.seq] != e.serialized().hashValue {
+                divergence = min(divergence, e.seq)
+                break
+            }
+            if last > (stored.last?.seq ?? 0) { divergence = min(divergence, (stored.last?.seq ?? 0) + 1) }
+            if divergence <= last {
+                continuation.yield(.resumed(id, from: divergence - 1))
+            }
+            let from = min(divergence - 1, last)
+            var delivered = from
+            for e in stored where e.seq > from {
+                continuation.yield(e)
+                delivered = e.seq
+                if e.type == .debateEnd { return continuation.finish() }
+            }
+            let record = try? await self.store.record(id: id)
+            if record?.status.isTerminal == true {
+                // Finished meanwhile: whatever the store gained since the read above.
+                for e in (try? await self.store.events(id: id, since: delivered, limit: 1_000_000)) ?? [] { continuation.yield(e) }
+                return continuation.finish()
+            }
+            let remote = await self.follow(id, history: Array(stored.filter { $0.seq <= delivered }))
+            for await e in remote.events where e.seq > delivered { continuation.yield(e) }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in
+            task.cancel()
+            here.cancel()
+        }
+        return EventSubscription(history: here.history, events: stream, cancel: {
+            task.cancel()
+            here.cancel()
+        })
     }
 
     // MARK: - Following a debate that runs elsewhere
 
     private func follow(_ id: String, history: [DebateEvent]) async -> EventSubscription {
         let (stream, continuation) = AsyncStream<DebateEvent>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
-        let follower = RemoteFollower(last: history.last?.seq ?? 0, continuation: continuation)
+        let follower = RemoteFollower(id, last: history.last?.seq ?? 0, continuation: continuation)
         let token = UUID()
         let first = followers.withLock { f -> Bool in
             let first = f[id]?.isEmpty ?? true
@@ -145,7 +208,7 @@ public final class SharedEventBus: EventBus {
         let key = prefix + "log:" + id
         return { follower in
             guard let items = try? await redis.send(["LRANGE", key, "0", "-1"]).array else { return }
-            follower.fill(items.compactMap { $0.string.flatMap(DebateEvent.decode) })
+            for item in items.compactMap({ $0.string.flatMap(FencedEvent.decode) }) { follower.receive(item) }
         }
     }
 
@@ -159,8 +222,8 @@ public final class SharedEventBus: EventBus {
         if last, let subscriber { Task { try? await subscriber.unsubscribe(prefix + "ev:" + id) } }
     }
 
-    private func deliver(_ event: DebateEvent, to id: String) {
-        for follower in followers.withLock({ $0[id].map { Array($0.values) } ?? [] }) { follower.receive(event) }
+    private func deliver(_ item: FencedEvent, to id: String) {
+        for follower in followers.withLock({ $0[id].map { Array($0.values) } ?? [] }) { follower.receive(item) }
     }
 
     /// After a Redis reconnect messages may have been missed: every follower reads the store now.
@@ -201,18 +264,51 @@ private final class WeakBox: Sendable {
     }
 }
 
+/// An event as it travels between instances: with the lease fence of the owner that emitted it.
+struct FencedEvent: Sendable {
+    var event: DebateEvent
+    var fence: Int
+
+    /// `{"fence": F, "event": {...}}`.
+    func payload() -> String { "{\"fence\":\(fence),\"event\":\(event.serialized())}" }
+
+    /// Reads a payload; a bare event (an older version's) counts as fence 0.
+    static func decode(_ text: String) -> FencedEvent? {
+        if let wrapper = JSONValue.parse(text), let fence = wrapper["fence"]?.intValue, let inner = wrapper["event"],
+           let event = DebateEvent.decode(inner.serialized()) {
+            return FencedEvent(event: event, fence: fence)
+        }
+        return DebateEvent.decode(text).map { FencedEvent(event: $0, fence: 0) }
+    }
+}
+
+extension DebateEvent {
+    /// The notice that a debate goes on from `seq` after a takeover (live only, never stored).
+    static func resumed(_ id: String, from seq: Int) -> DebateEvent {
+        DebateEvent(type: .debateResumed, data: ["from_seq": .int(seq), "debate_id": .string(id)], timestamp: Timestamp.now(),
+                    round: nil, agent: nil, seq: seq, agentSeq: nil, loopID: id)
+    }
+}
+
 /// One subscriber's position in a remote debate: delivers each `seq` once, in order; holds early arrivals
-/// until the gap before them is filled.
+/// until the gap before them is filled. Events of an owner older than one already seen (by lease fence) are
+/// dropped. When a newer owner resumes from a checkpoint before what was delivered (its `debate_resumed`, or an
+/// event for a delivered seq with other content), the follower says `debate_resumed` and goes on from there.
 final class RemoteFollower: Sendable {
     private struct State {
         var last: Int
         var early: [Int: DebateEvent] = [:]
         var finished = false
+        var fence = 0
+        /// What was delivered, by seq: a hash of the event.
+        var shown: [Int: Int] = [:]
     }
     private let state: Mutex<State>
     private let continuation: AsyncStream<DebateEvent>.Continuation
+    private let debateID: String
 
-    init(last: Int, continuation: AsyncStream<DebateEvent>.Continuation) {
+    init(_ debateID: String, last: Int, continuation: AsyncStream<DebateEvent>.Continuation) {
+        self.debateID = debateID
         state = Mutex(State(last: last))
         self.continuation = continuation
     }
@@ -222,7 +318,27 @@ final class RemoteFollower: Sendable {
     var hasGap: Bool { state.withLock { !$0.early.isEmpty } }
     var finished: Bool { state.withLock { $0.finished } }
 
-    func receive(_ event: DebateEvent) { fill([event]) }
+    /// An event from another instance (Redis, or its log there).
+    func receive(_ item: FencedEvent) {
+        let e = item.event
+        let (accepted, rewind): (Bool, Int?) = state.withLock { s in
+            guard !s.finished, item.fence >= s.fence else { return (false, nil) }  // a former owner's late event
+            if item.fence > s.fence {
+                s.fence = item.fence
+                s.early = [:]  // held events of an older owner: the store has the true ones
+            }
+            var from: Int?
+            if e.type == .debateResumed { from = e.seq } else if e.seq <= s.last, let seen = s.shown[e.seq],
+                                                                 seen != e.serialized().hashValue { from = e.seq - 1 }
+            guard let from, from < s.last else { return (e.type != .debateResumed, nil) }
+            s.last = from
+            s.early = [:]
+            s.shown = s.shown.filter { $0.key <= from }
+            return (e.type != .debateResumed, from)
+        }
+        if let rewind { continuation.yield(DebateEvent.resumed(debateID, from: rewind)) }
+        if accepted { fill([e]) }
+    }
 
     /// Takes events in any order: delivers those that continue the sequence, keeps later ones for later.
     func fill(_ events: [DebateEvent]) {
@@ -233,6 +349,7 @@ final class RemoteFollower: Sendable {
             while let next = s.early.removeValue(forKey: s.last + 1) {
                 ready.append(next)
                 s.last = next.seq
+                s.shown[next.seq] = next.serialized().hashValue
             }
             let ended = ready.last?.type == .debateEnd
             if ended { s.finished = true }

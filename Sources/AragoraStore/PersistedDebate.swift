@@ -25,8 +25,10 @@ public struct PersistedDebate: Sendable {
 
     /// Runs (or resumes) to a terminal status. `publish` sees every event as it happens.
     /// `persisted` hears the last seq of each checkpoint's events once they are committed.
+    /// `leaseLost` is told at once when a save finds the lease gone, before the run is cancelled (whose `debate_end`
+    /// must not reach anyone).
     public func run(_ engine: DebateEngine, from start: DebateCheckpoint, publish: DebateEventSink? = nil,
-                    persisted: (@Sendable (Int) -> Void)? = nil) async -> Outcome {
+                    persisted: (@Sendable (Int) -> Void)? = nil, leaseLost: (@Sendable () -> Void)? = nil) async -> Outcome {
         var engine = engine
         let names = start.record.agents.map(\.name)
         if engine.config.ratings.isEmpty, let ratings = try? await store.ratings(for: names) {
@@ -48,6 +50,7 @@ public struct PersistedDebate: Sendable {
             } catch StoreError.leaseLost {
                 // Someone else owns the debate now (or it was deleted): stop running it here.
                 lost.withLock { $0 = true }
+                leaseLost?()
                 withUnsafeCurrentTask { $0?.cancel() }
             } catch {
                 // Kept for the next save (events are upserted by seq, so a save that landed after all is harmless):

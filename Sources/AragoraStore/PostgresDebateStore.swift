@@ -302,13 +302,17 @@ public final class PostgresDebateStore: DebateStore {
         // ILIKE's default escape is the backslash, as `containsPattern` writes it. A condition of its own (not
         // `$1 IS NULL OR ...`) so the planner can use the trigram index for it.
         if let matching, !matching.isEmpty {
+            // The matches first (MATERIALIZED: through the trigram index), then ordered: otherwise the planner may walk
+            // the created_at index for the LIMIT and test every row when few match.
             let m = Self.containsPattern(matching)
             let items = try await summaries(rows("""
-                SELECT \(unescaped: columns) FROM debates WHERE (\(s)::text IS NULL OR status = \(s)) AND task ILIKE \(m)
+                WITH m AS MATERIALIZED (SELECT \(unescaped: columns) FROM debates WHERE task ILIKE \(m))
+                SELECT \(unescaped: columns) FROM m WHERE (\(s)::text IS NULL OR status = \(s))
                 ORDER BY created_at DESC, id LIMIT \(limit) OFFSET \(offset)
                 """))
             let total = try await rows("""
-                SELECT count(*) FROM debates WHERE (\(s)::text IS NULL OR status = \(s)) AND task ILIKE \(m)
+                WITH m AS MATERIALIZED (SELECT status FROM debates WHERE task ILIKE \(m))
+                SELECT count(*) FROM m WHERE (\(s)::text IS NULL OR status = \(s))
                 """).first?.decode(Int.self) ?? 0
             return (items, total)
         }

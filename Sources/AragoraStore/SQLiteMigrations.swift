@@ -115,7 +115,9 @@ enum SQLiteMigrations {
         // External content: the index holds no second copy of the questions. Saves never change `task`, so the
         // update trigger does not fire on them.
         Migration(version: 6, name: "trigram index of question text", statements: [
-            "CREATE VIRTUAL TABLE IF NOT EXISTS debates_fts USING fts5(task, content='debates', content_rowid='rowid', tokenize='trigram')",
+            // detail=none: no positions (a crafted question repeating a phrase 300 times made position lists the
+            // cost); a phrase then matches rows holding all its trigrams, and LIKE drops the false ones.
+            "CREATE VIRTUAL TABLE IF NOT EXISTS debates_fts USING fts5(task, content='debates', content_rowid='rowid', tokenize='trigram', detail='none')",
             """
             CREATE TRIGGER IF NOT EXISTS debates_fts_insert AFTER INSERT ON debates BEGIN
                 INSERT INTO debates_fts (rowid, task) VALUES (NEW.rowid, NEW.task);

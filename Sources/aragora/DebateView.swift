@@ -54,7 +54,7 @@ struct DebateView {
             return consensus(d)
         case .debateEnd:
             return end(d)
-        case .tokenDelta, .heartbeat, .error:
+        case .tokenDelta, .heartbeat, .error, .debateResumed:
             return nil
         }
     }

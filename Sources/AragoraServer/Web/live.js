@@ -7,11 +7,13 @@ export class LiveDebate {
   /**
    * onEvent(envelope): every debate event, in order, once.
    * onState(state, detail): 'connecting' | 'live' | 'reconnecting' | 'ended' | 'error'.
+   * onResumed(fromSeq): the debate was taken over and resumed from a checkpoint: start over from the store.
    */
-  constructor(debateId, { onEvent, onState }) {
+  constructor(debateId, { onEvent, onState, onResumed }) {
     this.id = debateId;
     this.onEvent = onEvent;
     this.onState = onState;
+    this.onResumed = onResumed;
     this.lastSeq = 0;
     this.stopped = false;
     this.attempt = 0;
@@ -60,6 +62,12 @@ export class LiveDebate {
         return;
       }
       if (envelope.loop_id !== this.id || typeof envelope.seq !== 'number') return;  // control messages
+      if (envelope.type === 'debate_resumed') {
+        // Taken over from a checkpoint: what was shown after from_seq is replaced. Start again from the store.
+        this.stop();
+        this.onResumed?.(envelope.data?.from_seq);
+        return;
+      }
       if (envelope.seq <= this.lastSeq) return;  // already delivered before a reconnect
       this.lastSeq = envelope.seq;
       this.onEvent(envelope);

@@ -194,6 +194,7 @@ function followLive(root, record, onEnd) {
   // What the view applied, on the element: one count per event (a lost or repeated one shows as a mismatch).
   let applied = 0;
   const stream = new LiveDebate(id, {
+    onResumed: () => { notify('The debate moved to another server and resumed from its last checkpoint.', 'info'); onEnd(); },
     onEvent: (e) => {
       apply(e);
       root.dataset.applied = String(++applied);

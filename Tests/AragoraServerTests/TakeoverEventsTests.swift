@@ -1,0 +1,82 @@
+import AragoraCore
+import Foundation
+import XCTest
+
+/// Live events across a takeover (issue 18, item 3): the owner of running debates stalls (SIGSTOP) past its lease,
+/// the other instance takes them over from their checkpoints. Followers on both instances, over WebSocket, must
+/// end with exactly the stored event log: nothing from the stalled owner after it lost the lease, no `debate_end`
+/// from it, and a `debate_resumed` wherever what they were shown was replaced.
+final class TakeoverEventsTests: XCTestCase {
+    func testFollowersOnBothInstancesEndWithTheStoredLog() async throws {
+        let bin = try ServerProcess.binary()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-takeover-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = try TestServices.production().merging(["ARAGORA_LEASE_TTL": "3", "ARAGORA_DEMO_LATENCY_MS": "200"]) { $1 }
+        let (a, portA) = try ServerProcess.start(bin, dataDir: dir + "/a", extra: env.merging(["ARAGORA_INSTANCE_ID": "a"]) { $1 })
+        defer {
+            kill(a.processIdentifier, SIGCONT)
+            a.stopAndWait()
+        }
+        let (b, portB) = try ServerProcess.start(bin, dataDir: dir + "/b", extra: env.merging(["ARAGORA_INSTANCE_ID": "b"]) { $1 })
+        defer { b.stopAndWait() }
+        var ids: [String] = []
+        for i in 0..<3 {
+            ids.append(try await HTTP.createDebate(port: portA, body: #"{"question":"Survive a stall \#(i)?","rounds":3,"seed":\#(i)}"#))
+        }
+        // A follower of every debate on each instance, from the first event.
+        var followers: [(String, String, WebSocketRaw)] = []
+        for id in ids {
+            for (name, port) in [("a", portA), ("b", portB)] {
+                let socket = try WebSocketRaw(port: port)
+                socket.sendText(#"{"type":"subscribe","debate_id":"\#(id)","replay_from_seq":0}"#)
+                followers.append((id, name, socket))
+            }
+        }
+        defer { followers.forEach { $0.2.close() } }
+        try await Task.sleep(for: .seconds(1))
+        kill(a.processIdentifier, SIGSTOP)  // longer than the 3 s lease: B takes the debates over
+        try await Task.sleep(for: .seconds(7))
+        kill(a.processIdentifier, SIGCONT)
+        for id in ids { try await HTTP.waitUntilFinished(port: portB, id: id) }
+
+        let results = await withTaskGroup(of: (String, String, [JSONValue], Int).self) { group in
+            for (id, name, socket) in followers {
+                group.addTask { let (log, resumed) = Self.follow(socket); return (id, name, log, resumed) }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        var resumedNotices = 0
+        for (id, name, log, resumed) in results {
+            resumedNotices += resumed
+            let (_, stored) = try await HTTP.request(port: portB, "GET", "/api/debates/\(id)/events?limit=5000")
+            let events = stored["events"]?.arrayValue ?? []
+            let (_, record) = try await HTTP.request(port: portB, "GET", "/api/debates/\(id)")
+            XCTAssertEqual(record["status"], "completed", "\(id)")
+            XCTAssertEqual(record["instance_id"], "b", "\(id) was taken over")
+            XCTAssertEqual(log.count, events.count, "\(id) on \(name): as many events as stored")
+            XCTAssertEqual(log, events, "\(id) on \(name): what the follower ends with is the stored log")
+            XCTAssertEqual(log.filter { $0["type"] == "debate_end" }.count, 1, "\(id) on \(name): one debate_end")
+            XCTAssertEqual(log.last?["data"]?["status"], "completed", "\(id) on \(name)")
+        }
+        print("takeover: \(results.count) followers, \(resumedNotices) debate_resumed notices")
+    }
+
+    /// Applies what a socket receives as a client must: events in seq order; `debate_resumed` drops every event
+    /// after its seq. Ends at `debate_end`. Returns the log and how many resumes were announced.
+    static func follow(_ socket: WebSocketRaw) -> ([JSONValue], Int) {
+        var log: [JSONValue] = []
+        var resumed = 0
+        while let (opcode, payload) = socket.readFrame(), opcode != 0x8 {
+            guard opcode == 0x1, let v = JSONValue.parse(String(decoding: payload, as: UTF8.self)), let seq = v["seq"]?.intValue else { continue }
+            if v["type"] == "debate_resumed" {
+                resumed += 1
+                log.removeAll { ($0["seq"]?.intValue ?? 0) > seq }
+                continue
+            }
+            if seq <= (log.last?["seq"]?.intValue ?? 0) { continue }
+            log.append(v)
+            if v["type"] == "debate_end" { break }
+        }
+        return (log, resumed)
+    }
+}
