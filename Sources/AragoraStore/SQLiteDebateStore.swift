@@ -180,8 +180,22 @@ public final class SQLiteDebateStore: DebateStore {
         return try await summaries(filter: filter, binds: binds, limit: limit, offset: offset)
     }
 
-    /// `text` as one FTS5 string: every character literal (quotes doubled), so it matches as a substring.
-    static func ftsPhrase(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    /// An FTS5 query for rows holding every trigram of `text` (at most 32 of them, spread over it: LIKE decides
+    /// anyway). The index keeps no positions (`detail=none`), so each trigram is a term of its own, quoted with its
+    /// quotes doubled so every character is literal.
+    static func ftsPhrase(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        var seen = Set<String>()
+        var grams: [String] = []
+        for i in 0...(scalars.count - 3) {
+            var gram = String.UnicodeScalarView()
+            gram.append(contentsOf: scalars[i..<(i + 3)])
+            if seen.insert(String(gram)).inserted { grams.append(String(gram)) }
+        }
+        let step = max(1, grams.count / 32)
+        let chosen = stride(from: 0, to: grams.count, by: step).prefix(32).map { grams[$0] }
+        return chosen.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " AND ")
+    }
 
     public func active(limit: Int) async throws -> (items: [DebateSummary], total: Int) {
         var (items, total) = try await summaries(filter: " WHERE \(Self.unfinished)", binds: [], limit: limit, offset: 0)
