@@ -93,6 +93,9 @@ struct AskCommand: AsyncParsableCommand {
         let record: DebateRecord
         do {
             service = try await AragoraService.make(configuration: config, factory: factory, metrics: metrics, logger: logger)
+        } catch let error as ReceiptKeyError {
+            Terminal.errorLine("error: the receipt key: \(error)")
+            throw CLIExit(code: 1)
         } catch {
             Terminal.errorLine("error: cannot open the store (\(config.database)): \(error) (use --no-save to skip recording)")
             throw CLIExit(code: 1)
