@@ -61,6 +61,80 @@ final class TakeoverEventsTests: XCTestCase {
         print("takeover: \(results.count) followers, \(resumedNotices) debate_resumed notices")
     }
 
+    /// PostgreSQL stops for 5 s under two instances with a 3 s lease while their debates run, then returns: whoever
+    /// owns each debate afterwards, the followers on both instances, over WebSocket and SSE, end with the stored log.
+    func testAPostgreSQLRestartShowsFollowersOnlyWhatIsStored() async throws {
+        let v = try TestServices.require("ARAGORA_TEST_FAULT_POSTGRES_URL", "ARAGORA_TEST_FAULT_PG_CTL", "ARAGORA_TEST_REDIS_URL")
+        let database = try TestServices.freshDatabase(v[0])
+        let bin = try ServerProcess.binary()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-pgrestart-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = ["DATABASE_URL": database, "REDIS_URL": v[2], "ARAGORA_REDIS_PREFIX": "r\(UUID().uuidString):",
+                   "ARAGORA_DB_TIMEOUT": "2", "ARAGORA_LEASE_TTL": "3", "ARAGORA_DEMO_LATENCY_MS": "200"]
+        let (a, portA) = try ServerProcess.start(bin, dataDir: dir + "/a", extra: env.merging(["ARAGORA_INSTANCE_ID": "a"]) { $1 })
+        defer { a.stopAndWait() }
+        let (b, portB) = try ServerProcess.start(bin, dataDir: dir + "/b", extra: env.merging(["ARAGORA_INSTANCE_ID": "b"]) { $1 })
+        defer { b.stopAndWait() }
+        var ids: [String] = []
+        for i in 0..<3 {
+            ids.append(try await HTTP.createDebate(port: i % 2 == 0 ? portA : portB,
+                                                   body: #"{"question":"Outlast a restart \#(i)?","rounds":3,"seed":\#(i)}"#))
+        }
+        var sockets: [(String, String, WebSocketRaw)] = []
+        var streams: [(String, String, RawConnection)] = []
+        for id in ids {
+            for (name, port) in [("a", portA), ("b", portB)] {
+                let socket = try WebSocketRaw(port: port)
+                socket.sendText(#"{"type":"subscribe","debate_id":"\#(id)","replay_from_seq":0}"#)
+                sockets.append((id, name, socket))
+                let sse = try RawConnection(port: port)
+                sse.send("GET /api/debates/\(id)/stream HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                streams.append((id, name, sse))
+            }
+        }
+        defer {
+            sockets.forEach { $0.2.close() }
+            streams.forEach { $0.2.close() }
+        }
+        try await Task.sleep(for: .seconds(1))
+        try TestServices.run(v[1], ["stop"])
+        var restarted = false
+        defer { if !restarted { try? TestServices.run(v[1], ["start"]) } }
+        try await Task.sleep(for: .seconds(5))
+        try TestServices.run(v[1], ["start"])
+        restarted = true
+        for id in ids { try await HTTP.waitUntilFinished(port: portB, id: id) }
+
+        let results = await withTaskGroup(of: (String, String, [JSONValue]).self) { group in
+            for (id, name, socket) in sockets { group.addTask { ("ws " + name, id, Self.follow(socket).0) } }
+            for (id, name, sse) in streams { group.addTask { ("sse " + name, id, Self.follow(sse: sse)) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        for (who, id, log) in results {
+            let (_, stored) = try await HTTP.request(port: portA, "GET", "/api/debates/\(id)/events?limit=5000")
+            let events = stored["events"]?.arrayValue ?? []
+            XCTAssertFalse(events.isEmpty, id)
+            XCTAssertEqual(log, events, "\(id), \(who): what the follower ends with is the stored log")
+        }
+    }
+
+    /// An SSE stream read to its end, applied as a client must (`debate_resumed` drops what followed its id).
+    static func follow(sse: RawConnection) -> [JSONValue] {
+        let (text, _) = sse.readAll(within: 120)
+        var log: [JSONValue] = []
+        for frame in text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n") {
+            guard let line = frame.split(separator: "\n").first(where: { $0.hasPrefix("data: ") }),
+                  let v = JSONValue.parse(String(line.dropFirst(6))), let seq = v["seq"]?.intValue else { continue }
+            if v["type"] == "debate_resumed" {
+                log.removeAll { ($0["seq"]?.intValue ?? 0) > seq }
+                continue
+            }
+            if seq <= (log.last?["seq"]?.intValue ?? 0) { continue }
+            log.append(v)
+        }
+        return log
+    }
+
     /// Applies what a socket receives as a client must: events in seq order; `debate_resumed` drops every event
     /// after its seq. Ends at `debate_end`. Returns the log and how many resumes were announced.
     static func follow(_ socket: WebSocketRaw) -> ([JSONValue], Int) {
