@@ -24,14 +24,7 @@ final class TakeoverEventsTests: XCTestCase {
             ids.append(try await HTTP.createDebate(port: portA, body: #"{"question":"Survive a stall \#(i)?","rounds":3,"seed":\#(i)}"#))
         }
         // A follower of every debate on each instance, from the first event.
-        var followers: [(String, String, WebSocketRaw)] = []
-        for id in ids {
-            for (name, port) in [("a", portA), ("b", portB)] {
-                let socket = try WebSocketRaw(port: port)
-                socket.sendText(#"{"type":"subscribe","debate_id":"\#(id)","replay_from_seq":0}"#)
-                followers.append((id, name, socket))
-            }
-        }
+        let followers = try Self.watch(ids, on: [("a", portA), ("b", portB)])
         defer { followers.forEach { $0.2.close() } }
         try await Task.sleep(for: .seconds(1))
         kill(a.processIdentifier, SIGSTOP)  // longer than the 3 s lease: B takes the debates over
@@ -80,13 +73,10 @@ final class TakeoverEventsTests: XCTestCase {
             ids.append(try await HTTP.createDebate(port: i % 2 == 0 ? portA : portB,
                                                    body: #"{"question":"Outlast a restart \#(i)?","rounds":3,"seed":\#(i)}"#))
         }
-        var sockets: [(String, String, WebSocketRaw)] = []
+        let sockets = try Self.watch(ids, on: [("a", portA), ("b", portB)])
         var streams: [(String, String, RawConnection)] = []
         for id in ids {
             for (name, port) in [("a", portA), ("b", portB)] {
-                let socket = try WebSocketRaw(port: port)
-                socket.sendText(#"{"type":"subscribe","debate_id":"\#(id)","replay_from_seq":0}"#)
-                sockets.append((id, name, socket))
                 let sse = try RawConnection(port: port)
                 sse.send("GET /api/debates/\(id)/stream HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
                 streams.append((id, name, sse))
@@ -118,19 +108,40 @@ final class TakeoverEventsTests: XCTestCase {
         }
     }
 
+    /// A WebSocket follower of every debate on every instance, subscribed from the first event.
+    static func watch(_ ids: [String], on instances: [(String, Int)]) throws -> [(String, String, WebSocketRaw)] {
+        var followers: [(String, String, WebSocketRaw)] = []
+        for id in ids {
+            for (name, port) in instances {
+                let socket = try WebSocketRaw(port: port)
+                socket.sendText(#"{"type":"subscribe","debate_id":"\#(id)","replay_from_seq":0}"#)
+                followers.append((id, name, socket))
+            }
+        }
+        return followers
+    }
+
+    /// Applies one received event as a client must: in seq order, once; `debate_resumed` drops every event after its
+    /// seq. True for a `debate_resumed`.
+    @discardableResult
+    static func apply(_ v: JSONValue, to log: inout [JSONValue]) -> Bool {
+        guard let seq = v["seq"]?.intValue else { return false }
+        if v["type"] == "debate_resumed" {
+            log.removeAll { ($0["seq"]?.intValue ?? 0) > seq }
+            return true
+        }
+        if seq > (log.last?["seq"]?.intValue ?? 0) { log.append(v) }
+        return false
+    }
+
     /// An SSE stream read to its end, applied as a client must (`debate_resumed` drops what followed its id).
     static func follow(sse: RawConnection) -> [JSONValue] {
         let (text, _) = sse.readAll(within: 120)
         var log: [JSONValue] = []
         for frame in text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n") {
             guard let line = frame.split(separator: "\n").first(where: { $0.hasPrefix("data: ") }),
-                  let v = JSONValue.parse(String(line.dropFirst(6))), let seq = v["seq"]?.intValue else { continue }
-            if v["type"] == "debate_resumed" {
-                log.removeAll { ($0["seq"]?.intValue ?? 0) > seq }
-                continue
-            }
-            if seq <= (log.last?["seq"]?.intValue ?? 0) { continue }
-            log.append(v)
+                  let v = JSONValue.parse(String(line.dropFirst(6))) else { continue }
+            apply(v, to: &log)
         }
         return log
     }
@@ -141,15 +152,9 @@ final class TakeoverEventsTests: XCTestCase {
         var log: [JSONValue] = []
         var resumed = 0
         while let (opcode, payload) = socket.readFrame(), opcode != 0x8 {
-            guard opcode == 0x1, let v = JSONValue.parse(String(decoding: payload, as: UTF8.self)), let seq = v["seq"]?.intValue else { continue }
-            if v["type"] == "debate_resumed" {
-                resumed += 1
-                log.removeAll { ($0["seq"]?.intValue ?? 0) > seq }
-                continue
-            }
-            if seq <= (log.last?["seq"]?.intValue ?? 0) { continue }
-            log.append(v)
-            if v["type"] == "debate_end" { break }
+            guard opcode == 0x1, let v = JSONValue.parse(String(decoding: payload, as: UTF8.self)) else { continue }
+            if apply(v, to: &log) { resumed += 1 }
+            if log.last?["type"] == "debate_end" { break }
         }
         return (log, resumed)
     }
