@@ -1,3 +1,4 @@
+import AragoraCore
 import Foundation
 import Synchronization
 
@@ -56,32 +57,11 @@ final class RedisBreaker: Sendable {
         }
     }
 
-    /// Runs `operation` within the bound. Past it the caller is answered with `RedisBreakerTimeout` at once; the
-    /// operation itself finishes in the background (the client's own timeout ends it).
+    /// Runs `operation` within the bound (`withDeadline`): past it the caller is answered with `RedisBreakerTimeout`
+    /// at once, and the operation finishes in the background (the client's own timeout ends it).
     func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let bound = bound
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let once = ResumeOnce(continuation)
-            Task {
-                do { once.resume(with: .success(try await operation())) } catch { once.resume(with: .failure(error)) }
-            }
-            Task {
-                try? await Task.sleep(for: bound)
-                once.resume(with: .failure(RedisBreakerTimeout(bound: bound)))
-            }
-        }
-    }
-}
-
-/// A continuation resumed by whichever of two racers comes first.
-final class ResumeOnce<T: Sendable>: Sendable {
-    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
-    init(_ c: CheckedContinuation<T, any Error>) { continuation = Mutex(c) }
-    func resume(with result: Result<T, any Error>) {
-        continuation.withLock { c in
-            c?.resume(with: result)
-            c = nil
-        }
+        return try await withDeadline(bound, timeout: { RedisBreakerTimeout(bound: bound) }, operation)
     }
 }
 

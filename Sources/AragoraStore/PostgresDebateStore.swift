@@ -71,14 +71,8 @@ public final class PostgresDebateStore: DebateStore {
         let logger = self.logger
         // Unstructured, and abandoned at the deadline: a connection attempt to a silent server is not cancellable
         // and would hold a task group for the whole connect timeout.
-        let race = Race<String?>()
-        return (try? await withCheckedThrowingContinuation { continuation in
-            race.start(continuation)
-            Task { race.finish(.success(await Self.directConnectionProblem(location, logger: logger))) }
-            Task {
-                try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-                race.finish(.success(nil))
-            }
+        return (try? await withDeadline(.milliseconds(Int(seconds * 1000)), timeout: { CancellationError() }) {
+            await Self.directConnectionProblem(location, logger: logger)
         }) ?? nil
     }
 
@@ -144,22 +138,12 @@ public final class PostgresDebateStore: DebateStore {
     /// works through a pooler, where a session `statement_timeout` cannot be set.
     private func bounded<T: Sendable>(timeout: Double? = nil, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let timeout = timeout ?? location.operationTimeout
-        let race = Race<T>()
-        return try await withCheckedThrowingContinuation { continuation in
-            race.start(continuation)
-            self.pool.withLock { $0.inFlight += 1 }
-            let work = Task {
-                defer { self.pool.withLock { $0.inFlight -= 1 } }
-                do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
-            }
-            let timer = Task {
-                try? await Task.sleep(for: .seconds(timeout))
-                if race.finish(.failure(StoreError.unavailable("postgres did not answer within \(timeout) s"))) {
-                    self.pool.withLock { $0.timedOut += 1 }
-                    work.cancel()
-                }
-            }
-            race.onFinish { timer.cancel() }
+        pool.withLock { $0.inFlight += 1 }
+        return try await withDeadline(.milliseconds(Int(timeout * 1000)),
+                                      timeout: { StoreError.unavailable("postgres did not answer within \(timeout) s") },
+                                      onTimeout: { self.pool.withLock { $0.timedOut += 1 } }) {
+            defer { self.pool.withLock { $0.inFlight -= 1 } }
+            return try await operation()
         }
     }
 
@@ -476,39 +460,5 @@ public final class PostgresDebateStore: DebateStore {
     static func rating(_ row: PostgresRow) throws -> AgentRating {
         let (agent, rating, wins, losses, draws, debates) = try row.decode((String, Double, Int, Int, Int, Int).self)
         return AgentRating(agent: agent, rating: rating, wins: wins, losses: losses, draws: draws, debates: debates)
-    }
-}
-
-/// The first of an operation and its deadline to finish resumes the caller; the other is ignored.
-private final class Race<T: Sendable>: Sendable {
-    private let state = Mutex<(continuation: CheckedContinuation<T, any Error>?, done: Bool, onFinish: (@Sendable () -> Void)?)>(
-        (nil, false, nil))
-
-    func start(_ continuation: CheckedContinuation<T, any Error>) {
-        state.withLock { $0.continuation = continuation }
-    }
-
-    func onFinish(_ action: @escaping @Sendable () -> Void) {
-        let runNow = state.withLock { s -> Bool in
-            if s.done { return true }
-            s.onFinish = action
-            return false
-        }
-        if runNow { action() }
-    }
-
-    /// True when this call decided the outcome.
-    @discardableResult
-    func finish(_ result: Result<T, any Error>) -> Bool {
-        let (continuation, action) = state.withLock { s -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
-            guard !s.done else { return (nil, nil) }
-            s.done = true
-            defer { s.continuation = nil; s.onFinish = nil }
-            return (s.continuation, s.onFinish)
-        }
-        guard let continuation else { return false }
-        continuation.resume(with: result)
-        action?()
-        return true
     }
 }
