@@ -14,7 +14,7 @@ import Logging
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check configuration, secrets, database, Redis, providers, disk and data directory.")
+        abstract: "Check configuration, secrets, the receipt key, database, Redis, providers, disk and data directory.")
 
     enum Outcome { case ok, warning, failure }
 
