@@ -37,15 +37,26 @@ enum SearchBench {
         }
     }
 
-    static func time(_ runs: Int, _ body: () async throws -> Int) async rethrows -> (median: Double, p99: Double, hits: Int) {
+    /// A page's count as the API gives it: "1000+" when the search stopped counting.
+    static func found(_ page: DebatePage) -> String { page.totalIsExact ? "\(page.total)" : "\(page.total)+" }
+
+    static func time<T>(_ runs: Int, _ body: () async throws -> T) async rethrows -> (median: Double, p99: Double, hits: T) {
         var samples: [Double] = []
-        var hits = 0
+        var hits: T? = nil
         for _ in 0..<runs {
             let t = ContinuousClock.now
             hits = try await body()
             samples.append((ContinuousClock.now - t).seconds * 1000)
         }
-        return (Stats.median(samples), Stats.percentile(samples, 0.99), hits)
+        return (Stats.median(samples), Stats.percentile(samples, 0.99), hits!)
+    }
+
+    /// A page far down a broad search: the newest rows are walked and tested up to the offset.
+    static func deepPage(_ store: any DebateStore) async throws {
+        for offset in [1_000, 10_000] {
+            let t = try await time(5) { try await store.list(limit: 20, offset: offset, status: nil, matching: "Should we adopt").items.count }
+            print("  q=\"Should we adopt\", offset \(offset): \(t.hits) on the page · median \(Stats.f(t.median, 2)) ms, p99 \(Stats.f(t.p99, 2)) ms")
+        }
     }
 
     static func run(n: Int) async throws {
@@ -60,7 +71,7 @@ enum SearchBench {
         // The query as it was before the index, on a connection of its own.
         let raw = try await SQLiteConnection.open(storage: .file(path: path))
         for q in queries {
-            let indexed = try await time(20) { try await sqlite.list(limit: 20, offset: 0, status: nil, matching: q).total }
+            let indexed = try await time(20) { found(try await sqlite.list(limit: 20, offset: 0, status: nil, matching: q)) }
             let pattern = "%" + q + "%"
             let scan = try await time(3) {
                 try await raw.query("SELECT count(*) AS n FROM debates WHERE task LIKE ? ESCAPE '\\'", [.text(pattern)]).first?
@@ -70,6 +81,7 @@ enum SearchBench {
                   + " · target < 5 ms · LIKE over every row (before) \(Stats.f(scan.median, 1)) ms (\(scan.hits) found)"
                   + " · \(Stats.f(scan.median / indexed.median, 0))x")
         }
+        try await deepPage(sqlite)
         try await raw.close()
         try await sqlite.close()
 
@@ -84,9 +96,10 @@ enum SearchBench {
         try await fill(pg, n: n)
         print("search: \(n) debates in \(Stats.f((ContinuousClock.now - t1).seconds, 1)) s, PostgreSQL")
         for q in queries {
-            let indexed = try await time(20) { try await pg.list(limit: 20, offset: 0, status: nil, matching: q).total }
+            let indexed = try await time(20) { found(try await pg.list(limit: 20, offset: 0, status: nil, matching: q)) }
             print("  q=\"\(q)\": \(indexed.hits) found · median \(Stats.f(indexed.median, 2)) ms, p99 \(Stats.f(indexed.p99, 2)) ms · target < 5 ms")
         }
+        try await deepPage(pg)
         try await pg.close()
     }
 }

@@ -107,8 +107,9 @@ struct DebateController {
             throw APIError.badRequest("q must be text of at most \(DebateLimits.questionCharacters) characters, without NUL",
                                       details: ["field": "q"])
         }
-        let (items, total) = try await service.store.list(limit: limit, offset: offset, status: status, matching: search)
-        return JSONResponse.make(["debates": JSONValue(shape: items.map(DebateSummaryResponse.init)), "count": .int(items.count), "total": .int(total),
+        let page = try await service.store.list(limit: limit, offset: offset, status: status, matching: search)
+        return JSONResponse.make(["debates": JSONValue(shape: page.items.map(DebateSummaryResponse.init)), "count": .int(page.items.count),
+                                  "total": .int(page.total), "total_exact": .bool(page.totalIsExact),
                                   "limit": .int(limit), "offset": .int(offset)])
     }
 

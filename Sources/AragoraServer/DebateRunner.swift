@@ -217,7 +217,7 @@ public actor DebateRunner {
         var delay = Duration.milliseconds(500)
         var attempt = 1
         while true {
-            do { return try await persisted.finish(record, unsaved: unsaved) } catch let error as StoreError where error.isStorage && attempt < 8 {
+            do { return try await persisted.finish(record, unsaved: unsaved) } catch let error as StoreError where error.isStorage && error != .closed && attempt < 8 {
                 logger.warning("saving the finished debate failed; retrying", metadata: [
                     "debate_id": "\(record.id)", "attempt": "\(attempt)", "retry_in_s": "\(delay.seconds)", "error": "\(error)",
                 ])

@@ -22,7 +22,7 @@ public enum DatabaseBackup {
             let store = try await SQLiteDebateStore.open(path: path, logger: logger)
             do {
                 try await store.backup(to: partial)
-                let (_, total) = try await store.list(limit: 1, offset: 0, status: nil)
+                let total = try await store.list(limit: 1, offset: 0, status: nil).total
                 try await store.close()
                 summary = "backed up \(total) debates from sqlite \(path) to \(file)"
             } catch {

@@ -26,8 +26,9 @@ public protocol DebateStore: Sendable {
     /// The record's JSON as stored (the record's Codable shape).
     func recordJSON(id: String) async throws -> [UInt8]?
     func record(id: String) async throws -> DebateRecord?
-    /// Newest first; `matching`: only debates whose question contains it, ignoring case (ASCII letters).
-    func list(limit: Int, offset: Int, status: DebateStatus?, matching: String?) async throws -> (items: [DebateSummary], total: Int)
+    /// Newest first; `matching`: only debates whose question contains it, ignoring case (ASCII letters), counted
+    /// up to `DebatePage.countLimit`.
+    func list(limit: Int, offset: Int, status: DebateStatus?, matching: String?) async throws -> DebatePage
     /// Debates not finished yet (`created` or `running`), newest first, wherever they run, with their count.
     func active(limit: Int) async throws -> (items: [DebateSummary], total: Int)
     func events(id: String, since: Int, limit: Int) async throws -> [DebateEvent]
@@ -72,6 +73,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// The disk (or the database's size limit) is full: writes fail until space is freed.
     case noSpace(String)
 
+    /// This process closed the store (it is shutting down): nothing it retries will succeed.
+    public static let closed = StoreError.unavailable("the store is closed (shutting down)")
+
     public var description: String {
         switch self {
         case .duplicate(let id): return "a debate with id \(id) already exists"
@@ -88,7 +92,7 @@ extension DebateStore {
 }
 
 extension DebateStore {
-    public func list(limit: Int, offset: Int, status: DebateStatus?) async throws -> (items: [DebateSummary], total: Int) {
+    public func list(limit: Int, offset: Int, status: DebateStatus?) async throws -> DebatePage {
         try await list(limit: limit, offset: offset, status: status, matching: nil)
     }
 

@@ -32,7 +32,7 @@ public final class MemoryDebateStore: DebateStore {
 
     private func withState<T>(_ body: (inout State) throws -> T) throws -> T {
         try state.withLock { s in
-            if s.closed { throw StoreError.unavailable("the store is closed (shutting down)") }
+            if s.closed { throw StoreError.closed }
             return try body(&s)
         }
     }
@@ -80,13 +80,14 @@ public final class MemoryDebateStore: DebateStore {
     public func recordJSON(id: String) async throws -> [UInt8]? { try withState { $0.debates[id]?.json } }
     public func record(id: String) async throws -> DebateRecord? { try withState { $0.debates[id]?.record } }
 
-    public func list(limit: Int, offset: Int, status: DebateStatus?, matching: String?) async throws -> (items: [DebateSummary], total: Int) {
+    public func list(limit: Int, offset: Int, status: DebateStatus?, matching: String?) async throws -> DebatePage {
         let text = matching.flatMap { $0.isEmpty ? nil : $0 }
         return try withState { s in
             let rows = s.debates.values.filter {
                 (status == nil || $0.record.status == status) && (text == nil || $0.record.task.range(of: text!, options: .caseInsensitive) != nil)
             }.sorted(by: Self.newestFirst)
-            return (rows.dropFirst(offset).prefix(limit).map(Self.summary), rows.count)
+            let items = rows.dropFirst(offset).prefix(limit).map(Self.summary)
+            return text == nil ? DebatePage(items: items, total: rows.count) : DebatePage(items: items, counted: rows.count)
         }
     }
 

@@ -148,7 +148,7 @@ public final class PostgresDebateStore: DebateStore {
     }
 
     private func checkOpen() throws {
-        if closed.withLock({ $0 }) { throw StoreError.unavailable("the store is closed (shutting down)") }
+        if closed.withLock({ $0 }) { throw StoreError.closed }
     }
 
     /// The server's SQLSTATE, when the error came from the server.
@@ -280,32 +280,44 @@ public final class PostgresDebateStore: DebateStore {
         do { return try DebateRecord.decode(Data(bytes)) } catch { throw StoreError.corrupt("debate \(id): \(error)") }
     }
 
-    public func list(limit: Int, offset: Int, status: DebateStatus?, matching: String?) async throws -> (items: [DebateSummary], total: Int) {
+    public func list(limit: Int, offset: Int, status: DebateStatus?, matching: String?) async throws -> DebatePage {
         let s = status?.rawValue
         let columns = "id, task, status, created_at, updated_at, consensus_reached, confidence"
-        // ILIKE's default escape is the backslash, as `containsPattern` writes it. A condition of its own (not
-        // `$1 IS NULL OR ...`) so the planner can use the trigram index for it.
-        if let matching, !matching.isEmpty {
-            // The matches first (MATERIALIZED: through the trigram index), then ordered: otherwise the planner may walk
-            // the created_at index for the LIMIT and test every row when few match.
-            let m = Self.containsPattern(matching)
+        guard let matching, !matching.isEmpty else {
             let items = try await summaries(rows("""
+                SELECT \(unescaped: columns) FROM debates WHERE (\(s)::text IS NULL OR status = \(s))
+                ORDER BY created_at DESC, id LIMIT \(limit) OFFSET \(offset)
+                """))
+            let total = try await rows("SELECT count(*) FROM debates WHERE (\(s)::text IS NULL OR status = \(s))").first?.decode(Int.self) ?? 0
+            return DebatePage(items: items, total: total)
+        }
+        // ILIKE's default escape is the backslash, as `containsPattern` writes it. The matches come from a
+        // MATERIALIZED CTE, planned on its own: through the trigram index (with the LIMIT in view the planner may walk
+        // every row instead), and read lazily, so the count stops at the limit.
+        let m = Self.containsPattern(matching)
+        let counted = try await rows("""
+            WITH m AS MATERIALIZED (SELECT status FROM debates WHERE task ILIKE \(m))
+            SELECT count(*) FROM (SELECT 1 FROM m WHERE (\(s)::text IS NULL OR status = \(s)) LIMIT \(DebatePage.countLimit + 1)) c
+            """).first?.decode(Int.self) ?? 0
+        // Few matches: from the index, then sorted. Many: the newest rows first, each tested, until the page is full.
+        let items = counted <= DebatePage.countLimit
+            ? try await summaries(rows("""
                 WITH m AS MATERIALIZED (SELECT \(unescaped: columns) FROM debates WHERE task ILIKE \(m))
                 SELECT \(unescaped: columns) FROM m WHERE (\(s)::text IS NULL OR status = \(s))
                 ORDER BY created_at DESC, id LIMIT \(limit) OFFSET \(offset)
                 """))
-            let total = try await rows("""
-                WITH m AS MATERIALIZED (SELECT status FROM debates WHERE task ILIKE \(m))
-                SELECT count(*) FROM m WHERE (\(s)::text IS NULL OR status = \(s))
-                """).first?.decode(Int.self) ?? 0
-            return (items, total)
-        }
-        let items = try await summaries(rows("""
-            SELECT \(unescaped: columns) FROM debates WHERE (\(s)::text IS NULL OR status = \(s))
-            ORDER BY created_at DESC, id LIMIT \(limit) OFFSET \(offset)
-            """))
-        let total = try await rows("SELECT count(*) FROM debates WHERE (\(s)::text IS NULL OR status = \(s))").first?.decode(Int.self) ?? 0
-        return (items, total)
+            : try await transaction { connection in
+                // The planner, misled by the pattern's estimate, would collect every match through the index and
+                // sort them; the walk is told. Settings local to the transaction end with the transaction (a pooler's connection too).
+                _ = try await connection.query("""
+                    SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)
+                    """, logger: self.logger)
+                return try await self.summaries(connection.query("""
+                    SELECT \(unescaped: columns) FROM debates WHERE task ILIKE \(m) AND (\(s)::text IS NULL OR status = \(s))
+                    ORDER BY created_at DESC, id LIMIT \(limit) OFFSET \(offset)
+                    """, logger: self.logger).collect())
+            }
+        return DebatePage(items: items, counted: counted)
     }
 
     public func active(limit: Int) async throws -> (items: [DebateSummary], total: Int) {

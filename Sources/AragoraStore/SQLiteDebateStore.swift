@@ -71,7 +71,7 @@ public final class SQLiteDebateStore: DebateStore {
 
     /// A read on the reader connection (WAL: runs alongside writes).
     func read(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        if closed.withLock({ $0 }) { throw StoreError.unavailable("the store is closed (shutting down)") }
+        if closed.withLock({ $0 }) { throw StoreError.closed }
         return try await reader.query(sql, binds)
     }
 
@@ -129,7 +129,7 @@ public final class SQLiteDebateStore: DebateStore {
 
     /// One statement (a trigger records the first status), so accepting a debate costs the writer little.
     public func create(_ record: DebateRecord, owner: String, leaseSeconds: Double) async throws -> DebateLease {
-        if closed.withLock({ $0 }) { throw StoreError.unavailable("the store is closed (shutting down)") }
+        if closed.withLock({ $0 }) { throw StoreError.closed }
         let now = Timestamp.now()
         // Creations arriving while the writer is busy are inserted together (`SQLiteCreateBatch`).
         try await creates.submit(SQLiteCreateBatch.Create(record: record, json: try record.jsonString(), owner: owner,
@@ -141,7 +141,7 @@ public final class SQLiteDebateStore: DebateStore {
     /// (`SQLiteSaveBatch`). The update is fenced by the lease; events are inserted only when it matched, so a
     /// deleted debate stays deleted.
     public func save(_ record: DebateRecord, progress: DebateCheckpoint.Progress?, events: [DebateEvent], lease: DebateLease) async throws {
-        if closed.withLock({ $0 }) { throw StoreError.unavailable("the store is closed (shutting down)") }
+        if closed.withLock({ $0 }) { throw StoreError.closed }
         try await saves.submit(SQLiteSaveBatch.Save(
             record: record, json: try record.jsonString(), progress: try progress.map { try $0.jsonString() },
             events: events.map { (seq: $0.seq, type: $0.type.rawValue, body: $0.serialized()) }, lease: lease))
@@ -160,24 +160,45 @@ public final class SQLiteDebateStore: DebateStore {
 
     private static let summaryColumns = "id, task, status, created_at, updated_at, consensus_reached, confidence"
 
-    public func list(limit: Int, offset: Int, status: DebateStatus?, matching: String?) async throws -> (items: [DebateSummary], total: Int) {
+    public func list(limit: Int, offset: Int, status: DebateStatus?, matching: String?) async throws -> DebatePage {
         var conditions: [String] = []
         var binds: [SQLiteData] = []
         if let status {
-            conditions.append("status = ?")
+            conditions.append("debates.status = ?")
             binds.append(.text(status.rawValue))
         }
-        if let matching, !matching.isEmpty {
-            // Three characters or more: the trigram index narrows to candidate rows first (LIKE alone reads them all).
-            if matching.unicodeScalars.count >= 3 {
-                conditions.append("rowid IN (SELECT rowid FROM debates_fts WHERE debates_fts MATCH ?)")
-                binds.append(.text(Self.ftsPhrase(matching)))
-            }
-            conditions.append("task LIKE ? ESCAPE '\\'")
-            binds.append(.text(Self.containsPattern(matching)))
+        guard let matching, !matching.isEmpty else {
+            let filter = Self.whereClause(conditions)
+            let total = try await read("SELECT COUNT(*) AS n FROM debates\(filter)", binds).first?.column("n")?.integer ?? 0
+            return DebatePage(items: try await page(filter: filter, binds: binds, limit: limit, offset: offset), total: total)
         }
-        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        return try await summaries(filter: filter, binds: binds, limit: limit, offset: offset)
+        conditions.append("debates.task LIKE ? ESCAPE '\\'")
+        binds.append(.text(Self.containsPattern(matching)))
+        let scan = (filter: Self.whereClause(conditions), binds: binds)
+        var indexed = scan
+        let counted: Int
+        if matching.unicodeScalars.count >= 3 {
+            // Three characters or more: the trigram index narrows to candidate rows first (LIKE alone reads them all).
+            // Counted by walking the index's candidates, each looked up and tested, until the limit (the `IN` form
+            // below collects every candidate first).
+            let phrase = SQLiteData.text(Self.ftsPhrase(matching))
+            indexed = (Self.whereClause(["rowid IN (SELECT rowid FROM debates_fts WHERE debates_fts MATCH ?)"] + conditions), [phrase] + binds)
+            counted = try await read("""
+                SELECT COUNT(*) AS n FROM (SELECT 1 FROM debates_fts f CROSS JOIN debates ON debates.rowid = f.rowid
+                WHERE debates_fts MATCH ?\(conditions.map { " AND " + $0 }.joined()) LIMIT ?)
+                """, [phrase] + binds + [.integer(DebatePage.countLimit + 1)]).first?.column("n")?.integer ?? 0
+        } else {
+            counted = try await read("SELECT COUNT(*) AS n FROM (SELECT 1 FROM debates\(scan.filter) LIMIT ?)",
+                                     binds + [.integer(DebatePage.countLimit + 1)]).first?.column("n")?.integer ?? 0
+        }
+        // Few matches: the index has them all and sorting them is cheap. Many: the newest rows first, each tested,
+        // until the page is full (one row in a hundred or more matches, so that is soon).
+        let source = counted <= DebatePage.countLimit ? indexed : scan
+        return DebatePage(items: try await page(filter: source.filter, binds: source.binds, limit: limit, offset: offset), counted: counted)
+    }
+
+    private static func whereClause(_ conditions: [String]) -> String {
+        conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
     }
 
     /// An FTS5 query for rows holding every trigram of `text` (at most 32 of them, spread over it: LIKE decides
@@ -198,7 +219,9 @@ public final class SQLiteDebateStore: DebateStore {
     }
 
     public func active(limit: Int) async throws -> (items: [DebateSummary], total: Int) {
-        var (items, total) = try await summaries(filter: " WHERE \(Self.unfinished)", binds: [], limit: limit, offset: 0)
+        let filter = " WHERE \(Self.unfinished)"
+        var items = try await page(filter: filter, binds: [], limit: limit, offset: 0)
+        let total = try await read("SELECT COUNT(*) AS n FROM debates\(filter)", []).first?.column("n")?.integer ?? 0
         guard !items.isEmpty else { return (items, total) }
         let marks = Array(repeating: "?", count: items.count).joined(separator: ",")
         let rows = try await read("""
@@ -218,12 +241,11 @@ public final class SQLiteDebateStore: DebateStore {
         return (items, total)
     }
 
-    private func summaries(filter: String, binds: [SQLiteData], limit: Int, offset: Int) async throws -> (items: [DebateSummary], total: Int) {
+    private func page(filter: String, binds: [SQLiteData], limit: Int, offset: Int) async throws -> [DebateSummary] {
         let rows = try await read("""
             SELECT \(Self.summaryColumns) FROM debates\(filter) ORDER BY created_at DESC, id LIMIT ? OFFSET ?
             """, binds + [.integer(limit), .integer(offset)])
-        let total = try await read("SELECT COUNT(*) AS n FROM debates\(filter)", binds).first?.column("n")?.integer ?? 0
-        let items = rows.compactMap { row -> DebateSummary? in
+        return rows.compactMap { row -> DebateSummary? in
             guard let id = row.column("id")?.string, let task = row.column("task")?.string,
                   let status = row.column("status")?.string.flatMap(DebateStatus.init(rawValue:)) else { return nil }
             return DebateSummary(id: id, task: task, status: status, createdAt: row.column("created_at")?.double ?? 0,
@@ -231,7 +253,6 @@ public final class SQLiteDebateStore: DebateStore {
                                  consensusReached: row.column("consensus_reached")?.integer == 1,
                                  confidence: row.column("confidence")?.double ?? 0)
         }
-        return (items, total)
     }
 
     public func events(id: String, since: Int, limit: Int) async throws -> [DebateEvent] {

@@ -65,7 +65,7 @@ final class SQLiteWriter: Sendable {
             return true
         }
         switch start {
-        case nil: completion(.failure(StoreError.unavailable("the store is closed (shutting down)")))
+        case nil: completion(.failure(StoreError.closed))
         case true?: Task { await self.drain() }
         case false?: break
         }

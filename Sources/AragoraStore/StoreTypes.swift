@@ -1,6 +1,25 @@
 import Foundation
 import AragoraCore
 
+/// One page of a debate listing, newest first. A text search stops counting at `countLimit` matches (counting
+/// every match of a word found in a third of 100,000 debates takes longer than finding the page): past it `total`
+/// is `countLimit` and `totalIsExact` false. The page itself is always exact, at any offset.
+public struct DebatePage: Sendable {
+    public static let countLimit = 1_000
+    public var items: [DebateSummary]
+    public var total: Int
+    public var totalIsExact: Bool
+
+    public init(items: [DebateSummary], total: Int, totalIsExact: Bool = true) {
+        (self.items, self.total, self.totalIsExact) = (items, total, totalIsExact)
+    }
+
+    /// The page of a search that counted `counted` matches with `LIMIT countLimit + 1`.
+    public init(items: [DebateSummary], counted: Int) {
+        self.init(items: items, total: min(counted, Self.countLimit), totalIsExact: counted <= Self.countLimit)
+    }
+}
+
 /// One row of a debate listing.
 public struct DebateSummary: Sendable, Equatable {
     public var id: String

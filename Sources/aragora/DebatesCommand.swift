@@ -24,7 +24,7 @@ struct DebatesCommand: AsyncParsableCommand {
         let config = try await ConfigurationLoader.load()
         let store = try await config.database.open(logger: Logger(label: "aragora.debates"))
         defer { Task { try? await store.close() } }
-        let (items, total) = active ? try await store.active(limit: limit) : try await store.list(limit: limit, offset: 0, status: nil)
+        let (items, total) = active ? try await store.active(limit: limit) : try await { let p = try await store.list(limit: limit, offset: 0, status: nil); return (p.items, p.total) }()
         let now = Timestamp.now()
         var rows: [[String: JSONValue]] = []
         for item in items {

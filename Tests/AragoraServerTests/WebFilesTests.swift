@@ -69,6 +69,7 @@ final class WebFilesTests: XCTestCase {
             _ = try await client.runDebate(#"{"question": "Tabs or spaces?", "rounds": 1}"#, on: service)
             let found = try await client.json(.get, "/api/debates?q=RUST")
             XCTAssertEqual(found.json["total"], 1)
+            XCTAssertEqual(found.json["total_exact"], true)
             XCTAssertEqual(found.json["debates"]?.arrayValue?.first?["task"], "Should we adopt Rust?")
             let none = try await client.json(.get, "/api/debates?q=nothing%20like%20this&status=completed")
             XCTAssertEqual(none.json["total"], 0)

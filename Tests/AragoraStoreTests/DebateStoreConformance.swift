@@ -78,6 +78,32 @@ struct DebateStoreConformance {
         try await store.close()
     }
 
+    /// A search counts up to `DebatePage.countLimit` matches and says when it stopped; its pages stay exact at
+    /// any offset, whichever way the store finds them (index for few matches, newest rows first for many).
+    @Test(arguments: StoreKind.available)
+    func aBroadSearchCountsUpToTheLimitAndPagesExactly(_ kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let broad = DebatePage.countLimit + 2
+        for i in 0..<broad {
+            let q = i % 2 == 0 ? "Should we adopt plan \(i)?" : "Plan \(i): ADOPT it, should we?"
+            _ = try await store.create(Self.engine.newRecord(id: "deb_b\(i)", question: q, createdAt: 1000 + Double(i)), owner: "i1", leaseSeconds: 30)
+        }
+        _ = try await store.create(Self.engine.newRecord(id: "deb_n0", question: "A narrow question", createdAt: 5000), owner: "i1", leaseSeconds: 30)
+        let first = try await store.list(limit: 3, offset: 0, status: nil, matching: "we adopt")
+        #expect(first.items.map(\.id) == ["deb_b\(broad - 2)", "deb_b\(broad - 4)", "deb_b\(broad - 6)"])
+        #expect(first.total == (broad + 1) / 2 && first.totalIsExact, "\((broad + 1) / 2) matches: under the limit, counted")
+        let all = try await store.list(limit: 3, offset: 0, status: nil, matching: "adopt")
+        #expect(all.items.map(\.id) == ["deb_b\(broad - 1)", "deb_b\(broad - 2)", "deb_b\(broad - 3)"])
+        #expect(all.total == DebatePage.countLimit && !all.totalIsExact)
+        let last = try await store.list(limit: 5, offset: broad - 2, status: .created, matching: "ADOPT")
+        #expect(last.items.map(\.id) == ["deb_b1", "deb_b0"], "the last page of a search past the limit")
+        let narrow = try await store.list(limit: 5, offset: 0, status: nil, matching: "narrow")
+        #expect(narrow.items.map(\.id) == ["deb_n0"] && narrow.total == 1 && narrow.totalIsExact)
+        let everything = try await store.list(limit: 1, offset: 0, status: nil)
+        #expect(everything.total == broad + 1 && everything.totalIsExact, "no search: every debate counted")
+        try await store.close()
+    }
+
     @Test(arguments: StoreKind.available)
     func listingFiltersPagesAndCountsActiveDebates(_ kind: StoreKind) async throws {
         let store = try await kind.make()

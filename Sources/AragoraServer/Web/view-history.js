@@ -44,6 +44,10 @@ export function renderHistory(view, params) {
     }
     const first = (page - 1) * PAGE + 1;
     const last = first + items.length - 1;
+    // A search past the server's count limit says "more than N"; the pages go on until one comes back short.
+    const exact = data.total_exact !== false;
+    const of = exact ? `${data.total}` : `more than ${data.total}`;
+    const more = exact ? last < data.total : items.length === PAGE;
     replace(results,
       h('div', { class: 'table-wrap' }, h('table', { class: 'list' },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Question'), h('th', { scope: 'col' }, 'Status'),
@@ -55,7 +59,7 @@ export function renderHistory(view, params) {
           h('td', {}, when(d.created_at))))))),
       h('nav', { class: 'pager', 'aria-label': 'Pages' },
         h('button', { type: 'button', class: 'ghost', disabled: page <= 1, onclick: () => go({ q, status, page: page - 1 }) }, '← Newer'),
-        h('span', { class: 'muted' }, `${first}–${last} of ${data.total}`),
-        h('button', { type: 'button', class: 'ghost', disabled: last >= data.total, onclick: () => go({ q, status, page: page + 1 }) }, 'Older →')));
+        h('span', { class: 'muted' }, `${first}–${last} of ${of}`),
+        h('button', { type: 'button', class: 'ghost', disabled: !more, onclick: () => go({ q, status, page: page + 1 }) }, 'Older →')));
   }).catch((e) => { replace(results, h('p', { class: 'muted' }, 'The debates could not be listed.')); fail(e); });
 }
