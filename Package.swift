@@ -63,6 +63,7 @@ let package = Package(
                 "AragoraCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // AWS SigV4 and Secrets Manager (no AWS SDK for Swift exists here); knows nothing of debates.

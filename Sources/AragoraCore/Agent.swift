@@ -117,6 +117,17 @@ public struct PhaseRequest: Sendable {
     public var votes: [Vote]
     /// When the engine stops waiting for this call: a provider fits its timeouts and retries before it.
     public var deadline: ContinuousClock.Instant?
+    /// Set on the second try of a machine-read reply: what was wrong with the first one.
+    public var repair: Repair?
+
+    public struct Repair: Sendable {
+        public var previousReply: String
+        public var problem: String
+        public init(previousReply: String, problem: String) { (self.previousReply, self.problem) = (previousReply, problem) }
+    }
+
+    /// The JSON shape the reply must have (critique, vote, judgment); nil for prose.
+    public var schema: ReplySchema? { ReplySchema.of(self) }
 
     public init(phase: DebatePhase, round: Int, ownAnswer: String? = nil, critiquesReceived: [Critique] = [],
                 target: Position? = nil, candidates: [Position] = [], critiques: [Critique] = [], votes: [Vote] = [],
@@ -198,8 +209,11 @@ public enum AgentError: Error, Sendable, Equatable, CustomStringConvertible {
     case badResponse(String)
     /// No reply before the call's deadline.
     case timeout(String)
+    /// Not sent: the provider's circuit breaker is open after repeated failures.
+    case unavailable(String, retryAfter: Duration?)
 
-    /// `rate_limit`, `server`, `network`, `auth`, `quota`, `bad_response` or `timeout`: recorded with the failure.
+    /// `rate_limit`, `server`, `network`, `auth`, `quota`, `bad_response`, `timeout` or `unavailable`: recorded
+    /// with the failure.
     public var kind: String {
         switch self {
         case .rateLimit: return "rate_limit"
@@ -209,20 +223,21 @@ public enum AgentError: Error, Sendable, Equatable, CustomStringConvertible {
         case .quota: return "quota"
         case .badResponse: return "bad_response"
         case .timeout: return "timeout"
+        case .unavailable: return "unavailable"
         }
     }
 
     public var isRetryable: Bool {
         switch self {
         case .rateLimit, .server, .network: return true
-        case .auth, .quota, .badResponse, .timeout: return false
+        case .auth, .quota, .badResponse, .timeout, .unavailable: return false
         }
     }
 
     /// How long the provider asked us to wait before trying again.
     public var retryAfter: Duration? {
         switch self {
-        case .rateLimit(_, let after), .server(_, let after): return after
+        case .rateLimit(_, let after), .server(_, let after), .unavailable(_, let after): return after
         default: return nil
         }
     }
@@ -236,6 +251,7 @@ public enum AgentError: Error, Sendable, Equatable, CustomStringConvertible {
         case .quota(let m): return "quota exhausted: \(m)"
         case .badResponse(let m): return "bad response: \(m)"
         case .timeout(let m): return "timed out: \(m)"
+        case .unavailable(let m, _): return "unavailable: \(m)"
         }
     }
 }

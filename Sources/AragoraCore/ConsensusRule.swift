@@ -1,7 +1,9 @@
 import Foundation
 
-/// Applies a vote-counting consensus method to one round's votes.
+/// Applies a vote-counting consensus method to one round's valid votes.
 ///
+/// Below the quorum (`quorum` valid votes; by default more than half of the panel) there is no consensus,
+/// whatever the votes say, and no confidence: a share of too few votes is not a figure anyone gave.
 /// Each vote weighs its confidence (times the voter's ELO / 1500 for `weighted`). The answer with the
 /// largest weight wins; a tie at the top is never consensus. Its share of all the weight decides
 /// `majority` (> 1/2), `weighted` (> 1/2) and `supermajority` (>= 2/3). `unanimous` needs every agent other
@@ -46,18 +48,28 @@ public struct ConsensusRule: Sendable {
         return c * (ratings[vote.agent] ?? EloRating.initial) / EloRating.initial
     }
 
-    /// Decides the outcome of `votes` among `agents` (the active panel, in order) and their `answers`.
+    /// Decides the outcome of `votes` among `agents` (the active panel, in order) and their `answers`;
+    /// `requested` votes were asked for (by default as many as came), `quorum` valid ones are needed (the engine
+    /// always says how many: `DebateRecord.requiredVotes`).
     /// For `judge` and `none` this is the provisional vote-based outcome (majority rule) used for early stop.
-    public func decide(votes: [Vote], agents: [String], answers: [Position]) -> ConsensusResult {
+    public func decide(votes: [Vote], agents: [String], answers: [Position], requested: Int? = nil, quorum: Int = 0) -> ConsensusResult {
+        let requested = requested ?? votes.count
         let t = tally(votes, order: agents)
         let answerOf = Dictionary(answers.map { ($0.agent, $0.content) }, uniquingKeysWith: { a, _ in a })
+        guard votes.count >= quorum else {
+            let dissent = votes.map { Dissent(agent: $0.agent, choice: $0.choice, reason: $0.reasoning) }
+            return ConsensusResult(method: method, reached: false, confidence: nil, finalAnswer: Self.noConsensusAnswer(answers),
+                                   winner: nil, supportingAgents: [], dissentingAgents: agents, dissent: dissent,
+                                   summary: "no consensus: \(votes.count) of \(requested) votes valid (\(quorum) needed)",
+                                   validVotes: votes.count, quorum: quorum)
+        }
         guard let winner = t.leader else {
             let summary = votes.isEmpty ? "no votes were cast"
                 : "tie between \(t.tiedLeaders.joined(separator: ", ")) at \(Self.percent(t.share)) each"
             let dissent = votes.map { Dissent(agent: $0.agent, choice: $0.choice, reason: $0.reasoning) }
-            return ConsensusResult(method: method, reached: false, confidence: t.share,
+            return ConsensusResult(method: method, reached: false, confidence: votes.isEmpty ? nil : t.share,
                                    finalAnswer: Self.noConsensusAnswer(answers), winner: nil, supportingAgents: [],
-                                   dissentingAgents: agents, dissent: dissent, summary: summary)
+                                   dissentingAgents: agents, dissent: dissent, summary: summary, validVotes: votes.count, quorum: quorum)
         }
         let supporters = votes.filter { $0.choice == winner }.map(\.agent)
         let dissenters = votes.filter { $0.choice != winner && $0.agent != winner }
@@ -83,7 +95,7 @@ public struct ConsensusRule: Sendable {
             method: method, reached: reached, confidence: t.share,
             finalAnswer: reached ? (answerOf[winner] ?? "") : Self.noConsensusAnswer(answers), winner: winner,
             supportingAgents: [winner] + supporters.filter { $0 != winner },
-            dissentingAgents: dissent.map(\.agent), dissent: dissent, summary: summary)
+            dissentingAgents: dissent.map(\.agent), dissent: dissent, summary: summary, validVotes: votes.count, quorum: quorum)
     }
 
     static func percent(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }

@@ -37,11 +37,18 @@ public struct DebateConfig: Sendable {
     public var ratings: [String: Double]
     /// Most the debate may spend, in USD: it stops before a phase whose projected cost would pass it.
     public var budgetUSD: Double?
+    /// Blind review: critics, voters and the judge see "Answer A", "Answer B"..., shuffled per reader.
+    public var blind: Bool
+    /// Valid votes needed for consensus; nil: more than half of the panel.
+    public var quorum: Int?
 
     public init(rounds: Int = 3, consensus: ConsensusMethod = .judge, seed: UInt64 = 0,
                 callTimeout: Duration = .seconds(120), earlyStop: Bool = true,
                 convergedThreshold: Double = 0.85, divergingThreshold: Double = 0.40,
-                debateTimeout: Duration? = nil, ratings: [String: Double] = [:], budgetUSD: Double? = nil) {
+                debateTimeout: Duration? = nil, ratings: [String: Double] = [:], budgetUSD: Double? = nil,
+                blind: Bool = true, quorum: Int? = nil) {
+        self.blind = blind
+        self.quorum = quorum
         self.rounds = rounds
         self.consensus = consensus
         self.seed = seed

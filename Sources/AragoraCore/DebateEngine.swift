@@ -25,7 +25,7 @@ public struct DebateEngine: Sendable {
         return DebateRecord(id: id, task: question, context: context, agents: panel.map(\.identity),
                             judge: config.consensus == .judge ? chooseJudge(panel: panel)?.identity : nil,
                             rounds: config.rounds, consensusMethod: config.consensus, seed: config.seed,
-                            metadata: metadata, createdAt: createdAt)
+                            metadata: metadata, createdAt: createdAt, blind: config.blind, quorum: config.quorum)
     }
 
     /// Runs a debate to its end (any terminal status) and returns its record.

@@ -82,18 +82,25 @@ public struct Dissent: Sendable, Codable, Equatable {
 public struct ConsensusResult: Sendable, Codable, Equatable {
     public var method: ConsensusMethod
     public var reached: Bool
-    public var confidence: Double
+    /// A figure someone gave or counted: the winner's share of the vote weight, or the judge's own confidence.
+    /// nil when there is none (no valid vote, a judge that gave none): never a default.
+    public var confidence: Double?
     public var finalAnswer: String
     /// The agent whose answer won, when one did.
     public var winner: String?
     public var supportingAgents: [String]
     public var dissentingAgents: [String]
     public var dissent: [Dissent]
-    /// Human explanation: "2 of 3 weighted votes (71%) for demo-skeptic", "tie between ...".
+    /// Human explanation: "2 of 3 weighted votes (71%) for demo-skeptic", "no consensus: 1 of 3 votes valid".
     public var summary: String
+    /// Valid votes of the deciding round, and how many were needed (the quorum); nil in records written before
+    /// quorums and for `none`.
+    public var validVotes: Int?
+    public var quorum: Int?
 
-    public init(method: ConsensusMethod, reached: Bool, confidence: Double, finalAnswer: String, winner: String?,
-                supportingAgents: [String], dissentingAgents: [String], dissent: [Dissent], summary: String) {
+    public init(method: ConsensusMethod, reached: Bool, confidence: Double?, finalAnswer: String, winner: String?,
+                supportingAgents: [String], dissentingAgents: [String], dissent: [Dissent], summary: String,
+                validVotes: Int? = nil, quorum: Int? = nil) {
         self.method = method
         self.reached = reached
         self.confidence = confidence
@@ -103,12 +110,30 @@ public struct ConsensusResult: Sendable, Codable, Equatable {
         self.dissentingAgents = dissentingAgents
         self.dissent = dissent
         self.summary = summary
+        self.validVotes = validVotes
+        self.quorum = quorum
     }
 
     enum CodingKeys: String, CodingKey {
-        case method, reached, confidence, winner, dissent, summary
+        case method, reached, confidence, winner, dissent, summary, quorum
         case finalAnswer = "final_answer", supportingAgents = "supporting_agents"
-        case dissentingAgents = "dissenting_agents"
+        case dissentingAgents = "dissenting_agents", validVotes = "valid_votes"
+    }
+
+    /// `confidence` is written as null when absent: readers see every key.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(method, forKey: .method)
+        try c.encode(reached, forKey: .reached)
+        try c.encode(confidence, forKey: .confidence)
+        try c.encode(finalAnswer, forKey: .finalAnswer)
+        try c.encode(winner, forKey: .winner)
+        try c.encode(supportingAgents, forKey: .supportingAgents)
+        try c.encode(dissentingAgents, forKey: .dissentingAgents)
+        try c.encode(dissent, forKey: .dissent)
+        try c.encode(summary, forKey: .summary)
+        try c.encodeIfPresent(validVotes, forKey: .validVotes)
+        try c.encodeIfPresent(quorum, forKey: .quorum)
     }
 }
 
@@ -134,32 +159,73 @@ public struct AgentFailure: Sendable, Codable, Equatable {
     }
 }
 
-/// How positions moved in one round.
+/// How positions moved in one round, and how many of its critiques and votes were valid.
 public struct RoundSummary: Sendable, Codable, Equatable {
     public var round: Int
     /// `converged`, `refining` or `diverging`; `initial` for round 1 (nothing to compare with).
     public var convergence: String
     /// Each agent's similarity to its own previous answer.
     public var similarity: [String: Double]
-    /// Whether the votes of this round met the consensus rule.
+    /// Whether the votes of this round met the consensus rule, with its quorum of valid votes.
     public var consensusReached: Bool
+    /// Critiques and votes asked for this round and how many came back valid; nil in older records.
+    public var critiques: Count?
+    public var votes: Count?
+
+    public struct Count: Sendable, Codable, Equatable {
+        public var valid: Int
+        public var requested: Int
+        /// Replies that needed their one repair attempt (valid or not after it).
+        public var repaired: Int
+        public init(valid: Int, requested: Int, repaired: Int = 0) { (self.valid, self.requested, self.repaired) = (valid, requested, repaired) }
+        var json: JSONValue { ["valid": .int(valid), "requested": .int(requested), "repaired": .int(repaired)] }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            valid = try c.decode(Int.self, forKey: .valid)
+            requested = try c.decode(Int.self, forKey: .requested)
+            repaired = try c.decodeIfPresent(Int.self, forKey: .repaired) ?? 0
+        }
+    }
 
     /// The Codable shape, built directly.
     var json: JSONValue {
-        ["round": .int(round), "convergence": .string(convergence), "similarity": .object(similarity.mapValues(JSONValue.double)),
-         "consensus_reached": .bool(consensusReached)]
+        var o: [String: JSONValue] = ["round": .int(round), "convergence": .string(convergence),
+                                      "similarity": .object(similarity.mapValues(JSONValue.double)), "consensus_reached": .bool(consensusReached)]
+        if let critiques { o["critiques"] = critiques.json }
+        if let votes { o["votes"] = votes.json }
+        return .object(o)
     }
 
-    public init(round: Int, convergence: String, similarity: [String: Double], consensusReached: Bool) {
+    public init(round: Int, convergence: String, similarity: [String: Double], consensusReached: Bool,
+                critiques: Count? = nil, votes: Count? = nil) {
         self.round = round
         self.convergence = convergence
         self.similarity = similarity
         self.consensusReached = consensusReached
+        self.critiques = critiques
+        self.votes = votes
     }
 
     enum CodingKeys: String, CodingKey {
-        case round, convergence, similarity
+        case round, convergence, similarity, critiques, votes
         case consensusReached = "consensus_reached"
+    }
+}
+
+/// Under blind review, the labels under which one reader saw the answers of one round (`review`: the critic and
+/// voter; `judge`): label -> agent. Derived from the debate's seed, so a rerun shows the same.
+public struct ReviewLabels: Sendable, Codable, Equatable {
+    public var round: Int
+    public var reader: String
+    public var purpose: String
+    public var labels: [String: String]
+
+    public init(round: Int, reader: String, purpose: String, labels: [String: String]) {
+        self.round = round
+        self.reader = reader
+        self.purpose = purpose
+        self.labels = labels
     }
 }
 
@@ -176,6 +242,12 @@ public struct DebateRecord: Sendable, Codable, Equatable {
     public var rounds: Int
     public var roundsUsed: Int
     public var consensusMethod: ConsensusMethod
+    /// Critics, voters and the judge see answers as "Answer A", "Answer B"..., not agents' names.
+    public var blind: Bool
+    /// Valid votes needed for consensus; nil: more than half of the panel.
+    public var quorum: Int?
+    /// Under blind review, who was shown as which label (per round and reader).
+    public var reviewLabels: [ReviewLabels] = []
     public var consensus: ConsensusResult?
     public var messages: [DebateMessage]
     public var critiques: [Critique]
@@ -197,7 +269,9 @@ public struct DebateRecord: Sendable, Codable, Equatable {
 
     public init(id: String, task: String, context: String? = nil, agents: [AgentIdentity], judge: AgentIdentity? = nil,
                 rounds: Int, consensusMethod: ConsensusMethod, seed: UInt64, metadata: [String: JSONValue] = [:],
-                createdAt: Double) {
+                createdAt: Double, blind: Bool = false, quorum: Int? = nil) {
+        self.blind = blind
+        self.quorum = quorum
         self.id = id
         self.task = task
         self.context = context
@@ -220,7 +294,9 @@ public struct DebateRecord: Sendable, Codable, Equatable {
     }
 
     public var consensusReached: Bool { consensus?.reached ?? false }
-    public var confidence: Double { consensus?.confidence ?? 0 }
+    public var confidence: Double? { consensus?.confidence }
+    /// The quorum of valid votes this debate needs: `quorum`, else more than half of the panel.
+    public var requiredVotes: Int { quorum ?? (agents.count / 2 + 1) }
     public var finalAnswer: String? { consensus?.finalAnswer }
     public var durationSeconds: Double? {
         guard let s = startedAt, let e = completedAt else { return nil }
@@ -239,7 +315,8 @@ public struct DebateRecord: Sendable, Codable, Equatable {
     /// for readers, ignored when decoding. Times are ISO 8601 strings (numbers are accepted when decoding).
     enum CodingKeys: String, CodingKey {
         case id, task, context, status, agents, judge, rounds
-        case roundsUsed = "rounds_used", consensusMethod = "consensus_method", consensus
+        case roundsUsed = "rounds_used", consensusMethod = "consensus_method", consensus, blind, quorum
+        case reviewLabels = "review_labels"
         case consensusReached = "consensus_reached", confidence, finalAnswer = "final_answer"
         case messages, critiques, votes, roundSummaries = "round_summaries", failures, usage, seed, metadata
         case agentUsage = "usage_by_agent"
@@ -259,6 +336,9 @@ public struct DebateRecord: Sendable, Codable, Equatable {
         roundsUsed = try c.decode(Int.self, forKey: .roundsUsed)
         consensusMethod = try c.decode(ConsensusMethod.self, forKey: .consensusMethod)
         consensus = try c.decodeIfPresent(ConsensusResult.self, forKey: .consensus)
+        blind = try c.decodeIfPresent(Bool.self, forKey: .blind) ?? false
+        quorum = try c.decodeIfPresent(Int.self, forKey: .quorum)
+        reviewLabels = try c.decodeIfPresent([ReviewLabels].self, forKey: .reviewLabels) ?? []
         messages = try c.decode([DebateMessage].self, forKey: .messages)
         critiques = try c.decode([Critique].self, forKey: .critiques)
         votes = try c.decode([Vote].self, forKey: .votes)
@@ -289,6 +369,9 @@ public struct DebateRecord: Sendable, Codable, Equatable {
         try c.encode(roundsUsed, forKey: .roundsUsed)
         try c.encode(consensusMethod, forKey: .consensusMethod)
         try c.encode(consensus, forKey: .consensus)
+        try c.encode(blind, forKey: .blind)
+        try c.encode(quorum, forKey: .quorum)
+        try c.encode(reviewLabels, forKey: .reviewLabels)
         try c.encode(consensusReached, forKey: .consensusReached)
         try c.encode(confidence, forKey: .confidence)
         try c.encode(finalAnswer, forKey: .finalAnswer)

@@ -11,6 +11,9 @@ final class DebateRun {
     let deadline: ContinuousClock.Instant?
     /// The most one call has cost so far in this run (the budget's projection).
     var costliestCall = 0.0
+    /// This round's critiques and votes, valid of requested, until the round closes.
+    var roundCritiques: RoundSummary.Count?
+    var roundVotes: RoundSummary.Count?
 
     /// Consecutive failed steps after which an agent leaves the panel.
     static let maxConsecutiveFailures = 2
@@ -116,7 +119,7 @@ final class DebateRun {
         if let signer = engine.signer { record.receipt = try? signer.sign(record) }
         var data: [String: JSONValue] = [
             "status": .string(status.rawValue), "rounds_used": .int(record.roundsUsed),
-            "consensus_reached": .bool(record.consensusReached), "confidence": .double(record.confidence),
+            "consensus_reached": .bool(record.consensusReached), "confidence": JSONValue(record.confidence),
             "final_answer": JSONValue(record.finalAnswer), "duration_seconds": .double(record.durationSeconds ?? 0),
             "usage": JSONValue(shape: record.usage), "usage_by_agent": JSONValue(shape: record.agentUsage),
             "error": JSONValue(error),
@@ -143,35 +146,38 @@ final class DebateRun {
         // summary comes with the `consensus` event.
         if let last = record.roundSummaries.last { start["previous_round"] = last.json }
         emit(.roundStart, round: round, data: .object(start))
-        let phase: DebatePhase = round == 1 ? .propose : .revise
         let previous = Dictionary(record.latestAnswers().map { ($0.agent, $0.content) }, uniquingKeysWith: { a, _ in a })
         var calls: [PhaseRunner.Call<AgentReply>] = []
         let names = state.progress.active
+        // An agent whose earlier proposal failed proposes now: it sat that phase out, it did not leave.
+        let phases = names.map { previous[$0] == nil ? DebatePhase.propose : .revise }
         let timeout = callTimeout
         for (i, name) in names.enumerated() {
             guard let agent = engine.agent(named: name) else { continue }
             let request = PhaseRequest(
-                phase: phase, round: round, ownAnswer: previous[name],
-                critiquesReceived: record.critiques.filter { $0.round == round - 1 && $0.target == name },
+                phase: phases[i], round: round, ownAnswer: previous[name],
+                critiquesReceived: critiquesFor(name, round: round - 1),
                 deadline: .now + timeout)
             calls.append(streamedCall(i, agent, request))
         }
         let results = await PhaseRunner.run(calls, timeout: timeout, onDelta: { i, text in
-            streamed(text, agent: names[i], round: round, phase: phase)
+            streamed(text, agent: names[i], round: round, phase: phases[i])
         }) { i, result in
             guard stopReason() == nil else { return }
             let name = names[i]
+            let phase = phases[i]
             switch result.flatMap(Self.parseAnswer) {
             case .success(let (reply, text)):
                 succeeded(name, reply)
+                // A round counts once it has an answer in it.
+                record.roundsUsed = max(record.roundsUsed, round)
                 let role = phase == .propose ? "proposal" : "revision"
                 record.messages.append(DebateMessage(role: role, agent: name, content: text, round: round, timestamp: Timestamp.now()))
                 emit(.agentMessage, round: round, agent: name, data: [
                     "content": .string(text), "role": .string(role), "phase": .string(phase.rawValue),
                 ])
             case .failure(let failure):
-                // Without a first answer there is nothing to critique or vote for: leave the panel.
-                failed(name, round: round, phase: phase, failure, forceRemove: previous[name] == nil)
+                failed(name, round: round, phase: phase, failure)
             }
         }
         _ = results
@@ -181,27 +187,29 @@ final class DebateRun {
     @inline(never) func critiquePhase() async {
         let round = state.progress.round
         let answers = currentAnswers()
-        var pairs: [(critic: String, target: Position)] = []
+        // Each critic sees the others' answers through its own view (labels under blind review).
+        var pairs: [(critic: String, target: String, shown: Position)] = []
         for critic in state.progress.active {
-            for target in answers where target.agent != critic { pairs.append((critic, target)) }
+            let view = readerView(answers.filter { $0.agent != critic }, for: critic, round: round, purpose: "review")
+            for shown in view.positions { pairs.append((critic, view.agentOf[shown.agent]!, shown)) }
         }
-        var calls: [PhaseRunner.Call<AgentReply>] = []
+        var calls: [PhaseRunner.Call<Structured<ReplyParser.ParsedCritique>>] = []
         for (i, pair) in pairs.enumerated() {
             guard let agent = engine.agent(named: pair.critic) else { continue }
             let request = PhaseRequest(phase: .critique, round: round, ownAnswer: answers.first { $0.agent == pair.critic }?.content,
-                                       target: pair.target, deadline: .now + callTimeout)
-            calls.append(plainCall(i, agent, request))
+                                       target: pair.shown, deadline: .now + callTimeout)
+            calls.append(structuredCall(i, agent, request, parse: ReplyParser.critique))
         }
         var failuresByCritic: [String: CallFailure] = [:]
         var successByCritic: Set<String> = []
+        var count = RoundSummary.Count(valid: 0, requested: calls.count)
         _ = await PhaseRunner.run(calls, timeout: callTimeout) { i, result in
             guard stopReason() == nil else { return }
-            let (critic, target) = pairs[i]
-            switch result.flatMap({ reply in Result { (reply, try ReplyParser.critique(reply.text)) }.mapError(Self.asFailure) }) {
-            case .success(let (reply, parsed)):
-                charge(critic, reply)
+            let (critic, target, _) = pairs[i]
+            switch Self.settle(result, &count) { charge(critic, $0) } {
+            case .success(let parsed):
                 successByCritic.insert(critic)
-                let c = Critique(agent: critic, target: target.agent, issues: parsed.issues, suggestions: parsed.suggestions,
+                let c = Critique(agent: critic, target: target, issues: parsed.issues, suggestions: parsed.suggestions,
                                  severity: parsed.severity, round: round)
                 record.critiques.append(c)
                 emit(.critique, round: round, agent: critic, data: [
@@ -216,7 +224,7 @@ final class DebateRun {
         // One failure per agent and step, however many of its critiques failed.
         for name in state.progress.active {
             if let failure = failuresByCritic[name], !successByCritic.contains(name) {
-                failed(name, round: round, phase: .critique, failure, forceRemove: false)
+                failed(name, round: round, phase: .critique, failure)
             } else if let failure = failuresByCritic[name] {
                 // Some of its critiques failed, not all: recorded, but it does not count towards leaving.
                 recordFailure(name, round: round, phase: .critique, failure, removed: false)
@@ -224,51 +232,56 @@ final class DebateRun {
                 state.progress.consecutiveFailures[name] = 0
             }
         }
+        roundCritiques = count
         state.progress.step = record.consensusMethod == .none ? .answer : .vote
-        if record.consensusMethod == .none { closeRound(votes: []) }
+        if record.consensusMethod == .none { closeRound(votes: [], requested: 0) }
     }
 
     @inline(never) func votePhase() async {
         let round = state.progress.round
         let answers = currentAnswers()
-        let voters = state.progress.active
-        var calls: [PhaseRunner.Call<AgentReply>] = []
-        var candidateNames: [[String]] = []
+        // A voter is offered every answer but its own (an agent without an answer this round votes too).
+        var voters: [(name: String, view: ReaderView)] = []
+        for voter in state.progress.active {
+            let view = readerView(answers.filter { $0.agent != voter }, for: voter, round: round, purpose: "review")
+            if !view.positions.isEmpty { voters.append((voter, view)) }
+        }
+        var calls: [PhaseRunner.Call<Structured<ReplyParser.ParsedVote>>] = []
         for (i, voter) in voters.enumerated() {
-            guard let agent = engine.agent(named: voter) else { continue }
-            let candidates = answers.filter { $0.agent != voter }
-            candidateNames.append(candidates.map(\.agent))
-            let request = PhaseRequest(phase: .vote, round: round, ownAnswer: answers.first { $0.agent == voter }?.content,
-                                       candidates: candidates,
-                                       critiques: record.critiques.filter { $0.round == round }, deadline: .now + callTimeout)
-            calls.append(plainCall(i, agent, request))
+            guard let agent = engine.agent(named: voter.name) else { continue }
+            let request = PhaseRequest(phase: .vote, round: round, ownAnswer: answers.first { $0.agent == voter.name }?.content,
+                                       candidates: voter.view.positions, deadline: .now + callTimeout)
+            let labels = voter.view.positions.map(\.agent)
+            calls.append(structuredCall(i, agent, request) { try ReplyParser.vote($0, labels: labels) })
         }
         var votes: [Vote] = []
+        var count = RoundSummary.Count(valid: 0, requested: calls.count)
         _ = await PhaseRunner.run(calls, timeout: callTimeout) { i, result in
             guard stopReason() == nil else { return }
-            let voter = voters[i]
-            let names = candidateNames[i]
-            switch result.flatMap({ reply in Result { (reply, try ReplyParser.vote(reply.text, candidates: names)) }.mapError(Self.asFailure) }) {
-            case .success(let (reply, parsed)):
-                succeeded(voter, reply)
-                let v = Vote(agent: voter, choice: parsed.choice, confidence: parsed.confidence, reasoning: parsed.reasoning, round: round)
+            let (voter, view) = voters[i]
+            switch Self.settle(result, &count) { charge(voter, $0) } {
+            case .success(let parsed):
+                state.progress.consecutiveFailures[voter] = 0
+                let v = Vote(agent: voter, choice: view.agentOf[parsed.choice]!, confidence: parsed.confidence,
+                             reasoning: parsed.reasoning, round: round)
                 votes.append(v)
                 record.votes.append(v)
                 emit(.vote, round: round, agent: voter, data: [
                     "choice": .string(v.choice), "confidence": .double(v.confidence), "reasoning": .string(v.reasoning),
                 ])
             case .failure(let failure):
-                failed(voter, round: round, phase: .vote, failure, forceRemove: false)
+                failed(voter, round: round, phase: .vote, failure)
             }
         }
         if Task.isCancelled { return }
-        closeRound(votes: votes)
+        roundVotes = count
+        closeRound(votes: votes, requested: calls.count)
     }
 
-    /// Records convergence and the provisional outcome, then moves on or stops early.
-    func closeRound(votes: [Vote]) {
+    /// Records convergence, the valid critiques and votes, and the provisional outcome; then moves on or stops early.
+    func closeRound(votes: [Vote], requested: Int) {
         let round = state.progress.round
-        record.roundsUsed = round
+        record.roundsUsed = max(record.roundsUsed, round)
         let answers = currentAnswers()
         var similarity: [String: Double] = [:]
         var status = "initial"
@@ -288,10 +301,12 @@ final class DebateRun {
         } else {
             let rule = ConsensusRule(method: record.consensusMethod == .judge ? .majority : record.consensusMethod,
                                      ratings: config.ratings)
-            provisional = rule.decide(votes: votes, agents: state.progress.active, answers: answers).reached
+            provisional = rule.decide(votes: votes, agents: state.progress.active, answers: answers, requested: requested,
+                                      quorum: record.requiredVotes).reached
         }
-        record.roundSummaries.append(RoundSummary(round: round, convergence: status, similarity: similarity,
-                                                  consensusReached: provisional))
+        record.roundSummaries.append(RoundSummary(round: round, convergence: status, similarity: similarity, consensusReached: provisional,
+                                                  critiques: roundCritiques, votes: record.consensusMethod == .none ? nil : roundVotes))
+        (roundCritiques, roundVotes) = (nil, nil)
         let positionsSettled = status == "converged"
         let stopEarly = config.earlyStop && positionsSettled && (provisional || record.consensusMethod == .none)
         if stopEarly || round >= record.rounds {
@@ -306,13 +321,15 @@ final class DebateRun {
         let answers = currentAnswers()
         let lastRound = record.roundsUsed
         let votes = record.votes.filter { $0.round == lastRound }
+        let requested = record.roundSummaries.last { $0.round == lastRound }?.votes?.requested ?? state.progress.active.count
         let method = record.consensusMethod
         var result: ConsensusResult
         switch method {
         case .majority, .supermajority, .unanimous, .weighted:
-            result = ConsensusRule(method: method, ratings: config.ratings).decide(votes: votes, agents: state.progress.active, answers: answers)
+            result = ConsensusRule(method: method, ratings: config.ratings)
+                .decide(votes: votes, agents: state.progress.active, answers: answers, requested: requested, quorum: record.requiredVotes)
         case .judge:
-            result = await judged(answers: answers, votes: votes)
+            result = await judged(answers: answers, votes: votes, requested: requested)
         case .none:
             result = await synthesized(answers: answers)
         }
@@ -324,8 +341,10 @@ final class DebateRun {
         state.progress.step = .done
     }
 
-    func judged(answers: [Position], votes: [Vote]) async -> ConsensusResult {
-        let fallback = ConsensusRule(method: .majority, ratings: config.ratings).decide(votes: votes, agents: state.progress.active, answers: answers)
+    func judged(answers: [Position], votes: [Vote], requested: Int) async -> ConsensusResult {
+        let quorum = record.requiredVotes
+        let fallback = ConsensusRule(method: .majority, ratings: config.ratings)
+            .decide(votes: votes, agents: state.progress.active, answers: answers, requested: requested, quorum: quorum)
         if let j = record.judge, record.agents.contains(j), !state.progress.active.contains(j.name),
            let stand = state.progress.active.max(by: { (config.ratings[$0] ?? 1500) < (config.ratings[$1] ?? 1500) }) {
             // The panel's judge left the panel (it kept failing): the highest-rated agent still in it judges.
@@ -337,34 +356,43 @@ final class DebateRun {
             r.summary = "no judge available; " + r.summary
             return r
         }
-        let request = PhaseRequest(phase: .judge, round: record.roundsUsed, candidates: answers,
-                                   critiques: record.critiques.filter { $0.round == record.roundsUsed }, votes: votes,
-                                   deadline: .now + callTimeout)
-        let names = answers.map(\.agent)
         let round = record.roundsUsed
-        let results = await PhaseRunner.run([streamedCall(0, judge, request)], timeout: callTimeout, onDelta: { _, text in
+        // The judge reads the answers, critiques and votes through its own view: labels, not names, when blind.
+        let view = readerView(answers, for: judgeID.name, round: round, purpose: "judge")
+        let shownVotes = votes.map { v in
+            Vote(agent: view.describe(v.agent, blind: record.blind), choice: view.labelOf[v.choice] ?? v.choice,
+                 confidence: v.confidence, reasoning: v.reasoning, round: v.round)
+        }
+        let shownCritiques = record.critiques.filter { $0.round == round }.map { c in
+            Critique(agent: view.describe(c.agent, blind: record.blind), target: view.labelOf[c.target] ?? c.target, issues: c.issues,
+                     suggestions: c.suggestions, severity: c.severity, round: c.round)
+        }
+        let request = PhaseRequest(phase: .judge, round: round, candidates: view.positions, critiques: shownCritiques, votes: shownVotes,
+                                   deadline: .now + callTimeout)
+        let labels = view.positions.map(\.agent)
+        let results = await PhaseRunner.run([structuredCall(0, judge, request, streamed: true) { try ReplyParser.judgment($0, labels: labels) }],
+                                            timeout: callTimeout, onDelta: { _, text in
             streamed(text, agent: judgeID.name, round: round, phase: .judge)
         }) { _, _ in }
-        let outcome = results[0]!.flatMap { reply in
-            Result { (reply, try ReplyParser.judgment(reply.text, candidates: names)) }.mapError(Self.asFailure)
-        }
-        switch outcome {
-        case .success(let (reply, parsed)):
-            charge(judgeID.name, reply)
+        var ignored = RoundSummary.Count(valid: 0, requested: 1)
+        switch Self.settle(results[0]!, &ignored) { charge(judgeID.name, $0) } {
+        case .success(let parsed):
             record.messages.append(DebateMessage(role: "judgment", agent: judgeID.name, content: parsed.finalAnswer,
-                                                 round: record.roundsUsed, timestamp: Timestamp.now()))
+                                                 round: round, timestamp: Timestamp.now()))
             emit(.synthesis, agent: judgeID.name, data: ["content": .string(parsed.finalAnswer), "method": "judge"])
-            // The judge's pick, or else the answer closest to what it wrote, decides who supports it.
-            let winner = parsed.choice ?? mostSimilar(to: parsed.finalAnswer, among: answers)
-            let supporters = [winner].compactMap { $0 } + votes.filter { $0.choice == winner }.map(\.agent)
-            let dissent = votes.filter { $0.choice != winner && $0.agent != winner }
-                .map { Dissent(agent: $0.agent, choice: $0.choice, reason: $0.reasoning) }
-            return ConsensusResult(method: .judge, reached: true, confidence: parsed.confidence, finalAnswer: parsed.finalAnswer,
+            // Only the answer the judge named is sided with; a judge that named none sides with nobody.
+            let winner = parsed.choice.flatMap { view.agentOf[$0] }
+            let supporters = winner.map { w in [w] + votes.filter { $0.choice == w }.map(\.agent) } ?? []
+            let dissent = winner.map { w in votes.filter { $0.choice != w && $0.agent != w }
+                .map { Dissent(agent: $0.agent, choice: $0.choice, reason: $0.reasoning) } } ?? []
+            let quorate = votes.count >= quorum
+            var summary = "judged by \(judgeID.name)" + (winner.map { ", siding with \($0)" } ?? "")
+            if !quorate { summary = "no consensus: \(votes.count) of \(requested) votes valid (\(quorum) needed); " + summary }
+            return ConsensusResult(method: .judge, reached: quorate, confidence: parsed.confidence, finalAnswer: parsed.finalAnswer,
                                    winner: winner, supportingAgents: supporters, dissentingAgents: dissent.map(\.agent),
-                                   dissent: dissent,
-                                   summary: "judged by \(judgeID.name)" + (winner.map { ", siding with \($0)" } ?? ""))
+                                   dissent: dissent, summary: summary, validVotes: votes.count, quorum: quorum)
         case .failure(let failure):
-            recordFailure(judgeID.name, round: record.roundsUsed, phase: .judge, failure, removed: false)
+            recordFailure(judgeID.name, round: round, phase: .judge, failure, removed: false)
             var r = fallback
             r.method = .judge
             r.summary = "judge \(judgeID.name) failed (\(failure.description)); decided by vote: " + r.summary
@@ -408,10 +436,61 @@ final class DebateRun {
         return .init(index: index, inline: agent.respondsInstantly) { sink in try await agent.stream(to: request, in: ctx, onDelta: sink) }
     }
 
-    /// A call whose reply is structured (critiques, votes): nothing to show before it is whole.
-    func plainCall(_ index: Int, _ agent: any Agent, _ request: PhaseRequest) -> PhaseRunner.Call<AgentReply> {
+    /// A machine-read reply (critique, vote, judgment) with its parse. One that does not parse is sent back once
+    /// with what was wrong (the repair); the tokens of both tries count.
+    struct Structured<T: Sendable>: Sendable {
+        var reply: AgentReply
+        var parsed: Result<T, MalformedReply>
+        var repaired: Bool
+    }
+
+    func structuredCall<T: Sendable>(_ index: Int, _ agent: any Agent, _ request: PhaseRequest, streamed: Bool = false,
+                                     parse: @escaping @Sendable (String) throws -> T) -> PhaseRunner.Call<Structured<T>> {
         let ctx = context
-        return .init(index: index, inline: agent.respondsInstantly) { _ in try await agent.respond(to: request, in: ctx) }
+        return .init(index: index, inline: agent.respondsInstantly) { sink in
+            let first = streamed ? try await agent.stream(to: request, in: ctx, onDelta: sink) : try await agent.respond(to: request, in: ctx)
+            let problem: MalformedReply
+            do { return Structured(reply: first, parsed: .success(try parse(first.text)), repaired: false) } catch {
+                problem = error as? MalformedReply ?? MalformedReply("\(error)")
+            }
+            var again = request
+            again.repair = .init(previousReply: first.text, problem: problem.description)
+            var second = try await agent.respond(to: again, in: ctx)
+            second.usage = first.usage + second.usage
+            second.contextTrimmedCharacters = max(first.contextTrimmedCharacters, second.contextTrimmedCharacters)
+            let parsed = Result { try parse(second.text) }.mapError { $0 as? MalformedReply ?? MalformedReply("\($0)") }
+            return Structured(reply: second, parsed: parsed.mapError { MalformedReply("\($0.description) (after one repair attempt)") },
+                              repaired: true)
+        }
+    }
+
+    /// A structured call's outcome: its tokens charged (a reply that did not parse still cost them), counted
+    /// when valid, and a failure when it did not come or did not parse.
+    static func settle<T>(_ result: Result<Structured<T>, CallFailure>, _ count: inout RoundSummary.Count,
+                          charge: (AgentReply) -> Void) -> Result<T, CallFailure> {
+        switch result {
+        case .failure(let failure): return .failure(failure)
+        case .success(let s):
+            charge(s.reply)
+            if s.repaired { count.repaired += 1 }
+            switch s.parsed {
+            case .success(let value):
+                count.valid += 1
+                return .success(value)
+            case .failure(let problem):
+                return .failure(.malformed(problem.description))
+            }
+        }
+    }
+
+    /// `reader`'s view of `answers` (labels under blind review); the labels it saw go into the record once.
+    func readerView(_ answers: [Position], for reader: String, round: Int, purpose: String) -> ReaderView {
+        let view = ReaderView(answers, blind: record.blind, seed: record.seed, reader: reader, round: round, purpose: purpose)
+        if record.blind, !view.positions.isEmpty,
+           !record.reviewLabels.contains(where: { $0.round == round && $0.reader == reader && $0.purpose == purpose }) {
+            record.reviewLabels.append(ReviewLabels(round: round, reader: reader, purpose: purpose, labels: view.agentOf))
+        }
+        return view
     }
 
     /// Streamed text becomes `token_delta` events: a call's deltas come before its `agent_message` (or
@@ -421,15 +500,18 @@ final class DebateRun {
         emit(.tokenDelta, round: round, agent: agent, data: ["delta": .string(text), "phase": .string(phase.rawValue)])
     }
 
+    /// The critiques of `author`'s answer in `round`, their critics unnamed under blind review.
+    func critiquesFor(_ author: String, round: Int) -> [Critique] {
+        record.critiques.filter { $0.round == round && $0.target == author }.map { c in
+            var shown = c
+            if record.blind { shown.agent = "a reviewer" }
+            return shown
+        }
+    }
+
     func currentAnswers() -> [Position] {
         let active = Set(state.progress.active)
         return record.latestAnswers().filter { active.contains($0.agent) }
-    }
-
-    func mostSimilar(to text: String, among answers: [Position]) -> String? {
-        guard !answers.isEmpty else { return nil }
-        let scores = TextSimilarity.pairwise(answers.map { (text, $0.content) })
-        return zip(answers, scores).max { $0.1 < $1.1 }?.0.agent
     }
 
     /// Mean pairwise similarity of the final answers: how much the panel already agrees.
@@ -471,10 +553,13 @@ final class DebateRun {
         record.agentUsage[name] = (record.agentUsage[name] ?? TokenUsage()) + usage
     }
 
-    func failed(_ name: String, round: Int, phase: DebatePhase, _ failure: CallFailure, forceRemove: Bool) {
+    /// A failed phase: the agent sits it out and is asked again next phase; it leaves the panel after
+    /// `maxConsecutiveFailures` failed phases in a row, or at once when the failure is permanent (credentials
+    /// refused, quota exhausted).
+    func failed(_ name: String, round: Int, phase: DebatePhase, _ failure: CallFailure) {
         let count = (state.progress.consecutiveFailures[name] ?? 0) + 1
         state.progress.consecutiveFailures[name] = count
-        let remove = forceRemove || count >= Self.maxConsecutiveFailures
+        let remove = failure.isPermanent || count >= Self.maxConsecutiveFailures
         if remove { state.progress.active.removeAll { $0 == name } }
         recordFailure(name, round: round, phase: phase, failure, removed: remove)
     }

@@ -130,8 +130,7 @@ public struct DemoAgent: Agent {
     }
 
     func critique(_ topic: DemoTopic, _ request: PhaseRequest, _ context: DebateContext, _ rng: inout SeededRandom) -> String {
-        let target = request.target?.agent ?? "the other answer"
-        let targetPersona = persona(of: target, in: context)
+        let targetPersona = request.target.map { persona(of: $0, topic: topic, in: context) } ?? ""
         let affinity = persona.affinity[targetPersona] ?? 0.5
         // Less kind to personas it disagrees with; softer as answers get revised.
         let base = (1 - affinity) * 10 + (rng.unit() * 3 - 1.5)
@@ -141,18 +140,14 @@ public struct DemoAgent: Agent {
         let issues = [first] + (severity >= 6 ? [rng.pick(concerns)] : [])
         let issueTexts = issues.map { topic.fill($0) }
         let suggestion = topic.fill(rng.pick(persona.suggestions))
-        if persona.speaksJSON {
-            let json: JSONValue = ["issues": JSONValue(issueTexts), "suggestions": JSONValue([suggestion]), "severity": .int(Int(severity))]
-            return json.serialized()
-        }
-        return "ISSUES:\n" + issueTexts.map { "- \($0)" }.joined(separator: "\n")
-            + "\nSUGGESTIONS:\n- \(suggestion)\nSEVERITY: \(Int(severity))"
+        let json: JSONValue = ["issues": JSONValue(issueTexts), "suggestions": JSONValue([suggestion]), "severity": .int(Int(severity))]
+        return json.serialized()
     }
 
     func vote(_ topic: DemoTopic, _ request: PhaseRequest, _ context: DebateContext, _ rng: inout SeededRandom) -> String {
         var best: (name: String, score: Double)?
         for candidate in request.candidates {
-            var score = (persona.affinity[persona(of: candidate.agent, in: context)] ?? 0.5) + rng.unit() * 0.45
+            var score = (persona.affinity[persona(of: candidate, topic: topic, in: context)] ?? 0.5) + rng.unit() * 0.45
             // Answers that took this agent's critique on board earn a little credit.
             if candidate.content.containsBytes(of: identity.name) { score += 0.05 }
             if best == nil || score > best!.score { best = (candidate.agent, score) }
@@ -160,11 +155,8 @@ public struct DemoAgent: Agent {
         let choice = best?.name ?? "nobody"
         let confidence = ((0.5 + rng.unit() * 0.45) * 100).rounded() / 100
         let reasoning = "\(choice) gives the most defensible answer on \(topic.gist): it \(rng.pick(Self.voteReasons))."
-        if persona.speaksJSON {
-            let json: JSONValue = ["choice": .string(choice), "confidence": .double(confidence), "reasoning": .string(reasoning)]
-            return json.serialized()
-        }
-        return "VOTE: \(choice)\nCONFIDENCE: \(confidence)\nREASONING: \(reasoning)"
+        let json: JSONValue = ["choice": .string(choice), "confidence": .double(confidence), "reasoning": .string(reasoning)]
+        return json.serialized()
     }
 
     static let voteReasons = [
@@ -178,20 +170,24 @@ public struct DemoAgent: Agent {
         let ranked = request.candidates.sorted { a, b in
             let wa = weight[a.agent] ?? 0, wb = weight[b.agent] ?? 0
             if wa != wb { return wa > wb }
-            return (persona.affinity[persona(of: a.agent, in: context)] ?? 0.5) > (persona.affinity[persona(of: b.agent, in: context)] ?? 0.5)
+            return (persona.affinity[persona(of: a, topic: topic, in: context)] ?? 0.5) > (persona.affinity[persona(of: b, topic: topic, in: context)] ?? 0.5)
         }
-        guard let winner = ranked.first else { return "FINAL ANSWER: No answers were given on \(topic.gist)." }
+        guard let winner = ranked.first else {
+            return (["winner": .null, "confidence": .null, "final_answer": .string("No answers were given on \(topic.gist).")] as JSONValue).serialized()
+        }
         let total = weight.values.reduce(0, +)
         let share = total > 0 ? (weight[winner.agent] ?? 0) / total : 0.5
         let confidence = ((0.55 + 0.4 * share + rng.unit() * 0.05) * 100).rounded() / 100
         let recommendation = Self.split(winner.content, at: "\n\nRecommendation: ")
             .map { Self.split($0.after, at: "\n\n")?.before ?? $0.after } ?? winner.content
         let stance = Self.firstSentence(winner.content)
-        var answer = "On \(topic.gist), the panel's strongest position is \(winner.agent)'s: \(stance) Recommended course: \(recommendation)"
+        // The answer stands on its own: no labels or names, which mean nothing to the reader of the result.
+        var answer = "On \(topic.gist), the panel's strongest position: \(stance) Recommended course: \(recommendation)"
         if let runnerUp = ranked.dropFirst().first {
-            answer += " Keep in mind \(runnerUp.agent)'s caution: \(Self.firstSentence(runnerUp.content))"
+            answer += " Keep in mind the strongest caution raised: \(Self.firstSentence(runnerUp.content))"
         }
-        return "WINNER: \(winner.agent)\nCONFIDENCE: \(confidence)\nFINAL ANSWER: \(answer)"
+        let json: JSONValue = ["winner": .string(winner.agent), "confidence": .double(confidence), "final_answer": .string(answer)]
+        return json.serialized()
     }
 
     func synthesize(_ topic: DemoTopic, _ request: PhaseRequest) -> String {
@@ -218,8 +214,15 @@ public struct DemoAgent: Agent {
         }
     }
 
-    func persona(of agent: String, in context: DebateContext) -> String {
-        context.agents.first { $0.name == agent }?.persona ?? agent
+    /// Whose voice an answer is in: its author's persona when shown by name; under blind review (a label) the
+    /// panel persona whose stance opens the text, as a reader would recognise a style.
+    func persona(of answer: Position, topic: DemoTopic, in context: DebateContext) -> String {
+        if let named = context.agents.first(where: { $0.name == answer.agent })?.persona { return named }
+        for agent in context.agents {
+            guard let name = agent.persona else { continue }
+            if DemoPersona.named(name).stances.contains(where: { answer.content.hasPrefix(topic.fill($0)) }) { return name }
+        }
+        return answer.agent
     }
 
     static func firstSentence(_ text: String) -> String {

@@ -9,8 +9,6 @@ struct DemoPersona: Sendable {
     var suggestions: [String]
     /// How much this persona likes each other persona's answers (vote bias), by persona name.
     var affinity: [String: Double]
-    /// Replies as JSON rather than labelled lines (both forms must parse).
-    var speaksJSON: Bool
 
     static func named(_ name: String) -> DemoPersona {
         let key = name.lowercased()
@@ -52,8 +50,7 @@ struct DemoPersona: Sendable {
                 "estimate the migration effort for {b} explicitly",
                 "describe how to roll back if {topic} goes wrong",
             ],
-            affinity: ["pragmatist": 0.62, "visionary": 0.35, "analyst": 0.6, "contrarian": 0.5, "optimist": 0.3],
-            speaksJSON: true),
+            affinity: ["pragmatist": 0.62, "visionary": 0.35, "analyst": 0.6, "contrarian": 0.5, "optimist": 0.3]),
         DemoPersona(
             name: "pragmatist",
             stances: [
@@ -83,8 +80,7 @@ struct DemoPersona: Sendable {
                 "split {topic} into stages that each pay for themselves",
                 "assign an owner for {b}",
             ],
-            affinity: ["skeptic": 0.55, "visionary": 0.5, "analyst": 0.6, "contrarian": 0.4, "optimist": 0.5],
-            speaksJSON: false),
+            affinity: ["skeptic": 0.55, "visionary": 0.5, "analyst": 0.6, "contrarian": 0.4, "optimist": 0.5]),
         DemoPersona(
             name: "visionary",
             stances: [
@@ -114,8 +110,7 @@ struct DemoPersona: Sendable {
                 "budget for the shared tooling {topic} needs",
                 "commit to a direction on {b} even if the pace is gradual",
             ],
-            affinity: ["skeptic": 0.3, "pragmatist": 0.55, "analyst": 0.45, "contrarian": 0.35, "optimist": 0.7],
-            speaksJSON: false),
+            affinity: ["skeptic": 0.3, "pragmatist": 0.55, "analyst": 0.45, "contrarian": 0.35, "optimist": 0.7]),
         DemoPersona(
             name: "analyst",
             stances: [
@@ -145,8 +140,7 @@ struct DemoPersona: Sendable {
                 "propose a baseline measurement for {b}",
                 "state the team size at which {topic} pays off",
             ],
-            affinity: ["skeptic": 0.55, "pragmatist": 0.6, "visionary": 0.35, "contrarian": 0.45, "optimist": 0.35],
-            speaksJSON: true),
+            affinity: ["skeptic": 0.55, "pragmatist": 0.6, "visionary": 0.35, "contrarian": 0.45, "optimist": 0.35]),
         DemoPersona(
             name: "contrarian",
             stances: [
@@ -176,8 +170,7 @@ struct DemoPersona: Sendable {
                 "consider doing nothing about {topic} as a real option",
                 "look at the process around {b} first",
             ],
-            affinity: ["skeptic": 0.6, "pragmatist": 0.4, "visionary": 0.3, "analyst": 0.55, "optimist": 0.25],
-            speaksJSON: false),
+            affinity: ["skeptic": 0.6, "pragmatist": 0.4, "visionary": 0.3, "analyst": 0.55, "optimist": 0.25]),
         DemoPersona(
             name: "optimist",
             stances: [
@@ -207,7 +200,6 @@ struct DemoPersona: Sendable {
                 "plan how to share what is learned about {b}",
                 "set a start date for {topic}",
             ],
-            affinity: ["skeptic": 0.3, "pragmatist": 0.55, "visionary": 0.65, "analyst": 0.4, "contrarian": 0.25],
-            speaksJSON: false),
+            affinity: ["skeptic": 0.3, "pragmatist": 0.55, "visionary": 0.65, "analyst": 0.4, "contrarian": 0.25]),
     ]
 }

@@ -232,6 +232,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 extension JSONValue {
     public init(_ s: String?) { self = s.map(JSONValue.string) ?? .null }
     public init(_ strings: [String]) { self = .array(strings.map(JSONValue.string)) }
+    public init(_ d: Double?) { self = d.map(JSONValue.double) ?? .null }
 }
 
 extension JSONValue {

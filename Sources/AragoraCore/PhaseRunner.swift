@@ -19,6 +19,13 @@ public enum CallFailure: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Retrying will not help within this debate: the credentials were refused or the quota is spent.
+    public var isPermanent: Bool {
+        if case .agent(let e) = self, case .auth = e { return true }
+        if case .agent(let e) = self, case .quota = e { return true }
+        return false
+    }
+
     /// The failure's class, as recorded in `AgentFailure.kind` and `agent_error` events.
     public var kind: String {
         switch self {

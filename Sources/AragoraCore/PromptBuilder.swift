@@ -16,26 +16,18 @@ public enum PromptBuilder {
         Prompt(system: system(request.phase, agent: agent, panel: context.agents), user: user(request, context, agent: agent))
     }
 
-    /// The reply format of each phase, as `ReplyParser` expects it.
+    /// The reply format of each phase, as `ReplyParser` expects it. Stated in the prompt even when the provider
+    /// is also given the schema: some servers take no schema at all.
     public static func replyFormat(_ phase: DebatePhase) -> String {
         switch phase {
         case .propose, .revise, .synthesize:
             return "Reply with your answer as plain prose (no JSON), ending with a line 'Recommendation: ...'."
         case .critique:
-            return """
-                Reply with JSON only: {"issues": ["..."], "suggestions": ["..."], "severity": N} where severity is 0 \
-                (cosmetic) to 10 (fatal).
-                """
+            return "Reply with JSON only: \(ReplySchema.critique.example) where severity is an integer from 0 (cosmetic) to 10 (fatal)."
         case .vote:
-            return """
-                Reply with JSON only: {"choice": "<agent name>", "confidence": 0.0-1.0, "reasoning": "..."}; choose \
-                exactly one of the names listed, never yourself.
-                """
+            return "Reply with JSON only: \(ReplySchema.vote(labels: []).example); choice is exactly one of the labels listed, confidence a number from 0 to 1."
         case .judge:
-            return """
-                Reply with JSON only: {"winner": "<agent name>", "confidence": 0.0-1.0, "final_answer": "..."}; the \
-                final answer must stand on its own.
-                """
+            return "Reply with JSON only: \(ReplySchema.judgment(labels: []).example); winner is the label of the answer you side with; the final answer must stand on its own."
         }
     }
 
@@ -54,7 +46,7 @@ public enum PromptBuilder {
         return lines.joined(separator: "\n")
     }
 
-    static func user(_ request: PhaseRequest, _ context: DebateContext, agent: AgentIdentity) -> String {
+    public static func user(_ request: PhaseRequest, _ context: DebateContext, agent: AgentIdentity) -> String {
         var parts = ["Question: \(context.question)"]
         if let background = context.context, !background.isEmpty { parts.append("Context:\n\(background)") }
         switch request.phase {
@@ -64,12 +56,13 @@ public enum PromptBuilder {
             if let own = request.ownAnswer { parts.append("Your current answer:\n\(own)") }
             parts.append(critiques(request.critiquesReceived, heading: "Critiques of your answer"))
         case .critique:
-            if let target = request.target { parts.append("Answer by \(target.agent):\n\(target.content)") }
+            if let target = request.target { parts.append("The answer to critique (\(target.agent)):\n\(target.content)") }
         case .vote:
             parts.append(answers(request.candidates))
-            parts.append("Names you may vote for: \(request.candidates.map(\.agent).joined(separator: ", ")).")
+            parts.append("Labels you may vote for: \(request.candidates.map(\.agent).joined(separator: ", ")).")
         case .judge:
             parts.append(answers(request.candidates))
+            parts.append("Labels of the answers: \(request.candidates.map(\.agent).joined(separator: ", ")).")
             parts.append(critiques(request.critiques, heading: "Critiques this round"))
             if !request.votes.isEmpty {
                 parts.append("Votes:\n" + request.votes.map { "- \($0.agent) voted \($0.choice) (confidence \($0.confidence)): \($0.reasoning)" }
@@ -80,6 +73,11 @@ public enum PromptBuilder {
             parts.append(critiques(request.critiques, heading: "Critiques this round"))
         }
         parts.append("Round \(request.round). \(replyFormat(request.phase))")
+        if let repair = request.repair {
+            let previous = repair.previousReply.count > 600 ? String(repair.previousReply.prefix(600)) + "..." : repair.previousReply
+            parts.append("Your previous reply could not be used: \(repair.problem).\nIt was:\n\(previous)\n\n"
+                         + "Reply again, with JSON only, in exactly the format above.")
+        }
         return parts.joined(separator: "\n\n")
     }
 

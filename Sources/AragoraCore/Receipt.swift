@@ -27,9 +27,12 @@ public struct Receipt: Sendable, Codable, Equatable {
         var consensus: JSONValue = .null
         if let c = record.consensus {
             consensus = [
-                "method": .string(c.method.rawValue), "reached": .bool(c.reached), "confidence": .double(c.confidence),
+                "method": .string(c.method.rawValue), "reached": .bool(c.reached), "confidence": JSONValue(c.confidence),
                 "final_answer": .string(c.finalAnswer), "winner": JSONValue(c.winner),
                 "supporting_agents": JSONValue(c.supportingAgents), "dissenting_agents": JSONValue(c.dissentingAgents),
+                // What the outcome rests on: valid votes of those asked for, and the quorum needed.
+                "valid_votes": c.validVotes.map(JSONValue.int) ?? .null, "quorum": c.quorum.map(JSONValue.int) ?? .null,
+                "votes_requested": record.roundSummaries.last { $0.round == record.roundsUsed }?.votes.map { .int($0.requested) } ?? .null,
             ]
         }
         return [

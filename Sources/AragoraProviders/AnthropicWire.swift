@@ -6,19 +6,30 @@ import AragoraCore
 struct AnthropicWire: WireFormat {
     var framing: StreamFraming { .sse }
 
-    func request(_ prompt: Prompt, model: String, stream: Bool, settings: ProviderSettings, maxTokens: Int) -> WireRequest {
+    func request(_ prompt: Prompt, model: String, stream: Bool, settings: ProviderSettings, maxTokens: Int,
+                 structured: Structured?) -> WireRequest {
         var headers = [("Content-Type", "application/json"), ("anthropic-version", "2023-06-01")]
         if let key = settings.key { headers.append(("x-api-key", key)) }
-        let body: JSONValue = [
+        var body: [String: JSONValue] = [
             "model": .string(model), "max_tokens": .int(maxTokens), "system": .string(prompt.system),
             "messages": [["role": "user", "content": .string(prompt.user)]], "stream": .bool(stream),
         ]
-        return WireRequest(url: settings.baseURL + "/v1/messages", headers: headers, body: body)
+        // Anthropic's structured output is a tool the model must call: its input is the reply.
+        if let structured, structured.mode != .off {
+            body["tools"] = [["name": .string(structured.schema.name), "description": "Give your reply.",
+                              "input_schema": structured.schema.schema]]
+            body["tool_choice"] = ["type": "tool", "name": .string(structured.schema.name)]
+        }
+        return WireRequest(url: settings.baseURL + "/v1/messages", headers: headers, body: .object(body))
     }
 
     func reply(_ json: JSONValue) throws(AgentError) -> (text: String, usage: ProviderUsage) {
         guard let blocks = json["content"]?.arrayValue else { throw .badResponse("no content in the reply") }
-        let text = blocks.compactMap { $0["type"] == "text" ? $0["text"]?.stringValue : nil }.joined()
+        // A forced tool's input is the reply (as JSON text, as the other providers send it).
+        let text = blocks.compactMap { b -> String? in
+            if b["type"] == "tool_use" { return b["input"]?.serialized() }
+            return b["type"] == "text" ? b["text"]?.stringValue : nil
+        }.joined()
         if blocks.isEmpty { throw .badResponse("an empty content list") }
         let u = json["usage"]
         return (text, ProviderUsage(input: u?["input_tokens"]?.intValue, output: u?["output_tokens"]?.intValue))
@@ -31,7 +42,11 @@ struct AnthropicWire: WireFormat {
             let u = json["message"]?["usage"]
             return StreamStep(usage: ProviderUsage(input: u?["input_tokens"]?.intValue, output: u?["output_tokens"]?.intValue))
         case "content_block_delta":
-            return StreamStep(text: json["delta"]?["type"] == "text_delta" ? json["delta"]?["text"]?.stringValue ?? "" : "")
+            switch json["delta"]?["type"]?.stringValue {
+            case "text_delta": return StreamStep(text: json["delta"]?["text"]?.stringValue ?? "")
+            case "input_json_delta": return StreamStep(text: json["delta"]?["partial_json"]?.stringValue ?? "")
+            default: return StreamStep()
+            }
         case "message_delta":
             return StreamStep(usage: ProviderUsage(input: nil, output: json["usage"]?["output_tokens"]?.intValue))
         case "message_stop":

@@ -6,17 +6,39 @@ import Foundation
 struct GeminiWire: WireFormat {
     var framing: StreamFraming { .sse }
 
-    func request(_ prompt: Prompt, model: String, stream: Bool, settings: ProviderSettings, maxTokens: Int) -> WireRequest {
+    func request(_ prompt: Prompt, model: String, stream: Bool, settings: ProviderSettings, maxTokens: Int,
+                 structured: Structured?) -> WireRequest {
         var headers = [("Content-Type", "application/json")]
         if let key = settings.key { headers.append(("x-goog-api-key", key)) }
         let method = stream ? "streamGenerateContent?alt=sse" : "generateContent"
         let escaped = Self.pathSegment(model)
+        var generation: [String: JSONValue] = ["maxOutputTokens": .int(maxTokens)]
+        switch structured?.mode {
+        case .jsonSchema?:
+            generation["responseMimeType"] = "application/json"
+            generation["responseSchema"] = Self.openAPISchema(structured!.schema.schema)
+        case .jsonObject?:
+            generation["responseMimeType"] = "application/json"
+        case .off?, nil:
+            break
+        }
         let body: JSONValue = [
             "systemInstruction": ["parts": [["text": .string(prompt.system)]]],
             "contents": [["role": "user", "parts": [["text": .string(prompt.user)]]]],
-            "generationConfig": ["maxOutputTokens": .int(maxTokens)],
+            "generationConfig": .object(generation),
         ]
         return WireRequest(url: settings.baseURL + "/v1beta/models/\(escaped):\(method)", headers: headers, body: body)
+    }
+
+    /// Gemini's `responseSchema` is OpenAPI's subset: no `additionalProperties` (objects are closed anyway).
+    static func openAPISchema(_ schema: JSONValue) -> JSONValue {
+        switch schema {
+        case .object(var o):
+            o["additionalProperties"] = nil
+            return .object(o.mapValues(openAPISchema))
+        case .array(let items): return .array(items.map(openAPISchema))
+        default: return schema
+        }
     }
 
     /// A model name as one path segment: everything but unreserved characters percent-encoded, so `/`, `..`, `?`

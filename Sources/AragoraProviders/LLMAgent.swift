@@ -46,17 +46,23 @@ public struct LLMAgent: Agent {
                                                   contextTokens: settings.contextTokens, reserveTokens: runtime.maxOutputTokens)
         let deadline = request.deadline ?? .now + Self.defaultTimeout
         let started = ContinuousClock.now
+        let schema = request.schema
         do {
-            var reply = try await withRetries(prompt, model: identity.model, settings: settings, wire: wire, deadline: deadline, onDelta: onDelta)
+            var reply = try await withRetries(prompt, schema: schema, model: identity.model, settings: settings, wire: wire,
+                                              deadline: deadline, onDelta: onDelta)
             reply.contextTrimmedCharacters = trimmed
             runtime.observer(settings.info.name, reply.usage, (ContinuousClock.now - started).seconds, nil)
             return reply
         } catch let error as AgentError {
             runtime.observer(settings.info.name, TokenUsage(), (ContinuousClock.now - started).seconds, error.kind)
+            runtime.logger.warning("provider call failed", metadata: [
+                "provider": "\(settings.info.name)", "agent": "\(identity.name)", "kind": "\(error.kind)", "phase": "\(request.phase.rawValue)",
+                "error": "\(error)",
+            ])
             if let fallback = fallbackTarget(after: error) {
                 // The primary is rate limited, out of quota or failing: the same model through OpenRouter.
-                var reply = try await withRetries(prompt, model: fallback.model, settings: fallback.settings, wire: OpenAIChatWire(),
-                                                  deadline: deadline, onDelta: onDelta)
+                var reply = try await withRetries(prompt, schema: schema, model: fallback.model, settings: fallback.settings,
+                                                  wire: OpenAIChatWire(), deadline: deadline, onDelta: onDelta)
                 reply.contextTrimmedCharacters = trimmed
                 runtime.observer(fallback.settings.info.name, reply.usage, (ContinuousClock.now - started).seconds, nil)
                 return reply
@@ -74,17 +80,20 @@ public struct LLMAgent: Agent {
     }
 
     /// Attempts the call until it succeeds, fails for good, or the next wait would pass the deadline. A call that
-    /// already streamed text is not retried: its text was shown.
-    func withRetries(_ prompt: Prompt, model: String, settings: ProviderSettings, wire: any WireFormat,
+    /// already streamed text is not retried: its text was shown. A server that refuses the structured-output
+    /// mechanism (400) is asked again at once with the next weaker one, which is remembered for it.
+    func withRetries(_ prompt: Prompt, schema: ReplySchema?, model: String, settings: ProviderSettings, wire: any WireFormat,
                      deadline: ContinuousClock.Instant, onDelta: TokenSink?) async throws -> AgentReply {
         let breaker = runtime.breaker(for: settings.info.name)
         var attempt = 0
         while true {
             attempt += 1
-            if let wait = breaker.admit() {
-                throw AgentError.server("\(settings.info.name) is failing repeatedly (circuit open); next try in \(Int(wait.seconds.rounded(.up)))s",
-                                        retryAfter: wait)
+            if let wait = await breaker.admit() {
+                throw AgentError.unavailable("\(settings.info.name) is failing repeatedly (circuit open); next try in \(Int(wait.seconds.rounded(.up)))s",
+                                             retryAfter: wait)
             }
+            let mode = runtime.structured.mode(for: settings)
+            let structured = schema.flatMap { mode == .off ? nil : Structured(schema: $0, mode: mode) }
             let streamed = StreamedFlag()
             var sink: TokenSink?
             if let onDelta {
@@ -96,10 +105,17 @@ public struct LLMAgent: Agent {
             let watched = sink
             do {
                 let reply = try await bounded(by: deadline) {
-                    try await self.once(prompt, model: model, settings: settings, wire: wire, onDelta: watched)
+                    try await self.once(prompt, structured: structured, model: model, settings: settings, wire: wire, onDelta: watched)
                 }
                 breaker.record(success: true)
                 return reply
+            } catch let refused as StructuredRefused {
+                breaker.record(success: true)  // the server answered: it is well, it does not know the mechanism
+                guard let weaker = runtime.structured.refused(mode, by: settings) else { throw refused.error }
+                runtime.logger.warning("provider refused a structured-output mechanism; using the next one from now on", metadata: [
+                    "provider": "\(settings.info.name)", "refused": "\(mode.rawValue)", "now": "\(weaker.rawValue)", "error": "\(refused.error)",
+                ])
+                attempt -= 1
             } catch let error as AgentError {
                 breaker.record(success: !CircuitBreaker.counts(error))
                 let remaining = ContinuousClock.now.duration(to: deadline)
@@ -128,9 +144,11 @@ public struct LLMAgent: Agent {
     }
 
     /// One HTTP exchange.
-    func once(_ prompt: Prompt, model: String, settings: ProviderSettings, wire: any WireFormat, onDelta: TokenSink?) async throws -> AgentReply {
+    func once(_ prompt: Prompt, structured: Structured?, model: String, settings: ProviderSettings, wire: any WireFormat,
+              onDelta: TokenSink?) async throws -> AgentReply {
         let stream = onDelta != nil
-        let call = wire.request(prompt, model: model, stream: stream, settings: settings, maxTokens: runtime.maxOutputTokens)
+        let call = wire.request(prompt, model: model, stream: stream, settings: settings, maxTokens: runtime.maxOutputTokens,
+                                structured: structured)
         var request = HTTPClientRequest(url: call.url)
         request.method = .POST
         for (name, value) in call.headers { request.headers.add(name: name, value: value) }
@@ -146,7 +164,9 @@ public struct LLMAgent: Agent {
             let body = (try? await response.body.collect(upTo: 64 * 1024)).map { Array($0.readableBytesView) } ?? []
             let after = FailureClassifier.retryAfter(seconds: response.headers.first(name: "retry-after"),
                                                      milliseconds: response.headers.first(name: "retry-after-ms"))
-            throw FailureClassifier.classify(status: Int(response.status.code), body: body, retryAfter: after, settings: settings)
+            let error = FailureClassifier.classify(status: Int(response.status.code), body: body, retryAfter: after, settings: settings)
+            if response.status.code == 400, structured != nil, case .badResponse = error { throw StructuredRefused(error: error) }
+            throw error
         }
         let usage: ProviderUsage
         let text: String
@@ -171,12 +191,14 @@ public struct LLMAgent: Agent {
     }
 
     /// Reads a streamed reply to its end, handing text on as it arrives. A stream that stops before the provider
-    /// said it was complete is a network failure.
+    /// said it was complete (its connection cut, no end marker, OpenAI's `[DONE]` without a `finish_reason`, or an
+    /// end with no text at all) "ended early": a network failure, retried when none of its text was shown yet.
     func readStream(_ body: HTTPClientResponse.Body, wire: any WireFormat, settings: ProviderSettings,
                     onDelta: TokenSink) async throws -> (String, ProviderUsage) {
         var text = ""
         var usage = ProviderUsage()
         var done = false
+        var finished = false
         var sse = ServerSentEventParser()
         var lines = LineSplitter()
         func take(_ step: StreamStep) {
@@ -186,6 +208,7 @@ public struct LLMAgent: Agent {
             }
             usage = usage.updated(with: step.usage)
             if step.done { done = true }
+            if step.finished { finished = true }
         }
         do {
             for try await chunk in body {
@@ -204,10 +227,14 @@ public struct LLMAgent: Agent {
         } catch let error as AgentError {
             throw error
         } catch {
-            throw Self.transportFailure(error, settings: settings)
+            let cause = Self.transportFailure(error, settings: settings)
+            if case .timeout = cause { throw cause }
+            throw AgentError.network("\(settings.info.name): stream ended early after \(text.count) characters (\(Self.reason(error)))")
         }
         if !done, wire.framing == .ndjson, let last = lines.remainder() { take(try wire.step(event: nil, data: last)) }
-        guard done else { throw AgentError.network("the stream ended before the reply was complete (\(text.count) characters received)") }
+        guard done, finished || !wire.marksFinish, !text.isEmpty else {
+            throw AgentError.network("\(settings.info.name): stream ended early after \(text.count) characters")
+        }
         return (text, usage)
     }
 
@@ -226,14 +253,17 @@ public struct LLMAgent: Agent {
             if e == .deadlineExceeded { return .timeout("\(settings.info.name) did not answer in time") }
             if e == .cancelled { return .timeout("cancelled") }
         }
-        // NIO's connection errors are long lists of attempts: say what happened in a few words.
+        return .network(settings.redact("cannot reach \(settings.info.name) at \(settings.baseURL): \(reason(error))"))
+    }
+
+    /// NIO's connection errors are long lists of attempts: what happened, in a few words.
+    static func reason(_ error: any Error) -> String {
         let text = "\(error)"
-        let reason = [("Connection refused", "connection refused"), ("connectTimeout", "connect timed out"),
+        return [("Connection refused", "connection refused"), ("connectTimeout", "connect timed out"),
                       ("NIOSSL", "TLS failed: \(text.prefix(160))"), ("remoteConnectionClosed", "the server closed the connection"),
                       ("Connection reset", "connection reset"), ("No address", "cannot resolve the host"),
                       ("unresolved", "cannot resolve the host")]
             .first { text.contains($0.0) }?.1 ?? String(text.prefix(200))
-        return .network(settings.redact("cannot reach \(settings.info.name) at \(settings.baseURL): \(reason)"))
     }
 }
 

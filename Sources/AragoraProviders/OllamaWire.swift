@@ -5,13 +5,19 @@ import AragoraCore
 struct OllamaWire: WireFormat {
     var framing: StreamFraming { .ndjson }
 
-    func request(_ prompt: Prompt, model: String, stream: Bool, settings: ProviderSettings, maxTokens: Int) -> WireRequest {
-        let body: JSONValue = [
+    func request(_ prompt: Prompt, model: String, stream: Bool, settings: ProviderSettings, maxTokens: Int,
+                 structured: Structured?) -> WireRequest {
+        var body: [String: JSONValue] = [
             "model": .string(model),
             "messages": [["role": "system", "content": .string(prompt.system)], ["role": "user", "content": .string(prompt.user)]],
             "stream": .bool(stream), "options": ["num_predict": .int(maxTokens)],
         ]
-        return WireRequest(url: settings.baseURL + "/api/chat", headers: [("Content-Type", "application/json")], body: body)
+        switch structured?.mode {
+        case .jsonSchema?: body["format"] = structured!.schema.schema
+        case .jsonObject?: body["format"] = "json"
+        case .off?, nil: break
+        }
+        return WireRequest(url: settings.baseURL + "/api/chat", headers: [("Content-Type", "application/json")], body: .object(body))
     }
 
     func reply(_ json: JSONValue) throws(AgentError) -> (text: String, usage: ProviderUsage) {

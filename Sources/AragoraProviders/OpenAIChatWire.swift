@@ -4,8 +4,12 @@ import AragoraCore
 /// llama.cpp server): `POST {base}/chat/completions`, a Bearer key, SSE `data:` chunks ending with `[DONE]`.
 struct OpenAIChatWire: WireFormat {
     var framing: StreamFraming { .sse }
+    /// A stream that ends with `[DONE]` but no `finish_reason` was cut short (llama.cpp's servers do this to a
+    /// running reply when another request arrives).
+    var marksFinish: Bool { true }
 
-    func request(_ prompt: Prompt, model: String, stream: Bool, settings: ProviderSettings, maxTokens: Int) -> WireRequest {
+    func request(_ prompt: Prompt, model: String, stream: Bool, settings: ProviderSettings, maxTokens: Int,
+                 structured: Structured?) -> WireRequest {
         var body: [String: JSONValue] = [
             "model": .string(model),
             "messages": [["role": "system", "content": .string(prompt.system)], ["role": "user", "content": .string(prompt.user)]],
@@ -14,6 +18,16 @@ struct OpenAIChatWire: WireFormat {
         // OpenAI's reasoning models refuse `max_tokens` (and any temperature but 1): let them use their defaults.
         if settings.info.name != "openai-api" { body["max_tokens"] = .int(maxTokens) }
         if stream, settings.info.streamUsageOption { body["stream_options"] = ["include_usage": true] }
+        switch structured?.mode {
+        case .jsonSchema?:
+            body["response_format"] = ["type": "json_schema", "json_schema": [
+                "name": .string(structured!.schema.name), "strict": true, "schema": structured!.schema.schema]]
+        case .jsonObject?:
+            // llama.cpp's servers constrain decoding to `schema`; OpenAI-style JSON mode ignores it.
+            body["response_format"] = ["type": "json_object", "schema": structured!.schema.schema]
+        case .off?, nil:
+            break
+        }
         var headers = [("Content-Type", "application/json")]
         if let key = settings.key { headers.append(("Authorization", "Bearer \(key)")) }
         if settings.info.name == "openrouter" {
@@ -35,7 +49,9 @@ struct OpenAIChatWire: WireFormat {
         let json = try json(data)
         if let message = json["error"].flatMap({ providerMessage(["error": $0]) }) { throw .server(message, retryAfter: nil) }
         var step = StreamStep(usage: Self.usage(json["usage"]))
-        if let delta = json["choices"]?.arrayValue?.first?["delta"]?["content"]?.stringValue { step.text = delta }
+        let choice = json["choices"]?.arrayValue?.first
+        if let delta = choice?["delta"]?["content"]?.stringValue { step.text = delta }
+        if let reason = choice?["finish_reason"], reason != .null { step.finished = true }
         return step
     }
 

@@ -1,5 +1,6 @@
 import AragoraCore
 import AsyncHTTPClient
+import Logging
 import NIOCore
 import Synchronization
 
@@ -15,23 +16,35 @@ public final class ProviderRuntime: Sendable {
     public let fallback: ProviderSettings?
     /// Told about every finished call (metrics): provider, model, usage, seconds, and the failure's kind.
     public let observer: @Sendable (_ provider: String, _ usage: TokenUsage, _ seconds: Double, _ failure: String?) -> Void
+    /// Provider failures and breaker transitions are logged here (warning).
+    public let logger: Logger
+    /// Structured-output mechanisms: configured, and learnt from servers that refuse one.
+    let structured: StructuredModes
+    private let breakerCooldown: Duration
     private let breakers = Mutex<[String: CircuitBreaker]>([:])
 
     public init(http: HTTPClient = ProviderRuntime.sharedHTTP, prices: PriceTable = PriceTable(), retry: RetryPolicy = RetryPolicy(),
-                maxOutputTokens: Int = 2048, fallback: ProviderSettings? = nil,
+                maxOutputTokens: Int = 2048, fallback: ProviderSettings? = nil, structured: [String: StructuredMode] = [:],
+                breakerCooldown: Duration = .seconds(30), logger: Logger = Logger(label: "aragora.providers"),
                 observer: @escaping @Sendable (String, TokenUsage, Double, String?) -> Void = { _, _, _, _ in }) {
         self.http = http
         self.prices = prices
         self.retry = retry
         self.maxOutputTokens = maxOutputTokens
         self.fallback = fallback
+        self.structured = StructuredModes(configured: structured)
+        self.breakerCooldown = breakerCooldown
+        self.logger = logger
         self.observer = observer
     }
 
     public func breaker(for provider: String) -> CircuitBreaker {
         breakers.withLock { b in
             if let existing = b[provider] { return existing }
-            let made = CircuitBreaker()
+            let logger = logger
+            let made = CircuitBreaker(cooldown: breakerCooldown) { state in
+                logger.warning("provider circuit \(state)", metadata: ["provider": "\(provider)", "circuit": "\(state)"])
+            }
             b[provider] = made
             return made
         }

@@ -7,7 +7,8 @@ import Foundation
 public enum ProviderSetup {
     /// The shared runtime: `ARAGORA_PRICES_FILE` (price overrides), `ARAGORA_MAX_OUTPUT_TOKENS` (default 2048),
     /// `ARAGORA_PROVIDER_RETRIES` (attempts per call, default 3), and the OpenRouter fallback when
-    /// `OPENROUTER_API_KEY` is set (off with `ARAGORA_PROVIDER_FALLBACK=0`).
+    /// `OPENROUTER_API_KEY` is set (off with `ARAGORA_PROVIDER_FALLBACK=0`), each provider's structured-output
+    /// mechanism (`<PROVIDER>_STRUCTURED`) and the breakers' cool-down (`ARAGORA_BREAKER_COOLDOWN_S`, default 30).
     public static func runtime(environment: [String: String],
                                observer: @escaping @Sendable (String, TokenUsage, Double, String?) -> Void = { _, _, _, _ in })
         throws -> ProviderRuntime {
@@ -18,8 +19,10 @@ public enum ProviderSetup {
         if environment["ARAGORA_PROVIDER_FALLBACK"] != "0", let openRouter = ProviderInfo.named("openrouter") {
             fallback = ProviderSettings(openRouter, environment: environment)
         }
+        let cooldown = try int(environment, "ARAGORA_BREAKER_COOLDOWN_S", 1...3600) ?? 30
         return ProviderRuntime(prices: prices, retry: RetryPolicy(maxAttempts: attempts), maxOutputTokens: maxTokens,
-                               fallback: fallback, observer: observer)
+                               fallback: fallback, structured: try StructuredMode.configured(environment),
+                               breakerCooldown: .seconds(cooldown), observer: observer)
     }
 
     /// Registers every provider that can be used here; returns their settings. With at least one configured, the

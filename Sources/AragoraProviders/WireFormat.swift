@@ -19,12 +19,20 @@ struct ProviderUsage: Sendable, Equatable {
     }
 }
 
+/// A machine-read reply's schema and the mechanism that asks for it.
+struct Structured: Sendable {
+    var schema: ReplySchema
+    var mode: StructuredMode
+}
+
 /// What one message of a stream carried.
 struct StreamStep: Sendable {
     var text = ""
     var usage: ProviderUsage?
     /// The provider said the reply is complete.
     var done = false
+    /// The reply ended on its own (OpenAI's `finish_reason`); a stream that ends without it was cut short.
+    var finished = false
 }
 
 enum StreamFraming: Sendable {
@@ -38,7 +46,9 @@ enum StreamFraming: Sendable {
 /// cost, errors by status) is shared by `LLMAgent`.
 protocol WireFormat: Sendable {
     var framing: StreamFraming { get }
-    func request(_ prompt: Prompt, model: String, stream: Bool, settings: ProviderSettings, maxTokens: Int) -> WireRequest
+    /// `structured`: the reply's schema and how to ask for it (nil for prose, or with mode `off`).
+    func request(_ prompt: Prompt, model: String, stream: Bool, settings: ProviderSettings, maxTokens: Int,
+                 structured: Structured?) -> WireRequest
     /// A whole (non-streamed) reply.
     func reply(_ json: JSONValue) throws(AgentError) -> (text: String, usage: ProviderUsage)
     /// One stream message: an SSE event (`event` its type) or an NDJSON line.
@@ -46,6 +56,9 @@ protocol WireFormat: Sendable {
 }
 
 extension WireFormat {
+    /// Whether a complete stream carries `StreamStep.finished` before its end (OpenAI-style servers).
+    var marksFinish: Bool { false }
+
     /// A stream message that is not JSON is a broken reply.
     func json(_ data: String) throws(AgentError) -> JSONValue {
         guard let v = JSONValue.parse(data) else { throw .badResponse("malformed JSON in the stream: \(data.prefix(120))") }

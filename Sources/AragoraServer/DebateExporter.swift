@@ -19,7 +19,8 @@ enum DebateExporter {
 
     static func outcome(_ r: DebateRecord) -> String {
         guard let c = r.consensus else { return "no result (status \(r.status.rawValue))" }
-        return "\(c.reached ? "consensus reached" : "no consensus") by \(c.method.rawValue), confidence \(String(format: "%.2f", c.confidence))"
+        let confidence = c.confidence.map { String(format: "%.2f", $0) } ?? "not given"
+        return "\(c.reached ? "consensus reached" : "no consensus") by \(c.method.rawValue), confidence \(confidence) · \(c.summary)"
     }
 
     /// Agent and user text in Markdown: raw HTML is escaped so a renderer shows it as text and never runs it
@@ -110,7 +111,7 @@ enum DebateExporter {
             rows.append(["critique", String(c.round), c.agent, c.target, (c.issues + c.suggestions).joined(separator: "; "), String(c.severity)])
         }
         for v in r.votes { rows.append(["vote", String(v.round), v.agent, v.choice, v.reasoning, String(v.confidence)]) }
-        if let c = r.consensus { rows.append(["consensus", String(r.roundsUsed), c.winner ?? "", "", c.finalAnswer, String(c.confidence)]) }
+        if let c = r.consensus { rows.append(["consensus", String(r.roundsUsed), c.winner ?? "", "", c.finalAnswer, c.confidence.map { String($0) } ?? ""]) }
         return rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 

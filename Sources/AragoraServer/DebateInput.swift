@@ -17,13 +17,17 @@ public struct DebateInput: Sendable {
     /// Per-call timeout; default `ARAGORA_AGENT_TIMEOUT`.
     public var callTimeout: Duration?
     public var earlyStop: Bool
+    /// Blind review (default on): critics, voters and the judge see labels, not agents' names.
+    public var blind: Bool
+    /// Valid votes needed for consensus; nil: more than half of the panel.
+    public var quorum: Int?
     /// The question's length as given, before trimming.
     private let questionLength: Int
 
     public init(question: String, specs: [AgentSpec]? = nil, judge: AgentSpec? = nil, rounds: Int? = nil,
                 consensus: ConsensusMethod = .judge, context: String? = nil, metadata: [String: JSONValue] = [:],
                 budgetLimitUSD: Double? = nil, seed: UInt64? = nil, callTimeout: Duration? = nil, earlyStop: Bool = true,
-                defaultPanel: [AgentSpec] = AgentFactory.defaultDemoSpecs, config: ServerConfiguration) throws(DebateInputError) {
+                blind: Bool = true, quorum: Int? = nil, defaultPanel: [AgentSpec] = AgentFactory.defaultDemoSpecs, config: ServerConfiguration) throws(DebateInputError) {
         self.question = String(String.UnicodeScalarView(
             question.unicodeScalars.drop { DebateLimits.blank.contains($0) }.reversed().drop { DebateLimits.blank.contains($0) }.reversed()))
         questionLength = DebateLimits.length(question)
@@ -45,6 +49,8 @@ public struct DebateInput: Sendable {
         self.seed = seed
         self.callTimeout = callTimeout
         self.earlyStop = earlyStop
+        self.blind = blind
+        self.quorum = quorum
         try validate(config)
     }
 
@@ -64,6 +70,10 @@ public struct DebateInput: Sendable {
         if let context, DebateLimits.length(context) > DebateLimits.contextCharacters {
             throw DebateInputError(field: "context", "context is longer than \(DebateLimits.contextCharacters) characters",
                                    kind: .outOfRange, max: DebateLimits.contextCharacters)
+        }
+        if let quorum, !(1...specs.count).contains(quorum) {
+            throw DebateInputError(field: "quorum", "quorum must be between 1 and the panel's size (\(specs.count))", kind: .outOfRange,
+                                   min: 1, max: specs.count)
         }
         if let budgetLimitUSD, !(budgetLimitUSD.isFinite && budgetLimitUSD >= 0) {
             throw DebateInputError(field: "budget_limit_usd", "budget_limit_usd must not be negative", kind: .outOfRange, min: 0)

@@ -48,10 +48,12 @@ enum DebateRequest {
         let metadata = try field("metadata", "an object") { $0.objectValue }
         let budget = try field("budget_limit_usd", "a number") { $0.doubleValue }
         let seed = try field("seed", in: [o, cfg], "a non-negative integer") { v -> UInt64? in v.intValue.flatMap { $0 >= 0 ? UInt64($0) : nil } }
+        let blind = try field("blind", in: [o, cfg], "a boolean") { $0.boolValue }
+        let quorum = try field("quorum", in: [o, cfg], "an integer") { $0.intValue }
         do {
             return try DebateInput(question: text, specs: specs, rounds: rounds, consensus: consensus ?? .judge, context: context,
-                                   metadata: metadata ?? [:], budgetLimitUSD: budget, seed: seed, defaultPanel: defaultPanel,
-                                   config: config)
+                                   metadata: metadata ?? [:], budgetLimitUSD: budget, seed: seed, blind: blind ?? true, quorum: quorum,
+                                   defaultPanel: defaultPanel, config: config)
         } catch {
             throw APIError(inputError: error)
         }

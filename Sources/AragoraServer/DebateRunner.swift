@@ -74,7 +74,8 @@ public actor DebateRunner {
         let seed = input.seed ?? UInt64.random(in: 1...UInt64(Int32.max))
         return DebateEngine(agents: agents, judge: judge,
                             config: debateConfig(rounds: input.rounds, consensus: input.consensus, seed: seed,
-                                                 callTimeout: input.callTimeout, earlyStop: input.earlyStop, budget: input.budgetLimitUSD),
+                                                 callTimeout: input.callTimeout, earlyStop: input.earlyStop, budget: input.budgetLimitUSD,
+                                                 blind: input.blind, quorum: input.quorum),
                             signer: signer)
     }
 
@@ -104,11 +105,11 @@ public actor DebateRunner {
     /// The one place a `DebateConfig` is built from the configuration.
     /// The budget is the request's `budget_limit_usd`, capped by `ARAGORA_MAX_DEBATE_COST_USD`.
     nonisolated func debateConfig(rounds: Int, consensus: ConsensusMethod, seed: UInt64, callTimeout: Duration? = nil,
-                                  earlyStop: Bool = true, budget: Double? = nil) -> DebateConfig {
+                                  earlyStop: Bool = true, budget: Double? = nil, blind: Bool = true, quorum: Int? = nil) -> DebateConfig {
         let caps = [budget, config.maxDebateCostUSD].compactMap { $0 }
         return DebateConfig(rounds: rounds, consensus: consensus, seed: seed,
                             callTimeout: callTimeout ?? .milliseconds(Int(config.callTimeout * 1000)), earlyStop: earlyStop,
-                            debateTimeout: .milliseconds(Int(config.debateTimeout * 1000)), budgetUSD: caps.min())
+                            debateTimeout: .milliseconds(Int(config.debateTimeout * 1000)), budgetUSD: caps.min(), blind: blind, quorum: quorum)
     }
 
     // MARK: - Accepting and running

@@ -187,6 +187,8 @@ enum OpenAPIDocument {
         let rounds: Schema = ["type": ["integer", "null"], "minimum": 1, "maximum": .int(maxRounds)]
         let consensus: Schema = ["type": ["string", "null"], "enum": .array(ConsensusMethod.allCases.map { .string($0.rawValue) } + [.null])]
         let seed: Schema = ["type": ["integer", "null"], "minimum": 0, "maximum": .int(Int.max)]
+        let blind: Schema = ["type": ["boolean", "null"]]
+        let quorum: Schema = ["type": ["integer", "null"], "minimum": 1, "maximum": .int(DebateLimits.agents.upperBound)]
         let question: Schema = ["type": "string", "pattern": .string(DebateLimits.questionPattern),
                                 "maxLength": .int(DebateLimits.questionCharacters)]
         let event = object(["type": string, "data": ["type": "object"], "timestamp": number, "round": nullable("integer"),
@@ -210,13 +212,14 @@ enum OpenAPIDocument {
             "Readiness": object(["status": ["type": "string", "enum": ["ready", "not_ready"]], "reason": string], required: ["status"]),
             "DebateRequest": [
                 "type": "object",
-                "description": "`question` (or its alias `task`) is required. rounds, consensus, agents and seed may also be given inside `config`; the top level wins.",
+                "description": "`question` (or its alias `task`) is required. rounds, consensus, agents, seed, blind and quorum may also be given inside `config`; the top level wins. `blind` (default true): critics, voters and the judge see answers as labels. `quorum`: valid votes needed for consensus (default: more than half of the panel).",
                 "properties": [
                     "question": ["type": ["string", "null"], "maxLength": .int(DebateLimits.questionCharacters)],
                     "task": ["type": ["string", "null"]],
-                    "rounds": rounds, "consensus": consensus, "agents": agents, "seed": seed,
+                    "rounds": rounds, "consensus": consensus, "agents": agents, "seed": seed, "blind": blind, "quorum": quorum,
                     "config": ["type": ["object", "null"],
-                               "properties": ["rounds": rounds, "consensus": consensus, "agents": agents, "seed": seed]],
+                               "properties": ["rounds": rounds, "consensus": consensus, "agents": agents, "seed": seed, "blind": blind,
+                                              "quorum": quorum]],
                     "context": ["type": ["string", "null"], "maxLength": .int(DebateLimits.contextCharacters)],
                     "metadata": ["type": ["object", "null"]],
                     "budget_limit_usd": ["type": ["number", "null"], "minimum": 0],
@@ -233,7 +236,7 @@ enum OpenAPIDocument {
                                   "limit": integer, "offset": integer],
                                  required: ["debates", "count", "total"]),
             "Debate": object(["id": string, "debate_id": string, "task": string, "status": string, "agents": ["type": "array"],
-                              "rounds": integer, "rounds_used": integer, "consensus_reached": boolean, "confidence": number,
+                              "rounds": integer, "rounds_used": integer, "consensus_reached": boolean, "confidence": nullable("number"),
                               "final_answer": nullable("string"), "consensus": ["type": ["object", "null"]],
                               "messages": array(message), "critiques": ["type": "array"], "votes": ["type": "array"],
                               "usage": ["type": "object"], "receipt": ref("Receipt"), "instance_id": nullable("string")],
@@ -242,7 +245,7 @@ enum OpenAPIDocument {
             // The stored record, every key present (null when unset): the JSON export and `aragora ask --json`.
             "DebateRecord": object(["id": string, "task": string, "context": nullable("string"), "status": string,
                                     "agents": ["type": "array"], "rounds": integer, "rounds_used": integer,
-                                    "consensus_method": string, "consensus_reached": boolean, "confidence": number,
+                                    "consensus_method": string, "consensus_reached": boolean, "confidence": nullable("number"),
                                     "final_answer": nullable("string"), "messages": array(message), "critiques": ["type": "array"],
                                     "votes": ["type": "array"], "usage": ["type": "object"], "created_at": string,
                                     "receipt": ref("Receipt"), "instance_id": nullable("string")],

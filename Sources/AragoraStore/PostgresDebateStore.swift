@@ -255,7 +255,7 @@ public final class PostgresDebateStore: DebateStore {
         let matched = try await rows("""
             WITH upd AS (
                 UPDATE debates SET status = \(record.status.rawValue), updated_at = \(Timestamp.now()),
-                    consensus_reached = \(record.consensusReached), confidence = \(record.confidence), record = \(json),
+                    consensus_reached = \(record.consensusReached), consensus_confidence = \(record.confidence), record = \(json),
                     checkpoint = \(checkpoint), error = \(record.error)
                 WHERE id = \(record.id) AND EXISTS (
                     SELECT 1 FROM debate_leases WHERE debate_id = \(record.id) AND owner = \(lease.owner) AND fence = \(lease.fence))
@@ -282,7 +282,7 @@ public final class PostgresDebateStore: DebateStore {
 
     public func list(limit: Int, offset: Int, status: DebateStatus?, matching: String?) async throws -> DebatePage {
         let s = status?.rawValue
-        let columns = "id, task, status, created_at, updated_at, consensus_reached, confidence"
+        let columns = "id, task, status, created_at, updated_at, consensus_reached, consensus_confidence"
         guard let matching, !matching.isEmpty else {
             let items = try await summaries(rows("""
                 SELECT \(unescaped: columns) FROM debates WHERE (\(s)::text IS NULL OR status = \(s))
@@ -322,13 +322,13 @@ public final class PostgresDebateStore: DebateStore {
 
     public func active(limit: Int) async throws -> (items: [DebateSummary], total: Int) {
         let items = try await rows("""
-            SELECT d.id, d.task, d.status, d.created_at, d.updated_at, d.consensus_reached, d.confidence,
+            SELECT d.id, d.task, d.status, d.created_at, d.updated_at, d.consensus_reached, d.consensus_confidence,
                    l.owner, l.claimed_at, d.checkpoint
             FROM debates d LEFT JOIN debate_leases l ON l.debate_id = d.id
             WHERE d.status IN ('created', 'running') ORDER BY d.created_at DESC, d.id LIMIT \(limit)
             """).compactMap { row -> DebateSummary? in
             let (id, task, status, created, updated, reached, confidence, owner, since, checkpoint) =
-                try row.decode((String, String, String, Double, Double, Bool, Double, String?, Double?, String?).self)
+                try row.decode((String, String, String, Double, Double, Bool, Double?, String?, Double?, String?).self)
             guard let status = DebateStatus(rawValue: status) else { return nil }
             return DebateSummary(id: id, task: task, status: status, createdAt: created, updatedAt: updated, consensusReached: reached,
                                  confidence: confidence, owner: owner, ownedSince: since,
@@ -340,7 +340,7 @@ public final class PostgresDebateStore: DebateStore {
 
     private func summaries(_ rows: [PostgresRow]) throws -> [DebateSummary] {
         try rows.compactMap { row in
-            let (id, task, status, created, updated, reached, confidence) = try row.decode((String, String, String, Double, Double, Bool, Double).self)
+            let (id, task, status, created, updated, reached, confidence) = try row.decode((String, String, String, Double, Double, Bool, Double?).self)
             guard let status = DebateStatus(rawValue: status) else { return nil }
             return DebateSummary(id: id, task: task, status: status, createdAt: created, updatedAt: updated,
                                  consensusReached: reached, confidence: confidence)

@@ -140,6 +140,11 @@ enum PostgresMigrations {
             END $$
             """,
         ]),
+        // A confidence is a figure someone gave or nothing (a judge that gave none): the list's copy may be NULL.
+        Migration(version: 7, name: "confidence may be absent", statements: [
+            "ALTER TABLE debates ADD COLUMN IF NOT EXISTS consensus_confidence DOUBLE PRECISION",
+            "UPDATE debates SET consensus_confidence = confidence",
+        ]),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

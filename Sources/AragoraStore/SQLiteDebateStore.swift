@@ -158,7 +158,7 @@ public final class SQLiteDebateStore: DebateStore {
         do { return try DebateRecord.decode(Data(bytes)) } catch { throw StoreError.corrupt("debate \(id): \(error)") }
     }
 
-    private static let summaryColumns = "id, task, status, created_at, updated_at, consensus_reached, confidence"
+    private static let summaryColumns = "id, task, status, created_at, updated_at, consensus_reached, consensus_confidence"
 
     public func list(limit: Int, offset: Int, status: DebateStatus?, matching: String?) async throws -> DebatePage {
         var conditions: [String] = []
@@ -251,7 +251,7 @@ public final class SQLiteDebateStore: DebateStore {
             return DebateSummary(id: id, task: task, status: status, createdAt: row.column("created_at")?.double ?? 0,
                                  updatedAt: row.column("updated_at")?.double ?? 0,
                                  consensusReached: row.column("consensus_reached")?.integer == 1,
-                                 confidence: row.column("confidence")?.double ?? 0)
+                                 confidence: row.column("consensus_confidence")?.double)
         }
     }
 

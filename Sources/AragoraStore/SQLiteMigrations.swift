@@ -136,6 +136,11 @@ enum SQLiteMigrations {
             """,
             "INSERT INTO debates_fts (debates_fts) VALUES ('rebuild')",
         ]),
+        // A confidence is a figure someone gave or nothing (a judge that gave none): the list's copy may be NULL.
+        Migration(version: 7, name: "confidence may be absent", statements: [
+            "ALTER TABLE debates ADD COLUMN consensus_confidence REAL",
+            "UPDATE debates SET consensus_confidence = confidence",
+        ]),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

@@ -111,13 +111,13 @@ enum SQLiteSaveBatch {
         binds.reserveCapacity(1 + saves.count * 9)
         for s in saves {
             let r = s.record
-            binds += [.text(r.id), .text(r.status.rawValue), .integer(r.consensusReached ? 1 : 0), .float(r.confidence), .text(s.json),
+            binds += [.text(r.id), .text(r.status.rawValue), .integer(r.consensusReached ? 1 : 0), r.confidence.map(SQLiteData.float) ?? .null, .text(s.json),
                       s.progress.map(SQLiteData.text) ?? .null, r.error.map(SQLiteData.text) ?? .null,
                       .text(s.lease.owner), .integer(s.lease.fence)]
         }
         // A finished debate's lease goes with it (trigger `debates_finished_lease`).
         let matched = try await db.query("""
-            UPDATE debates SET status = v.column2, updated_at = ?1, consensus_reached = v.column3, confidence = v.column4,
+            UPDATE debates SET status = v.column2, updated_at = ?1, consensus_reached = v.column3, consensus_confidence = v.column4,
                    record = v.column5, checkpoint = v.column6, error = v.column7
             FROM (VALUES \(rows)) AS v
             WHERE debates.id = v.column1
@@ -186,7 +186,7 @@ enum SQLiteCreateBatch {
             binds += [.text(r.id), .text(r.task), .text(r.status.rawValue), .float(r.createdAt), .float(r.createdAt), .text(c.json)]
         }
         _ = try await db.query("""
-            INSERT INTO debates (id, task, status, created_at, updated_at, consensus_reached, confidence, record, checkpoint) VALUES
+            INSERT INTO debates (id, task, status, created_at, updated_at, consensus_reached, consensus_confidence, record, checkpoint) VALUES
             """ + " " + Array(repeating: "(?, ?, ?, ?, ?, 0, 0, ?, NULL)", count: creates.count).joined(separator: ", "), binds)
     }
 }

@@ -28,7 +28,7 @@ public struct DebateSummary: Sendable, Equatable {
     public var createdAt: Double
     public var updatedAt: Double
     public var consensusReached: Bool
-    public var confidence: Double
+    public var confidence: Double?
     /// For unfinished debates (`active`): the instance holding the lease, since when, and where the debate is
     /// (`round 2 critique`, from its last checkpoint).
     public var owner: String?
@@ -36,7 +36,7 @@ public struct DebateSummary: Sendable, Equatable {
     public var phase: String?
 
     public init(id: String, task: String, status: DebateStatus, createdAt: Double, updatedAt: Double,
-                consensusReached: Bool, confidence: Double, owner: String? = nil, ownedSince: Double? = nil, phase: String? = nil) {
+                consensusReached: Bool, confidence: Double?, owner: String? = nil, ownedSince: Double? = nil, phase: String? = nil) {
         self.owner = owner
         self.ownedSince = ownedSince
         self.phase = phase

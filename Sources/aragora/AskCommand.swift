@@ -55,6 +55,12 @@ struct AskCommand: AsyncParsableCommand {
     @Flag(help: "Keep going for all rounds even when positions have converged.")
     var noEarlyStop = false
 
+    @Flag(help: "Show agents each other's names when they critique, vote and judge (default: blind review, answers shown as \"Answer A\", \"Answer B\"...).")
+    var noBlind = false
+
+    @Option(help: "Valid votes needed for consensus. Default: more than half of the panel.")
+    var quorum: Int?
+
     @Flag(help: "Do not record the debate (and its ELO result) in the local store.")
     var noSave = false
 
@@ -79,7 +85,8 @@ struct AskCommand: AsyncParsableCommand {
             input = try DebateInput(
                 question: question, specs: try agents.map { try AgentSpec.parseList($0) }, judge: try judge.map { try AgentSpec.parse($0) },
                 rounds: rounds, consensus: ConsensusMethod(rawValue: consensus.lowercased())!, context: context, budgetLimitUSD: budget, seed: seed,
-                callTimeout: .milliseconds(Int(timeout * 1000)), earlyStop: !noEarlyStop, defaultPanel: factory.defaultPanel,
+                callTimeout: .milliseconds(Int(timeout * 1000)), earlyStop: !noEarlyStop, blind: !noBlind, quorum: quorum,
+                defaultPanel: factory.defaultPanel,
                 config: config)
         } catch {
             Terminal.errorLine("error: \(error) (see 'aragora ask --help')")

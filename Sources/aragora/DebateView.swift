@@ -66,14 +66,21 @@ struct DebateView {
             out += rounds.map { r in
                 let sims = (r["similarity"]?.objectValue ?? [:]).values.compactMap(\.doubleValue)
                 let minSim = sims.min().map { " min \(Self.number($0))" } ?? ""
+                // How many of the round's critiques and votes were valid, when the record says.
+                let counts = [("critiques", r["critiques"]), ("votes", r["votes"])].compactMap { name, c -> String? in
+                    guard let valid = c?["valid"]?.intValue, let asked = c?["requested"]?.intValue else { return nil }
+                    return "\(valid)/\(asked) \(name) valid"
+                }
                 return "R\(r["round"]?.intValue ?? 0) \(r["convergence"]?.stringValue ?? "")\(minSim)"
+                    + (counts.isEmpty ? "" : " (\(counts.joined(separator: ", ")))")
             }.joined(separator: " · ")
         }
         let reached = d["reached"]?.boolValue == true
         let method = d["method"]?.stringValue ?? ""
         let head = reached ? term.green("Consensus reached") : term.yellow(method == "none" ? "No vote (synthesis)" : "No consensus")
         out += "\n\n" + term.bold("══ Result ══") + "\n"
-        out += "\(term.bold(head)) · method \(method) · confidence \(Self.number(d["confidence"]?.doubleValue ?? 0))\n"
+        let confidence = d["confidence"]?.doubleValue.map(Self.number) ?? "not given"
+        out += "\(term.bold(head)) · method \(method) · confidence \(confidence)\n"
         out += term.dim("  " + (d["summary"]?.stringValue ?? "")) + "\n"
         out += term.bold("Final answer:") + "\n" + term.wrap(d["final_answer"]?.stringValue ?? "", indent: "    ")
         let supporting = d["supporting_agents"]?.arrayValue?.compactMap(\.stringValue) ?? []

@@ -26,10 +26,10 @@ import Testing
     @Test func repliesInTheRequestedFormatParse() throws {
         let critique = try ReplyParser.critique(#"{"issues": ["no rollback plan"], "suggestions": ["add one"], "severity": 8}"#)
         #expect(critique == ReplyParser.ParsedCritique(issues: ["no rollback plan"], suggestions: ["add one"], severity: 8))
-        let vote = try ReplyParser.vote(#"{"choice": "gamma", "confidence": 0.7, "reasoning": "safest"}"#, candidates: ["beta", "gamma"])
+        let vote = try ReplyParser.vote(#"{"choice": "gamma", "confidence": 0.7, "reasoning": "safest"}"#, labels: ["beta", "gamma"])
         #expect(vote == ReplyParser.ParsedVote(choice: "gamma", confidence: 0.7, reasoning: "safest"))
         let judgment = try ReplyParser.judgment(#"{"winner": "beta", "confidence": 0.9, "final_answer": "Ship on Monday."}"#,
-                                                candidates: ["beta", "gamma"])
+                                                labels: ["beta", "gamma"])
         #expect(judgment == ReplyParser.ParsedJudgment(finalAnswer: "Ship on Monday.", confidence: 0.9, choice: "beta"))
         #expect(try ReplyParser.answer("Wait until Monday.\n\nRecommendation: ship Monday") .hasPrefix("Wait"))
     }

@@ -14,7 +14,7 @@ final class ConsensusRuleTests: XCTestCase {
         XCTAssertTrue(r.reached)
         XCTAssertEqual(r.winner, "b")
         XCTAssertEqual(r.finalAnswer, "B")
-        XCTAssertEqual(r.confidence, 1.6 / 2.4, accuracy: 1e-9)
+        XCTAssertEqual(r.confidence ?? -1, 1.6 / 2.4, accuracy: 1e-9)
         XCTAssertEqual(r.supportingAgents, ["b", "a", "c"])
         XCTAssertEqual(r.dissentingAgents, [])  // b's own vote for a is not dissent from its own answer
     }

@@ -21,9 +21,12 @@ struct ScriptedAgent: Agent {
         ScriptedAgent(name) { req, _ in
             switch req.phase {
             case .propose, .revise: return "\(name) thinks the answer is option \(name) because reasons."
-            case .critique: return "ISSUES: weak evidence\nSEVERITY: 4"
-            case .vote: return "VOTE: \(choice ?? req.candidates[0].agent)\nCONFIDENCE: \(confidence)\nREASONING: best"
-            case .judge: return "WINNER: \(req.candidates[0].agent)\nCONFIDENCE: 0.9\nFINAL ANSWER: judged answer"
+            case .critique: return #"{"issues": ["weak evidence"], "suggestions": [], "severity": 4}"#
+            case .vote:
+                // `choice` by the answer's text (blind review shows labels, not names).
+                let label = choice.flatMap { c in req.candidates.first { $0.content.contains("option \(c) because") }?.agent } ?? req.candidates[0].agent
+                return #"{"choice": "\#(label)", "confidence": \#(confidence), "reasoning": "best"}"#
+            case .judge: return #"{"winner": "\#(req.candidates[0].agent)", "confidence": 0.9, "final_answer": "judged answer"}"#
             case .synthesize: return "a synthesis of everything"
             }
         }

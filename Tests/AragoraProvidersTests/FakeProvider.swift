@@ -13,8 +13,10 @@ import Synchronization
 /// The model name picks the behaviour: `ok`, `rate-limit-once` (429 with `Retry-After: 1`, then fine), `server-error`
 /// (500), `overloaded` (529), `slow` (answers after 2 s), `truncated` (the stream stops midway), `malformed`
 /// (broken JSON), `wrong-type` (an HTML page), `unauthorized` (401), `empty` (no choices), `quota` (429
-/// insufficient_quota), `fail-after-N` (fine for N calls, then 500). Replies follow the phase's reply format so the
-/// debate engine accepts them.
+/// insufficient_quota), `fail-after-N` (fine for N calls, then 500), `refuses-json-schema` (400 to a `json_schema`
+/// response format, as llama-cpp-python's server answers), `refuses-response-format` (400 to any response format).
+/// Replies follow the phase's reply format so the debate engine accepts them; a forced Anthropic tool is answered
+/// with a `tool_use` block.
 final class FakeProvider: Sendable {
     struct Seen: Sendable {
         var path: String
@@ -83,6 +85,11 @@ final class FakeProvider: Sendable {
             return json(500, ["error": ["message": "failing from now on", "type": "api_error"]])
         }
         if model == "slow" { try await Task.sleep(for: .seconds(2)) }
+        let format = body["response_format"]?["type"]?.stringValue
+        if (model == "refuses-json-schema" && format == "json_schema") || (model == "refuses-response-format" && format != nil) {
+            return json(400, ["error": ["message": "1 validation error: response_format.type: Input should be 'text' or 'json_object'",
+                                        "type": "invalid_request_error"]])
+        }
         if model == "wrong-type" {
             var h = HTTPFields()
             h[.contentType] = "text/html"
@@ -120,15 +127,19 @@ final class FakeProvider: Sendable {
             lines.append("data: [DONE]")
             return events(lines)
         case .anthropic:
+            let tool = body["tool_choice"]?["name"]?.stringValue
             guard stream else {
-                return json(200, ["id": "m", "type": "message", "role": "assistant", "content": [["type": "text", "text": .string(text)]],
-                                  "stop_reason": "end_turn", "usage": ["input_tokens": .int(input), "output_tokens": .int(output)]])
+                let block: JSONValue = tool.map { ["type": "tool_use", "id": "t1", "name": .string($0), "input": JSONValue.parse(text) ?? .null] }
+                    ?? ["type": "text", "text": .string(text)]
+                return json(200, ["id": "m", "type": "message", "role": "assistant", "content": [block],
+                                  "stop_reason": tool == nil ? "end_turn" : "tool_use", "usage": ["input_tokens": .int(input), "output_tokens": .int(output)]])
             }
             var lines = ["event: message_start\ndata: " + JSONValue.object(["type": "message_start", "message": ["usage": ["input_tokens": .int(input), "output_tokens": 1]]]).serialized(),
                          "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}",
                          "event: ping\ndata: {\"type\": \"ping\"}"]
             lines += pieces.map { p in
-                "event: content_block_delta\ndata: " + JSONValue.object(["type": "content_block_delta", "index": 0, "delta": ["type": "text_delta", "text": .string(p)]]).serialized()
+                let delta: JSONValue = tool == nil ? ["type": "text_delta", "text": .string(p)] : ["type": "input_json_delta", "partial_json": .string(p)]
+                return "event: content_block_delta\ndata: " + JSONValue.object(["type": "content_block_delta", "index": 0, "delta": delta]).serialized()
             }
             if truncate { return events(Array(lines.prefix(4))) }
             lines.append("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}")
@@ -176,7 +187,7 @@ final class FakeProvider: Sendable {
             return #"{"issues": ["the cost of the change is not estimated"], "suggestions": ["add a cost estimate"], "severity": 4}"#
         }
         if prompt.contains(#"{"choice""#) {
-            let names = prompt.components(separatedBy: "Names you may vote for: ").last?.components(separatedBy: ".").first ?? ""
+            let names = prompt.components(separatedBy: "Labels you may vote for: ").last?.components(separatedBy: ".").first ?? ""
             let choice = names.components(separatedBy: ", ").first ?? ""
             return #"{"choice": "\#(choice)", "confidence": 0.8, "reasoning": "the most complete answer"}"#
         }

@@ -89,13 +89,82 @@ struct ProviderContractTests {
         try await fake.run { port in
             for provider in ["anthropic-api", "gemini", "ollama", "openai-api"] {
                 let agent = try Self.agent(provider, model: "ok", port: port, key: fake.key)
-                let vote = try await agent.respond(to: PhaseRequest(phase: .vote, round: 1, candidates: [Position(agent: "b", content: "x")]),
+                let vote = try await agent.respond(to: PhaseRequest(phase: .vote, round: 1, candidates: [Position(agent: "Answer A", content: "x")]),
                                                    in: Self.context)
-                #expect(try ReplyParser.vote(vote.text, candidates: ["b"]).choice == "b")
-                let critique = try await agent.respond(to: PhaseRequest(phase: .critique, round: 1, target: Position(agent: "b", content: "x")),
+                #expect(try ReplyParser.vote(vote.text, labels: ["Answer A"]).choice == "Answer A")
+                let critique = try await agent.respond(to: PhaseRequest(phase: .critique, round: 1, target: Position(agent: "Answer A", content: "x")),
                                                        in: Self.context)
                 #expect(try ReplyParser.critique(critique.text).severity == 4)
+                let judged = try await agent.stream(to: PhaseRequest(phase: .judge, round: 1, candidates: [Position(agent: "Answer A", content: "x")]),
+                                                    in: Self.context) { _ in }
+                #expect(try ReplyParser.judgment(judged.text, labels: ["Answer A"]).choice == "Answer A", "streamed, as judgments are")
             }
+        }
+    }
+
+    /// Each provider is asked for the reply's schema through its own mechanism; printed as the fake received it.
+    @Test("structured phases send each provider's native structured-output request")
+    func structuredRequests() async throws {
+        let fake = FakeProvider()
+        let labels = [Position(agent: "Answer A", content: "x"), Position(agent: "Answer B", content: "y")]
+        try await fake.run { port in
+            for provider in ["openai-api", "mistral", "grok", "openrouter", "deepseek", "openai-compatible", "anthropic-api", "gemini", "ollama"] {
+                let agent = try Self.agent(provider, model: "ok", port: port, key: fake.key)
+                _ = try await agent.respond(to: PhaseRequest(phase: .vote, round: 1, candidates: labels), in: Self.context)
+                let body = try #require(fake.requests.last?.body)
+                let sent: JSONValue
+                switch provider {
+                case "anthropic-api":
+                    sent = ["tools": body["tools"] ?? .null, "tool_choice": body["tool_choice"] ?? .null]
+                    #expect(body["tool_choice"] == ["type": "tool", "name": "vote"])
+                    #expect(body["tools"]?.arrayValue?.first?["input_schema"]?["properties"]?["choice"]?["enum"] == ["Answer A", "Answer B"])
+                case "gemini":
+                    sent = ["generationConfig": body["generationConfig"] ?? .null]
+                    #expect(body["generationConfig"]?["responseMimeType"] == "application/json")
+                    #expect(body["generationConfig"]?["responseSchema"]?["properties"]?["choice"]?["enum"] == ["Answer A", "Answer B"])
+                    #expect(body["generationConfig"]?["responseSchema"]?["additionalProperties"] == nil, "not in Gemini's schema subset")
+                case "ollama":
+                    sent = ["format": body["format"] ?? .null]
+                    #expect(body["format"]?["properties"]?["confidence"] == ["type": "number", "minimum": 0, "maximum": 1])
+                case "deepseek":
+                    sent = ["response_format": body["response_format"] ?? .null]
+                    #expect(body["response_format"]?["type"] == "json_object", "DeepSeek has JSON mode only")
+                default:
+                    sent = ["response_format": body["response_format"] ?? .null]
+                    #expect(body["response_format"]?["type"] == "json_schema")
+                    #expect(body["response_format"]?["json_schema"]?["strict"] == true)
+                    #expect(body["response_format"]?["json_schema"]?["schema"]?["required"] == ["choice", "confidence", "reasoning"])
+                }
+                print("structured vote request, \(provider): \(sent.serialized())")
+                // Answers are prose: no mechanism at all.
+                _ = try await agent.respond(to: Self.propose(), in: Self.context)
+                let prose = try #require(fake.requests.last?.body)
+                #expect(prose["response_format"] == nil && prose["tools"] == nil && prose["format"] == nil)
+                #expect(prose["generationConfig"]?["responseSchema"] == nil)
+            }
+        }
+    }
+
+    /// llama-cpp-python refuses `json_schema` with a 400: the agent asks again with `json_object` at once, and
+    /// from then on; a server that takes no response format at all gets the prompt alone.
+    @Test("a server that refuses a structured-output mechanism gets the next one, remembered")
+    func structuredFallback() async throws {
+        let fake = FakeProvider()
+        try await fake.run { port in
+            let agent = try Self.agent("openai-compatible", model: "refuses-json-schema", port: port, key: fake.key)
+            let vote = PhaseRequest(phase: .vote, round: 1, candidates: [Position(agent: "Answer A", content: "x")])
+            let first = try await agent.respond(to: vote, in: Self.context)
+            #expect(try ReplyParser.vote(first.text, labels: ["Answer A"]).choice == "Answer A")
+            _ = try await agent.respond(to: vote, in: Self.context)
+            let formats = fake.requests.map { $0.body["response_format"]?["type"]?.stringValue ?? "none" }
+            #expect(formats == ["json_schema", "json_object", "json_object"], "one refusal, remembered")
+            #expect(fake.requests[1].body["response_format"]?["schema"]?["properties"]?["choice"]?["enum"] == ["Answer A"])
+
+            let plain = try Self.agent("openai-compatible", model: "refuses-response-format", port: port, key: fake.key,
+                                       retry: RetryPolicy(maxAttempts: 1))
+            _ = try await plain.respond(to: vote, in: Self.context)
+            let last = fake.requests.suffix(3).map { $0.body["response_format"]?["type"]?.stringValue ?? "none" }
+            #expect(last == ["json_schema", "json_object", "none"])
         }
     }
 

@@ -6,11 +6,11 @@ import Testing
     @Test func migrationsApplyOnceInOrder() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-migrate-\(UUID().uuidString)/a.sqlite").path
         let store = try await SQLiteDebateStore.open(path: path)
-        #expect(try await store.migrationState().pending == [1, 2, 3, 4, 5, 6])
-        #expect(try await store.migrate() == [1, 2, 3, 4, 5, 6])
+        #expect(try await store.migrationState().pending == [1, 2, 3, 4, 5, 6, 7])
+        #expect(try await store.migrate() == [1, 2, 3, 4, 5, 6, 7])
         #expect(try await store.migrate() == [])
         let state = try await store.migrationState()
-        #expect(state.applied == [1, 2, 3, 4, 5, 6])
+        #expect(state.applied == [1, 2, 3, 4, 5, 6, 7])
         #expect(state.pending.isEmpty)
         try await store.close()
     }

@@ -42,6 +42,8 @@ export function tokens(usage) {
 }
 
 export function percent(x) { return `${Math.round((Number(x) || 0) * 100)}%`; }
+/** A confidence someone gave, or "not given" (null): never a default shown as a figure. */
+export function confidenceText(x) { return x === null || x === undefined ? 'not given' : percent(x); }
 
 /** ISO text or unix seconds -> local date and time. */
 export function when(value) {

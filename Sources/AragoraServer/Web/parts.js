@@ -1,5 +1,5 @@
 // Pieces shared by the live view and the finished-debate view. Agent text is always set as text.
-import { h, percent } from './dom.js';
+import { h, percent, confidenceText } from './dom.js';
 
 export const TERMINAL = new Set(['completed', 'error', 'cancelled', 'timeout']);
 
@@ -46,7 +46,14 @@ export function convergenceBadge(summary, ended = false) {
   if (!summary) return ended ? h('span', { class: 'badge warn' }, 'cut short') : h('span', { class: 'badge pending' }, 'in progress');
   const similarity = Object.entries(summary.similarity || {}).map(([a, s]) => `${a} ${percent(s)}`).join(', ');
   return h('span', { class: `badge conv-${summary.convergence}`, title: similarity ? `similarity to the previous answer: ${similarity}` : '' },
-    `${CONVERGENCE[summary.convergence] || summary.convergence}${summary.consensus_reached ? ' · votes agree' : ''}`);
+    `${CONVERGENCE[summary.convergence] || summary.convergence}${summary.consensus_reached ? ' · votes agree' : ''}${validCounts(summary)}`);
+}
+
+/** " · 5/6 critiques, 1/3 votes valid": how much of the round the outcome rests on, when the record says. */
+function validCounts(summary) {
+  const parts = [['critiques', summary.critiques], ['votes', summary.votes]]
+    .filter(([, c]) => c && typeof c.valid === 'number').map(([name, c]) => `${c.valid}/${c.requested} ${name}`);
+  return parts.length ? ` · ${parts.join(', ')} valid` : '';
 }
 
 export function failureItem(f) {
@@ -62,7 +69,7 @@ export function consensusCard(c, { status } = {}) {
     h('h2', { id: 'final-title' }, 'Final answer'),
     h('p', { class: 'verdict' },
       h('span', { class: c.reached ? 'badge ok' : 'badge warn' }, c.reached ? 'Consensus reached' : 'No consensus'), ' ',
-      `confidence ${percent(c.confidence)} · ${c.method}`, c.winner ? ` · strongest answer: ${c.winner}` : ''),
+      `confidence ${confidenceText(c.confidence)} · ${c.method}`, c.winner ? ` · strongest answer: ${c.winner}` : ''),
     h('div', { class: 'text final-answer' }, c.final_answer || ''),
     c.summary ? h('p', { class: 'muted' }, c.summary) : null,
     h('div', { class: 'sides' },

@@ -1,7 +1,7 @@
 // One debate: followed live over /ws while it runs, then shown whole from its record.
 import { api, token } from './api.js';
 import { fail, notify } from './notice.js';
-import { h, replace, usd, tokens, percent, when, seconds, statusPill } from './dom.js';
+import { h, replace, usd, tokens, percent, confidenceText, when, seconds, statusPill } from './dom.js';
 import { LiveDebate } from './live.js';
 import { TERMINAL, answerCard, critiqueItem, voteRow, votesTable, convergenceBadge, failureItem, consensusCard } from './parts.js';
 import { verifyReceipt } from './receipt.js';
@@ -170,7 +170,7 @@ function followLive(root, record, onEnd) {
         finalText.replaceChildren(d.final_answer || '');
         meterBar.style.width = percent(d.confidence);
         meter.setAttribute('aria-valuenow', String(Math.round((d.confidence || 0) * 100)));
-        meterLabel.textContent = `${d.reached ? 'Consensus reached' : 'No consensus'} · confidence ${percent(d.confidence)}`;
+        meterLabel.textContent = `${d.reached ? 'Consensus reached' : 'No consensus'} · confidence ${confidenceText(d.confidence)}`;
         progress.textContent = 'Finishing';
         break;
       case 'synthesis':

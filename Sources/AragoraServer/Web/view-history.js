@@ -2,7 +2,7 @@
 // (#/debates?q=...&status=...&page=2), so back, forward and links work.
 import { api } from './api.js';
 import { fail } from './notice.js';
-import { h, replace, percent, when, statusPill } from './dom.js';
+import { h, replace, confidenceText, when, statusPill } from './dom.js';
 
 const PAGE = 20;
 const STATUSES = ['', 'created', 'running', 'completed', 'error', 'cancelled', 'timeout'];
@@ -55,7 +55,7 @@ export function renderHistory(view, params) {
         h('tbody', {}, items.map((d) => h('tr', {},
           h('td', {}, h('a', { href: `#/debate/${encodeURIComponent(d.id)}` }, d.task)),
           h('td', {}, statusPill(d.status)),
-          h('td', {}, d.status === 'completed' ? (d.consensus_reached ? `yes · ${percent(d.confidence)}` : 'no') : ''),
+          h('td', {}, d.status === 'completed' ? (d.consensus_reached ? `yes · ${confidenceText(d.confidence)}` : 'no') : ''),
           h('td', {}, when(d.created_at))))))),
       h('nav', { class: 'pager', 'aria-label': 'Pages' },
         h('button', { type: 'button', class: 'ghost', disabled: page <= 1, onclick: () => go({ q, status, page: page - 1 }) }, '← Newer'),
