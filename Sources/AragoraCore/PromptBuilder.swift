@@ -23,11 +23,11 @@ public enum PromptBuilder {
         case .propose, .revise, .synthesize:
             return "Reply with your answer as plain prose (no JSON), ending with a line 'Recommendation: ...'."
         case .critique:
-            return "Reply with JSON only: \(ReplySchema.critique.example) where severity is an integer from 0 (cosmetic) to 10 (fatal)."
+            return "Reply with JSON only: \(ReplySchema.critique.example) with at most three short issues and suggestions; severity is an integer from 0 (cosmetic) to 10 (fatal)."
         case .vote:
-            return "Reply with JSON only: \(ReplySchema.vote(labels: []).example); choice is exactly one of the labels listed, confidence a number from 0 to 1."
+            return "Reply with JSON only: \(ReplySchema.vote(labels: []).example); choice is exactly one of the labels listed, confidence a number from 0 to 1 (such as 0.7), reasoning one short sentence."
         case .judge:
-            return "Reply with JSON only: \(ReplySchema.judgment(labels: []).example); winner is the label of the answer you side with; the final answer must stand on its own."
+            return "Reply with JSON only: \(ReplySchema.judgment(labels: []).example); winner is the label of the answer you side with, confidence a number from 0 to 1 (such as 0.7); the final answer must stand on its own."
         }
     }
 

@@ -156,6 +156,29 @@ public enum ReplyParser {
                   open < close else { return nil }
             return Array(u[open...close])
         }
-        return bytes.flatMap { JSONValue.parse(bytes: $0)?.objectValue }
+        guard let bytes else { return nil }
+        return (JSONValue.parse(bytes: bytes) ?? JSONValue.parse(bytes: escapingControlCharacters(bytes)))?.objectValue
+    }
+
+    /// The same bytes with raw control characters inside strings escaped: grammar-constrained servers (llama.cpp)
+    /// let a model write a line break inside a JSON string, which JSON forbids but means only that.
+    static func escapingControlCharacters(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 16)
+        var inString = false, escaped = false
+        for b in bytes {
+            if inString, b < 0x20 {
+                switch b {
+                case 0x0A: out += Array("\\n".utf8)
+                case 0x0D: out += Array("\\r".utf8)
+                case 0x09: out += Array("\\t".utf8)
+                default: out += Array(String(format: "\\u%04x", b).utf8)
+                }
+                continue
+            }
+            out.append(b)
+            if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = inString } else if b == UInt8(ascii: "\"") { inString.toggle() }
+        }
+        return out
     }
 }

@@ -42,6 +42,39 @@ public struct ReplySchema: Sendable, Equatable {
         }
     }
 
+    /// The schema for servers that constrain decoding with a grammar built from it (llama.cpp, Ollama): their
+    /// grammars cannot bound a number, so bounded numbers become enums of steps (confidence 0, 0.05 ... 1;
+    /// severity 0 ... 10), and short strings and lists get lengths (two items of 120 characters, a reasoning of 200),
+    /// so a small model cannot ramble past the token cap with its JSON unclosed. The reply is still checked against
+    /// the plain schema.
+    public var forGrammar: JSONValue { Self.bounded(schema, field: nil) }
+
+    static func bounded(_ schema: JSONValue, field: String?) -> JSONValue {
+        guard case .object(var o) = schema else { return schema }
+        switch o["type"]?.stringValue {
+        case "object":
+            if case .object(let properties) = o["properties"] {
+                o["properties"] = .object(Dictionary(uniqueKeysWithValues: properties.map { ($0.key, bounded($0.value, field: $0.key)) }))
+            }
+        case "array":
+            o["maxItems"] = 2
+            if let items = o["items"] { o["items"] = bounded(items, field: "item") }
+        case "string" where field == "final_answer":
+            o["minLength"] = 1  // SmolLM2 wrote an empty one, twice
+        case "string" where o["enum"] == nil:
+            // Not the final answer: llama.cpp spells a length out as nested rules, and at 1,200 characters
+            // llama-cpp-python 0.3.36 failed to parse the grammar and its server died.
+            o["maxLength"] = field == "item" ? 120 : 200
+        case "number" where o["minimum"] == 0 && o["maximum"] == 1:
+            o = ["enum": .array((0...20).map { .double(Double($0) / 20) })]
+        case "integer":
+            if let lo = o["minimum"]?.intValue, let hi = o["maximum"]?.intValue { o = ["enum": .array((lo...hi).map(JSONValue.int))] }
+        default:
+            break
+        }
+        return .object(o)
+    }
+
     static func object(_ properties: [String: JSONValue], order: [String]) -> JSONValue {
         ["type": "object", "properties": .object(properties), "required": JSONValue(order), "additionalProperties": false]
     }

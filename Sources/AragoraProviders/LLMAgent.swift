@@ -165,7 +165,7 @@ public struct LLMAgent: Agent {
             let after = FailureClassifier.retryAfter(seconds: response.headers.first(name: "retry-after"),
                                                      milliseconds: response.headers.first(name: "retry-after-ms"))
             let error = FailureClassifier.classify(status: Int(response.status.code), body: body, retryAfter: after, settings: settings)
-            if response.status.code == 400, structured != nil, case .badResponse = error { throw StructuredRefused(error: error) }
+            if structured != nil, StructuredRefused.matches(status: Int(response.status.code), body: body) { throw StructuredRefused(error: error) }
             throw error
         }
         let usage: ProviderUsage

@@ -23,8 +23,9 @@ struct OpenAIChatWire: WireFormat {
             body["response_format"] = ["type": "json_schema", "json_schema": [
                 "name": .string(structured!.schema.name), "strict": true, "schema": structured!.schema.schema]]
         case .jsonObject?:
-            // llama.cpp's servers constrain decoding to `schema`; OpenAI-style JSON mode ignores it.
-            body["response_format"] = ["type": "json_object", "schema": structured!.schema.schema]
+            // llama.cpp's servers constrain decoding to `schema` (a grammar: see `forGrammar`); OpenAI-style JSON mode
+            // ignores it.
+            body["response_format"] = ["type": "json_object", "schema": structured!.schema.forGrammar]
         case .off?, nil:
             break
         }

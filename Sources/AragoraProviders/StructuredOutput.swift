@@ -68,7 +68,18 @@ final class StructuredModes: Sendable {
     static func key(_ settings: ProviderSettings) -> String { settings.info.name + " " + settings.baseURL }
 }
 
-/// A 400 to a request that carried a structured-output mechanism: the server may not know it.
+/// An error answer to a request that carried a structured-output mechanism, naming that mechanism: the server
+/// does not know it. Servers say so differently: llama-cpp-python 0.3.36 answers a `json_schema` response format
+/// with a 500 and a validation message, others with a 400 or 422.
 struct StructuredRefused: Error {
     var error: AgentError
+
+    static let names = ["response_format", "json_schema", "json_object", "responseschema", "response_schema", "responsemimetype",
+                        "tool_choice", "input_schema", "\"format\""]
+
+    static func matches(status: Int, body: [UInt8]) -> Bool {
+        guard (400..<600).contains(status), status != 429 else { return false }
+        let text = String(decoding: body.prefix(4096), as: UTF8.self).lowercased()
+        return names.contains { text.contains($0) }
+    }
 }

@@ -39,9 +39,16 @@ struct AgentsCommand: AsyncParsableCommand {
         }
         rows.append(["provider": "demo", "status": "available", "model": "demo personas (offline)",
                      "input_per_mtok": 0.0, "output_per_mtok": 0.0])
+        // The default panel with each agent's model as it will run (a spec names none: its provider's default).
+        let panel = factory.defaultPanel.map { spec -> String in
+            var resolved = spec
+            if resolved.model == nil, spec.provider != "demo" {
+                resolved.model = factory.listings.first { $0.provider == spec.provider }?.defaultModel
+            }
+            return resolved.description
+        }
         if json {
-            print(JSONValue.object(["providers": .array(rows.map(JSONValue.object)),
-                                    "default_panel": JSONValue(factory.defaultPanel.map(\.description))]).serialized())
+            print(JSONValue.object(["providers": .array(rows.map(JSONValue.object)), "default_panel": JSONValue(panel)]).serialized())
             return
         }
         func price(_ v: JSONValue?) -> String { v?.doubleValue.map { String(format: "$%.2f", $0) } ?? "-" }
@@ -51,8 +58,9 @@ struct AgentsCommand: AsyncParsableCommand {
         }
         let widths = (0..<header.count).map { i in ([header] + table).map { $0[i].count }.max()! }
         for line in [header] + table {
-            print(zip(line, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            let padded = zip(line, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            print(padded.replacingOccurrences(of: " +$", with: "", options: .regularExpression))
         }
-        print("\ndefault panel: " + factory.defaultPanel.map(\.description).joined(separator: ", "))
+        print("\ndefault panel: " + panel.joined(separator: ", "))
     }
 }

@@ -39,6 +39,13 @@ final class ReplyParserTests: XCTestCase {
         XCTAssertEqual(try ReplyParser.critique(#"{"issues": [], "suggestions": [], "severity": 0}"#).severity, 0)
     }
 
+    func testALineBreakInsideAStringIsReadAsOne() throws {
+        // What llama.cpp's grammar let SmolLM2 write: raw line breaks inside JSON strings.
+        let c = try ReplyParser.critique("{ \"issues\": [\"too vague\nand long\"], \"suggestions\": [\"say \\\"how\\\"\tnow\"], \"severity\": 3 }")
+        XCTAssertEqual(c.issues, ["too vague\nand long"])
+        XCTAssertEqual(c.suggestions, ["say \"how\"\tnow"])
+    }
+
     func testCritiquesOutsideTheSchemaFail() {
         for reply in [#"{"issues": ["x"], "suggestions": [], "severity": 12}"#, #"{"issues": ["x"], "suggestions": [], "severity": 6.5}"#,
                       #"{"issues": ["x"], "suggestions": []}"#, #"{"issues": "x", "suggestions": [], "severity": 3}"#,

@@ -259,6 +259,30 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(active.out, "0 active debates\n")
     }
 
+    /// `aragora agents`: the default panel names each agent's model as it will run, and the table's columns line up
+    /// whatever a provider lacks.
+    func testAgentsListsTheDefaultPanelWithItsModels() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let local = try aragora(["agents"], env: ["OPENAI_COMPATIBLE_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_COMPATIBLE_MODEL": "smol"],
+                                dataDir: dir)
+        XCTAssertTrue(local.out.contains("default panel: openai-compatible|smol|skeptic, openai-compatible|smol|pragmatist"), local.out)
+        let demo = try aragora(["agents"], dataDir: dir)
+        XCTAssertTrue(demo.out.contains("default panel: demo:skeptic, demo:pragmatist, demo:visionary"), demo.out)
+        for run in [local, demo] {
+            let rows = run.out.split(separator: "\n", omittingEmptySubsequences: false).prefix { !$0.isEmpty }.map(String.init)
+            let header = try XCTUnwrap(rows.first)
+            let starts = ["STATUS", "DEFAULT MODEL", "IN $/MTOK"].map { header.range(of: $0)!.lowerBound.utf16Offset(in: header) }
+            for row in rows.dropFirst() {
+                for start in starts {
+                    let i = row.index(row.startIndex, offsetBy: start)
+                    XCTAssertTrue(row[row.index(before: i)] == " " && row[i] != " ", "column at \(start) in '\(row)'")
+                }
+                XCTAssertFalse(row.hasSuffix(" "))
+            }
+        }
+    }
+
     func testBadUsageExitsTwoWithOneLine() throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
