@@ -116,6 +116,15 @@ public struct LLMAgent: Agent {
                     "provider": "\(settings.info.name)", "refused": "\(mode.rawValue)", "now": "\(weaker.rawValue)", "error": "\(refused.error)",
                 ])
                 attempt -= 1
+            } catch let cut as CutStream {
+                // The server is up and answering; it ended this reply early (llama.cpp's servers do, for a newer
+                // request): not a sign of an unwell provider, and retried like a broken connection.
+                breaker.record(success: true)
+                let remaining = ContinuousClock.now.duration(to: deadline)
+                guard !streamed.value, let wait = runtime.retry.delay(after: cut.error, attempt: attempt, remaining: remaining) else {
+                    throw cut.error
+                }
+                try await Task.sleep(for: wait)
             } catch let error as AgentError {
                 breaker.record(success: !CircuitBreaker.counts(error))
                 let remaining = ContinuousClock.now.duration(to: deadline)
@@ -233,7 +242,7 @@ public struct LLMAgent: Agent {
         }
         if !done, wire.framing == .ndjson, let last = lines.remainder() { take(try wire.step(event: nil, data: last)) }
         guard done, finished || !wire.marksFinish, !text.isEmpty else {
-            throw AgentError.network("\(settings.info.name): stream ended early after \(text.count) characters")
+            throw CutStream(error: .network("\(settings.info.name): stream ended early after \(text.count) characters"))
         }
         return (text, usage)
     }
@@ -265,6 +274,11 @@ public struct LLMAgent: Agent {
                       ("unresolved", "cannot resolve the host")]
             .first { text.contains($0.0) }?.1 ?? String(text.prefix(200))
     }
+}
+
+/// A stream the server ended before the reply was complete (its end marker without the reply's end, or no text).
+struct CutStream: Error {
+    var error: AgentError
 }
 
 /// Whether a call has shown any text yet (then it must not be retried).

@@ -140,6 +140,7 @@ final class RealModelTests: XCTestCase {
         let kinds = Set((done["failures"]?.arrayValue ?? []).compactMap { $0["kind"]?.stringValue })
         XCTAssertFalse(kinds.isEmpty, "the outage shows in the record")
         XCTAssertTrue(kinds.isSubset(of: ["network", "unavailable", "timeout"]), "\(kinds): a cut connection and an open breaker, never `server`")
+        print("killed model server: first debate \(done["status"] ?? .null), failures \((done["failures"]?.arrayValue ?? []).map { "\($0["phase"] ?? .null) \($0["kind"] ?? .null) removed=\($0["removed"] ?? .null)" })")
         try await Task.sleep(for: .seconds(3))  // the cool-down
         let second = try await Self.post(api, "/api/debates", body.replacingOccurrences(of: #""seed": 3"#, with: #""seed": 4"#))["debate_id"]?.stringValue
         let next = try await Self.finished(api, try XCTUnwrap(second))
@@ -167,7 +168,8 @@ final class RealModelTests: XCTestCase {
         for f in failures where f["kind"] == "network" {
             XCTAssertTrue(f["error"]?.stringValue?.contains("stream ended early") == true, "\(f)")
         }
-        XCTAssertFalse(failures.contains { $0["kind"] == "bad_reply" }, "\(failures)")
+        XCTAssertFalse(failures.contains { $0["kind"] == "bad_reply" && $0["phase"] != "judge" }, "\(failures)")
+        XCTAssertFalse(failures.contains { $0["kind"] == "unavailable" }, "a cut stream is not a failing server: the breaker stays closed")
         print("interrupting server: \(failures.count) failed phases: \(failures.map { "\($0["phase"] ?? .null) \($0["kind"] ?? .null)" })")
     }
 
