@@ -213,8 +213,8 @@ public struct RoundSummary: Sendable, Codable, Equatable {
     }
 }
 
-/// Under blind review, the labels under which one reader saw the answers of one round (`review`: the critic and
-/// voter; `judge`): label -> agent. Derived from the debate's seed, so a rerun shows the same.
+/// Under blind review, the labels under which one reader saw the answers of one round for one `purpose` (`critique`,
+/// `vote` or `judge`): label -> agent. Derived from the debate's seed, so a rerun shows the same.
 public struct ReviewLabels: Sendable, Codable, Equatable {
     public var round: Int
     public var reader: String

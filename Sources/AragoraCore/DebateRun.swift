@@ -190,7 +190,7 @@ final class DebateRun {
         // Each critic sees the others' answers through its own view (labels under blind review).
         var pairs: [(critic: String, target: String, shown: Position)] = []
         for critic in state.progress.active {
-            let view = readerView(answers.filter { $0.agent != critic }, for: critic, round: round, purpose: "review")
+            let view = readerView(answers.filter { $0.agent != critic }, for: critic, round: round, purpose: "critique")
             for shown in view.positions { pairs.append((critic, view.agentOf[shown.agent]!, shown)) }
         }
         var calls: [PhaseRunner.Call<Structured<ReplyParser.ParsedCritique>>] = []
@@ -243,7 +243,7 @@ final class DebateRun {
         // A voter is offered every answer but its own (an agent without an answer this round votes too).
         var voters: [(name: String, view: ReaderView)] = []
         for voter in state.progress.active {
-            let view = readerView(answers.filter { $0.agent != voter }, for: voter, round: round, purpose: "review")
+            let view = readerView(answers.filter { $0.agent != voter }, for: voter, round: round, purpose: "vote")
             if !view.positions.isEmpty { voters.append((voter, view)) }
         }
         var calls: [PhaseRunner.Call<Structured<ReplyParser.ParsedVote>>] = []

@@ -147,7 +147,11 @@ public struct DemoAgent: Agent {
     func vote(_ topic: DemoTopic, _ request: PhaseRequest, _ context: DebateContext, _ rng: inout SeededRandom) -> String {
         var best: (name: String, score: Double)?
         for candidate in request.candidates {
-            var score = (persona.affinity[persona(of: candidate, topic: topic, in: context)] ?? 0.5) + rng.unit() * 0.45
+            // The noise depends on the answer, not on where it is listed: blind review shuffles the list, and the same
+            // answers must get the same vote either way.
+            let author = persona(of: candidate, topic: topic, in: context)
+            var noise = SeededRandom(seed: context.seed, identity.name, "vote", String(request.round), author)
+            var score = (persona.affinity[author] ?? 0.5) + noise.unit() * 0.45
             // Answers that took this agent's critique on board earn a little credit.
             if candidate.content.containsBytes(of: identity.name) { score += 0.05 }
             if best == nil || score > best!.score { best = (candidate.agent, score) }

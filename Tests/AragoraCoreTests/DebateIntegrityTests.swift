@@ -33,7 +33,7 @@ final class DebateIntegrityTests: XCTestCase {
                 XCTAssertFalse(prompt.contains("### \(name)"), "no author names in a voter's prompt")
             }
         }
-        let reviews = r.reviewLabels.filter { $0.purpose == "review" && $0.round == 1 }
+        let reviews = r.reviewLabels.filter { $0.purpose == "vote" && $0.round == 1 }
         XCTAssertEqual(reviews.count, 4)
         for view in reviews {
             XCTAssertEqual(Set(view.labels.values), Set(["alpha", "beta", "gamma", "delta"]).subtracting([view.reader]), "never the reader's own")
