@@ -228,8 +228,38 @@ struct ProviderContractTests {
             #expect(fake.count("server-error") == 5)
             let open = await Self.failure { try await agent.respond(to: Self.propose(), in: Self.context) }
             #expect(open?.description.contains("circuit open") == true)
+            #expect(open?.kind == "unavailable", "its own kind, not `server`")
             #expect(fake.count("server-error") == 5, "no request sent while open")
         }
+    }
+
+    /// Half-open: after the cool-down one trial call goes out and the calls that arrive meanwhile wait for it
+    /// (they used to fail at once with "next try in 1s"); its success lets them all through, its failure
+    /// refuses them with the new cool-down.
+    @Test("calls arriving while the trial call is out wait for its outcome")
+    func halfOpenQueues() async throws {
+        let transitions = Mutex<[String]>([])
+        let breaker = CircuitBreaker(threshold: 1, cooldown: .milliseconds(50)) { state in transitions.withLock { $0.append(state) } }
+        breaker.record(success: false)
+        #expect(await breaker.admit() != nil, "open")
+        try await Task.sleep(for: .milliseconds(60))
+        #expect(await breaker.admit() == nil, "the trial call")
+        let waiting = (0..<3).map { _ in Task { await breaker.admit() } }
+        try await Task.sleep(for: .milliseconds(50))
+        breaker.record(success: true)
+        for w in waiting { #expect(await w.value == nil, "let through after the trial succeeded") }
+
+        breaker.record(success: false)
+        try await Task.sleep(for: .milliseconds(60))
+        #expect(await breaker.admit() == nil, "the next trial")
+        let refused = (0..<2).map { _ in Task { await breaker.admit() } }
+        try await Task.sleep(for: .milliseconds(20))
+        breaker.record(success: false)
+        for r in refused {
+            let wait = await r.value
+            #expect(wait != nil, "refused: the trial failed and the circuit is open again")
+        }
+        #expect(transitions.withLock { $0 } == ["open", "half_open", "closed", "open", "half_open", "open"])
     }
 
     @Test("a rate-limited or failing provider falls back to the same model through OpenRouter")
