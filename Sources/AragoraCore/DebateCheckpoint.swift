@@ -20,6 +20,8 @@ public struct DebateCheckpoint: Sendable, Equatable {
         /// Last event sequence number emitted, overall and per agent.
         public var seq: Int
         public var agentSeq: [String: Int]
+        /// The current round's critiques, valid of requested, kept until its summary is written (after the votes).
+        public var critiques: RoundSummary.Count?
 
         public init(round: Int = 1, step: Step = .answer, active: [String], consecutiveFailures: [String: Int] = [:],
                     seq: Int = 0, agentSeq: [String: Int] = [:]) {
@@ -32,7 +34,7 @@ public struct DebateCheckpoint: Sendable, Equatable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case round, step, active, seq
+            case round, step, active, seq, critiques
             case consecutiveFailures = "consecutive_failures", agentSeq = "agent_seq"
         }
     }

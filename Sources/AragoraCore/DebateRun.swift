@@ -11,9 +11,6 @@ final class DebateRun {
     let deadline: ContinuousClock.Instant?
     /// The most one call has cost so far in this run (the budget's projection).
     var costliestCall = 0.0
-    /// This round's critiques and votes, valid of requested, until the round closes.
-    var roundCritiques: RoundSummary.Count?
-    var roundVotes: RoundSummary.Count?
 
     /// Consecutive failed steps after which an agent leaves the panel.
     static let maxConsecutiveFailures = 2
@@ -232,9 +229,9 @@ final class DebateRun {
                 state.progress.consecutiveFailures[name] = 0
             }
         }
-        roundCritiques = count
+        state.progress.critiques = count
         state.progress.step = record.consensusMethod == .none ? .answer : .vote
-        if record.consensusMethod == .none { closeRound(votes: [], requested: 0) }
+        if record.consensusMethod == .none { closeRound(votes: [], count: nil) }
     }
 
     @inline(never) func votePhase() async {
@@ -274,12 +271,11 @@ final class DebateRun {
             }
         }
         if Task.isCancelled { return }
-        roundVotes = count
-        closeRound(votes: votes, requested: calls.count)
+        closeRound(votes: votes, count: count)
     }
 
     /// Records convergence, the valid critiques and votes, and the provisional outcome; then moves on or stops early.
-    func closeRound(votes: [Vote], requested: Int) {
+    func closeRound(votes: [Vote], count: RoundSummary.Count?) {
         let round = state.progress.round
         record.roundsUsed = max(record.roundsUsed, round)
         let answers = currentAnswers()
@@ -301,12 +297,12 @@ final class DebateRun {
         } else {
             let rule = ConsensusRule(method: record.consensusMethod == .judge ? .majority : record.consensusMethod,
                                      ratings: config.ratings)
-            provisional = rule.decide(votes: votes, agents: state.progress.active, answers: answers, requested: requested,
+            provisional = rule.decide(votes: votes, agents: state.progress.active, answers: answers, requested: count?.requested,
                                       quorum: record.requiredVotes).reached
         }
         record.roundSummaries.append(RoundSummary(round: round, convergence: status, similarity: similarity, consensusReached: provisional,
-                                                  critiques: roundCritiques, votes: record.consensusMethod == .none ? nil : roundVotes))
-        (roundCritiques, roundVotes) = (nil, nil)
+                                                  critiques: state.progress.critiques, votes: count))
+        state.progress.critiques = nil
         let positionsSettled = status == "converged"
         let stopEarly = config.earlyStop && positionsSettled && (provisional || record.consensusMethod == .none)
         if stopEarly || round >= record.rounds {
