@@ -239,26 +239,23 @@ struct ProviderContractTests {
     @Test("calls arriving while the trial call is out wait for its outcome")
     func halfOpenQueues() async throws {
         let transitions = Mutex<[String]>([])
-        let breaker = CircuitBreaker(threshold: 1, cooldown: .milliseconds(50)) { state in transitions.withLock { $0.append(state) } }
-        breaker.record(success: false)
-        #expect(await breaker.admit() != nil, "open")
-        try await Task.sleep(for: .milliseconds(60))
+        let breaker = CircuitBreaker(threshold: 1, cooldown: .seconds(600)) { state in transitions.withLock { $0.append(state) } }
+        // Opened "long ago": its cool-down is over, the next call is the trial. No sleeps decide the outcome: a
+        // call that comes late finds the circuit closed (first half) or freshly reopened for 600 s (second half).
+        breaker.record(success: false, now: .now - .seconds(601))
         #expect(await breaker.admit() == nil, "the trial call")
         let waiting = (0..<3).map { _ in Task { await breaker.admit() } }
-        try await Task.sleep(for: .milliseconds(50))
+        try await Task.sleep(for: .milliseconds(50))  // lets them queue (if they do not, they find it closed)
         breaker.record(success: true)
         for w in waiting { #expect(await w.value == nil, "let through after the trial succeeded") }
 
-        breaker.record(success: false)
-        try await Task.sleep(for: .milliseconds(60))
+        breaker.record(success: false, now: .now - .seconds(601))
         #expect(await breaker.admit() == nil, "the next trial")
         let refused = (0..<2).map { _ in Task { await breaker.admit() } }
-        try await Task.sleep(for: .milliseconds(20))
+        try await Task.sleep(for: .milliseconds(50))
         breaker.record(success: false)
-        for r in refused {
-            let wait = await r.value
-            #expect(wait != nil, "refused: the trial failed and the circuit is open again")
-        }
+        for r in refused { #expect(await r.value != nil, "refused: the trial failed and the circuit is open again") }
+        #expect(await breaker.admit() != nil)
         #expect(transitions.withLock { $0 } == ["open", "half_open", "closed", "open", "half_open", "open"])
     }
 
