@@ -83,6 +83,17 @@ public final class CircuitBreaker: Sendable {
 
     public var isOpen: Bool { state.withLock { $0.openUntil.map { ContinuousClock.now < $0 } ?? false } }
 
+    /// A call let through ended without an outcome (cancelled): if it was the trial, the next caller becomes it.
+    public func abandon() {
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            guard s.trialInFlight else { return [] }
+            s.trialInFlight = false
+            defer { s.waiting = [] }
+            return s.waiting
+        }
+        waiters.forEach { $0.resume() }
+    }
+
     /// Whether a failure says the provider is unwell (and should count), rather than something about this call.
     static func counts(_ error: AgentError) -> Bool {
         switch error {

@@ -131,6 +131,11 @@ public struct LLMAgent: Agent {
                 guard !streamed.value,
                       let wait = runtime.retry.delay(after: error, attempt: attempt, remaining: remaining) else { throw error }
                 try await Task.sleep(for: wait)
+            } catch {
+                // Cancelled before any outcome: says nothing of the provider, but a trial call must hand its turn on,
+                // or the calls queued behind it would wait for ever.
+                breaker.abandon()
+                throw error
             }
         }
     }

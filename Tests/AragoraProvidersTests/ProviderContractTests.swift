@@ -257,6 +257,14 @@ struct ProviderContractTests {
         for r in refused { #expect(await r.value != nil, "refused: the trial failed and the circuit is open again") }
         #expect(await breaker.admit() != nil)
         #expect(transitions.withLock { $0 } == ["open", "half_open", "closed", "open", "half_open", "open"])
+
+        // A trial call cancelled before its outcome hands the trial on: a queued caller becomes it.
+        breaker.record(success: false, now: .now - .seconds(601))
+        #expect(await breaker.admit() == nil, "a trial that will be cancelled")
+        let next = Task { await breaker.admit() }
+        try await Task.sleep(for: .milliseconds(50))
+        breaker.abandon()
+        #expect(await next.value == nil, "the queued call goes out as the new trial")
     }
 
     @Test("a rate-limited or failing provider falls back to the same model through OpenRouter")
