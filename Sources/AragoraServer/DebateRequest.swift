@@ -50,6 +50,11 @@ enum DebateRequest {
         let seed = try field("seed", in: [o, cfg], "a non-negative integer") { v -> UInt64? in v.intValue.flatMap { $0 >= 0 ? UInt64($0) : nil } }
         let blind = try field("blind", in: [o, cfg], "a boolean") { $0.boolValue }
         let quorum = try field("quorum", in: [o, cfg], "an integer") { $0.intValue }
+        // As for rounds: a value in `config` is held to the limits even when the top level overrides it.
+        for case let q? in [o["quorum"]?.intValue, cfg["quorum"]?.intValue] where !(1...DebateLimits.agents.upperBound).contains(q) {
+            throw .unprocessable("quorum must be between 1 and the panel's size",
+                                 details: ["field": "quorum", "min": 1, "max": .int(DebateLimits.agents.upperBound)])
+        }
         do {
             return try DebateInput(question: text, specs: specs, rounds: rounds, consensus: consensus ?? .judge, context: context,
                                    metadata: metadata ?? [:], budgetLimitUSD: budget, seed: seed, blind: blind ?? true, quorum: quorum,

@@ -33,6 +33,28 @@ final class DebateAPITests: XCTestCase {
         }
     }
 
+    /// Blind review is on unless the request says `"blind": false`; a quorum given is kept in the record, applied,
+    /// and reported with the valid votes.
+    func testBlindAndQuorumAreTheRequestsAndRecorded() async throws {
+        try await withServer { client, service in
+            let blind = try await client.runDebate(#"{"question":"Tabs or spaces?","rounds":1,"seed":4,"consensus":"majority"}"#, on: service)
+            XCTAssertEqual(blind["blind"], true)
+            XCTAssertEqual(blind["review_labels"]?.arrayValue?.isEmpty, false)
+            XCTAssertEqual(blind["consensus"]?["quorum"], 2, "more than half of three")
+            XCTAssertEqual(blind["round_summaries"]?.arrayValue?.first?["votes"]?["valid"], 3)
+            let named = try await client.runDebate(#"{"question":"Tabs or spaces?","rounds":1,"seed":4,"consensus":"majority","blind":false,"config":{"quorum":3}}"#,
+                                                   on: service)
+            XCTAssertEqual(named["blind"], false)
+            XCTAssertEqual(named["review_labels"]?.arrayValue?.count, 0)
+            XCTAssertEqual(named["quorum"], 3)
+            XCTAssertEqual(named["consensus"]?["valid_votes"], 3)
+            func choices(_ r: JSONValue) -> [String] {
+                (r["votes"]?.arrayValue ?? []).map { "\($0["agent"] ?? .null)>\($0["choice"] ?? .null) \($0["confidence"] ?? .null)" }
+            }
+            XCTAssertEqual(choices(named), choices(blind), "the same votes, blind or not: demo agents judge answers, not names")
+        }
+    }
+
     func testListActiveMessagesEventsAndLeaderboard() async throws {
         try await withServer { client, service in
             let done = try await client.runDebate(#"{"task":"Tabs or spaces?","rounds":2,"consensus":"majority","agents":"demo:skeptic,demo:analyst,demo:optimist"}"#, on: service)
@@ -90,6 +112,10 @@ final class DebateAPITests: XCTestCase {
                 (#"{"question":"q","rounds":0}"#, 422, "out_of_range"),
                 (#"{"question":"q","config":{"rounds":13}}"#, 422, "out_of_range"),
                 (#"{"question":"q","rounds":"three"}"#, 400, "invalid_request"),
+                (#"{"question":"q","quorum":0}"#, 422, "out_of_range"),
+                (#"{"question":"q","quorum":1,"config":{"quorum":0}}"#, 422, "out_of_range"),
+                (#"{"question":"q","quorum":4}"#, 422, "out_of_range"),
+                (#"{"question":"q","blind":"yes"}"#, 400, "invalid_request"),
                 (#"{"question":"q","consensus":"dictator"}"#, 400, "invalid_request"),
                 (#"{"question":"q","agents":"demo"}"#, 400, "invalid_request"),
                 (#"{"question":"q","agents":["demo","nope"]}"#, 400, "invalid_request"),
