@@ -71,9 +71,11 @@ public struct DebateInput: Sendable {
             throw DebateInputError(field: "context", "context is longer than \(DebateLimits.contextCharacters) characters",
                                    kind: .outOfRange, max: DebateLimits.contextCharacters)
         }
-        if let quorum, !(1...specs.count).contains(quorum) {
-            throw DebateInputError(field: "quorum", "quorum must be between 1 and the panel's size (\(specs.count))", kind: .outOfRange,
-                                   min: 1, max: specs.count)
+        // Up to the largest panel, whatever this one's size: a quorum above it is never met, and the result says so
+        // ("no consensus: 3 of 3 votes valid (5 needed)").
+        if let quorum, !(1...DebateLimits.agents.upperBound).contains(quorum) {
+            throw DebateInputError(field: "quorum", "quorum must be between 1 and \(DebateLimits.agents.upperBound)", kind: .outOfRange,
+                                   min: 1, max: DebateLimits.agents.upperBound)
         }
         if let budgetLimitUSD, !(budgetLimitUSD.isFinite && budgetLimitUSD >= 0) {
             throw DebateInputError(field: "budget_limit_usd", "budget_limit_usd must not be negative", kind: .outOfRange, min: 0)

@@ -52,7 +52,7 @@ enum DebateRequest {
         let quorum = try field("quorum", in: [o, cfg], "an integer") { $0.intValue }
         // As for rounds: a value in `config` is held to the limits even when the top level overrides it.
         for case let q? in [o["quorum"]?.intValue, cfg["quorum"]?.intValue] where !(1...DebateLimits.agents.upperBound).contains(q) {
-            throw .unprocessable("quorum must be between 1 and the panel's size",
+            throw .unprocessable("quorum must be between 1 and \(DebateLimits.agents.upperBound)",
                                  details: ["field": "quorum", "min": 1, "max": .int(DebateLimits.agents.upperBound)])
         }
         do {

@@ -114,7 +114,7 @@ final class DebateAPITests: XCTestCase {
                 (#"{"question":"q","rounds":"three"}"#, 400, "invalid_request"),
                 (#"{"question":"q","quorum":0}"#, 422, "out_of_range"),
                 (#"{"question":"q","quorum":1,"config":{"quorum":0}}"#, 422, "out_of_range"),
-                (#"{"question":"q","quorum":4}"#, 422, "out_of_range"),
+                (#"{"question":"q","quorum":11}"#, 422, "out_of_range"),
                 (#"{"question":"q","blind":"yes"}"#, 400, "invalid_request"),
                 (#"{"question":"q","consensus":"dictator"}"#, 400, "invalid_request"),
                 (#"{"question":"q","agents":"demo"}"#, 400, "invalid_request"),
