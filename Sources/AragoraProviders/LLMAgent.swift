@@ -81,7 +81,7 @@ public struct LLMAgent: Agent {
 
     /// Attempts the call until it succeeds, fails for good, or the next wait would pass the deadline. A call that
     /// already streamed text is not retried: its text was shown. A server that refuses the structured-output
-    /// mechanism (400) is asked again at once with the next weaker one, which is remembered for it.
+    /// mechanism (an error answer naming it) is asked again at once with the next weaker one, remembered for it.
     func withRetries(_ prompt: Prompt, schema: ReplySchema?, model: String, settings: ProviderSettings, wire: any WireFormat,
                      deadline: ContinuousClock.Instant, onDelta: TokenSink?) async throws -> AgentReply {
         let breaker = runtime.breaker(for: settings.info.name)
