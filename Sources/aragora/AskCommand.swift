@@ -58,7 +58,7 @@ struct AskCommand: AsyncParsableCommand {
     @Flag(help: "Show agents each other's names when they critique, vote and judge (default: blind review, answers shown as \"Answer A\", \"Answer B\"...).")
     var noBlind = false
 
-    @Option(help: "Valid votes needed for consensus. Default: more than half of the panel.")
+    @Option(help: "Valid votes needed for consensus, 1-10 (above the panel's size it is never met). Default: more than half of the panel.")
     var quorum: Int?
 
     @Flag(help: "Do not record the debate (and its ELO result) in the local store.")
