@@ -50,6 +50,7 @@ public func buildApplication(
     router.add(middleware: RateLimitMiddleware(service: service))
     HealthController(service: service).register(on: router)
     DebateController(service: service).register(on: router)
+    ReceiptController(service: service).register(on: router)
     AgentController(service: service).register(on: router)
     WebController().register(on: router)
     router.get("/metrics") { _, _ in

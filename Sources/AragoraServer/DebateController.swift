@@ -18,7 +18,6 @@ struct DebateController {
         router.api(.get, "/debates/:id/messages") { request, context in try await messages(request, context) }
         router.api(.get, "/debates/:id/events") { request, context in try await events(request, context) }
         router.api(.post, "/debates/:id/cancel") { _, context in try await cancel(context) }
-        router.api(.get, "/debates/:id/receipt") { _, context in try await receipt(context) }
         router.api(.get, "/debates/:id/export/:format") { _, context in try await export(context) }
         router.api(.get, "/debates/:id/stream") { request, context in try await LiveStreams(service: service).sse(request, context) }
     }
@@ -160,14 +159,6 @@ struct DebateController {
         let last = events.last?.seq ?? since
         return JSONResponse.make(["debate_id": .string(id), "events": JSONValue(shape: events), "count": .int(events.count),
                                   "next_since": .int(last), "active": .bool(history != nil)])
-    }
-
-    func receipt(_ context: AppRequestContext) async throws -> Response {
-        let r = try await record(context)
-        guard let receipt = r.receipt else {
-            throw APIError(.conflict, "not_finished", "debate \(r.id) has no receipt yet (status \(r.status.rawValue))")
-        }
-        return JSONResponse.make(JSONValue(shape: receipt))
     }
 
     func export(_ context: AppRequestContext) async throws -> Response {

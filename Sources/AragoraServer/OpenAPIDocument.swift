@@ -109,8 +109,19 @@ enum OpenAPIDocument {
                                                     ok: json(object(["success": boolean, "debate_id": string, "status": string],
                                                                     required: ["success", "debate_id", "status"])),
                                                     errors: ["400", "404", "409", "503"])],
-            "/api/debates/{id}/receipt": ["get": op("The signed receipt of a finished debate", tag: "debates", params: [id],
-                                                    ok: json(ref("Receipt")), errors: ["400", "404", "409", "503"])],
+            "/api/debates/{id}/receipt": ["get": op("The signed receipt of a finished debate: ours, or as an Open Decision Receipt "
+                                                    + "(ODR v0.2) signed with this instance's key (409 receipt_mismatch if the stored record no "
+                                                    + "longer matches its receipt)", tag: "receipts",
+                                                    params: [id, ["name": "format", "in": "query", "required": false,
+                                                                  "schema": ["type": "string", "enum": ["native", "odr"], "default": "native"]]],
+                                                    ok: json(["anyOf": [ref("Receipt"), ref("OpenDecisionReceipt")]]), errors: ["400", "404", "409", "503"])],
+            "/api/receipt-key": ["get": op("The public key receipts are signed with: JSON, or PEM with format=pem", tag: "receipts",
+                                           params: [["name": "format", "in": "query", "required": false,
+                                                     "schema": ["type": "string", "enum": ["json", "pem"], "default": "json"]]],
+                                           ok: ["description": "The key",
+                                                "content": ["application/json": ["schema": ref("ReceiptKey")],
+                                                            "application/x-pem-file": ["schema": string]]],
+                                           errors: ["400"], isPublic: true)],
             "/api/debates/{id}/export/{format}": ["get": op("Download as json, md, html, csv or txt", tag: "debates",
                                                             params: [id, ["name": "format", "in": "path", "required": true,
                                                                           "schema": ["type": "string", "enum": ["json", "md", "html", "csv", "txt"]]]],
@@ -270,6 +281,15 @@ enum OpenAPIDocument {
             "Receipt": ["type": ["object", "null"],
                         "properties": ["version": integer, "payload": ["type": "object"], "digest": string,
                                        "signature": string, "public_key": string, "algorithm": string]],
+            "OpenDecisionReceipt": object(["odr_version": ["type": "string", "enum": ["0.2"]], "profile": string, "receipt_id": string,
+                                           "issued_at": nullable("string"), "subject": ["type": "object"], "claim": ["type": "object"],
+                                           "reasoning": ["type": "object"], "quorum": ["type": "object"], "confidence": ["type": "object"],
+                                           "cruxes": ["type": "object"], "attestation": ["type": "object"], "routing": ["type": "object"],
+                                           "source": ["type": "object"], "signatures": array(["type": "object"])],
+                                          required: ["odr_version", "profile", "receipt_id", "issued_at", "subject", "claim", "reasoning",
+                                                     "quorum", "confidence", "cruxes", "attestation", "routing", "signatures"]),
+            "ReceiptKey": object(["algorithm": string, "key_id": string, "public_key_hex": string, "public_key_pem": string],
+                                 required: ["algorithm", "key_id", "public_key_hex", "public_key_pem"]),
         ]
     }
 

@@ -81,7 +81,7 @@ struct RouteTable: Sendable {
         let p = canonical(path)
         switch p {
         case "/healthz", "/readyz", "/api/health", "/metrics", "/api/openapi.json", "/": return true
-        case "/api/agents", "/api/leaderboard": return method == .get
+        case "/api/agents", "/api/leaderboard", "/api/receipt-key": return method == .get
         default: return p.hasPrefix("/static/") || p.hasPrefix("/ui")
         }
     }

@@ -261,6 +261,12 @@ function showRecord(root, r) {
           h('dl', { class: 'kv' }, h('dt', {}, 'Digest (SHA-256)'), h('dd', { class: 'mono' }, r.receipt.digest),
             h('dt', {}, 'Signed with'), h('dd', { class: 'mono' }, `${r.receipt.algorithm} · key ${r.receipt.public_key}`))]
         : h('p', { class: 'muted' }, 'This debate has no receipt.'),
+      r.receipt
+        ? h('p', {}, 'Open Decision Receipt: ',
+          h('button', { type: 'button', class: 'ghost', id: 'receipt-odr', onclick: () => download(r.id, 'odr') }, 'Download ODR'),
+          ' signed with this server\'s key; anyone can check it offline with ', h('code', {}, 'aragora-verify FILE --pubkey KEY'),
+          ' (', h('a', { id: 'receipt-key', href: '/api/receipt-key?format=pem', download: 'aragora-receipt-key.pem' }, 'the public key'), ').')
+        : null,
       h('h3', {}, 'Export'),
       h('div', { class: 'actions' }, ['json', 'md', 'html', 'csv', 'txt'].map((f) =>
         h('button', { type: 'button', class: 'ghost', onclick: () => download(r.id, f) }, f.toUpperCase())))));
@@ -285,18 +291,19 @@ function usageCard(r) {
         h('td', { class: 'num' }, (r.usage?.output_tokens || 0).toLocaleString()), h('td', { class: 'num' }, usd(r.usage?.cost_usd)))))));
 }
 
-/** Exports need the token, so they are fetched and handed to the browser as a file. */
+/** Exports need the token, so they are fetched and handed to the browser as a file. `odr`: the Open Decision Receipt. */
 async function download(id, format) {
   const headers = {};
   if (token.get()) headers.Authorization = `Bearer ${token.get()}`;
+  const path = format === 'odr' ? `/api/debates/${encodeURIComponent(id)}/receipt?format=odr` : `/api/debates/${encodeURIComponent(id)}/export/${format}`;
   try {
-    const response = await fetch(`/api/debates/${encodeURIComponent(id)}/export/${format}`, { headers });
+    const response = await fetch(path, { headers });
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
       throw Object.assign(new Error(body.error || `export failed (${response.status})`), { status: response.status, code: body.code });
     }
     const url = URL.createObjectURL(await response.blob());
-    const a = h('a', { href: url, download: `${id}.${format}` });
+    const a = h('a', { href: url, download: format === 'odr' ? `${id}.odr.json` : `${id}.${format}` });
     document.body.append(a);
     a.click();
     a.remove();
