@@ -34,6 +34,8 @@ enum OpenAPIDocument {
     static let integer: Schema = ["type": "integer"]
     static let number: Schema = ["type": "number"]
     static let boolean: Schema = ["type": "boolean"]
+    static let receiptProperties: [String: Schema] = ["version": integer, "payload": ["type": "object"], "digest": string,
+                                               "signature": string, "public_key": string, "algorithm": string]
     static func array(_ items: Schema) -> Schema { ["type": "array", "items": items] }
 
     /// What each error status means; every error body is an `Error`.
@@ -114,7 +116,7 @@ enum OpenAPIDocument {
                                                     + "longer matches its receipt)", tag: "receipts",
                                                     params: [id, ["name": "format", "in": "query", "required": false,
                                                                   "schema": ["type": "string", "enum": ["native", "odr"], "default": "native"]]],
-                                                    ok: json(["anyOf": [ref("Receipt"), ref("OpenDecisionReceipt")]]), errors: ["400", "404", "409", "503"])],
+                                                    ok: json(["anyOf": [ref("SignedReceipt"), ref("OpenDecisionReceipt")]]), errors: ["400", "404", "409", "503"])],
             "/api/receipt-key": ["get": op("The public key receipts are signed with: JSON, or PEM with format=pem", tag: "receipts",
                                            params: [["name": "format", "in": "query", "required": false,
                                                      "schema": ["type": "string", "enum": ["json", "pem"], "default": "json"]]],
@@ -278,9 +280,8 @@ enum OpenAPIDocument {
             "Rating": object(["rank": integer, "agent": string, "name": string, "elo": number, "wins": integer, "losses": integer,
                               "draws": integer, "debates": integer, "win_rate": number],
                              required: ["rank", "agent", "elo"]),
-            "Receipt": ["type": ["object", "null"],
-                        "properties": ["version": integer, "payload": ["type": "object"], "digest": string,
-                                       "signature": string, "public_key": string, "algorithm": string]],
+            "Receipt": ["type": ["object", "null"], "properties": .object(receiptProperties)],
+            "SignedReceipt": object(receiptProperties, required: ["version", "payload", "digest", "signature", "public_key", "algorithm"]),
             "OpenDecisionReceipt": object(["odr_version": ["type": "string", "enum": ["0.2"]], "profile": string, "receipt_id": string,
                                            "issued_at": nullable("string"), "subject": ["type": "object"], "claim": ["type": "object"],
                                            "reasoning": ["type": "object"], "quorum": ["type": "object"], "confidence": ["type": "object"],
