@@ -1,7 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Layers (see docs/architecture.md): aragora -> AragoraServer -> AragoraStore -> AragoraCore; AragoraServer -> AragoraRedis;
+// Layers (see docs/architecture.md): aragora -> AragoraServer -> AragoraDebates -> AragoraStore -> AragoraCore;
+// AragoraDebates -> AragoraRedis; aragora ask -> AragoraDebates (no HTTP);
 // aragora -> AragoraProviders -> AragoraCore; aragora -> AragoraAWS.
 let package = Package(
     name: "aragora",
@@ -75,10 +76,22 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // The debate service without HTTP: store, event bus, runner (queue, leases, resume), start and cancel. Every
+        // door (aragora ask, the HTTP API, MCP, the OpenAI-compatible endpoint) uses it.
+        .target(
+            name: "AragoraDebates",
+            dependencies: [
+                "AragoraCore", "AragoraStore", "AragoraRedis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .target(
             name: "AragoraServer",
             dependencies: [
-                "AragoraCore", "AragoraStore", "AragoraRedis",
+                "AragoraCore", "AragoraStore", "AragoraRedis", "AragoraDebates",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -103,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "aragora",
             dependencies: [
-                "AragoraCore", "AragoraStore", "AragoraServer", "AragoraProviders", "AragoraAWS", "AragoraRedis",
+                "AragoraCore", "AragoraStore", "AragoraDebates", "AragoraServer", "AragoraProviders", "AragoraAWS", "AragoraRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -139,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "AragoraServerTests",
             dependencies: [
-                "AragoraServer", "AragoraStore", "AragoraCore", "AragoraProviders", "AragoraTestSupport",
+                "AragoraServer", "AragoraDebates", "AragoraStore", "AragoraCore", "AragoraProviders", "AragoraTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

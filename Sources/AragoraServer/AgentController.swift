@@ -1,10 +1,11 @@
 import AragoraCore
+import AragoraDebates
 import AragoraStore
 import Hummingbird
 
 /// `GET /api/agents` and `GET /api/leaderboard`.
 struct AgentController {
-    let service: AragoraService
+    let service: ServerContext
 
     func register(on router: Router<AppRequestContext>) {
         router.api(.get, "/agents") { _, _ in try await agents() }
@@ -21,10 +22,10 @@ struct AgentController {
             var listing: ProviderListing?
         }
         var entries = DemoAgent.personaNames.map { Entry(name: "demo-\($0)", provider: "demo", model: "demo-\($0)", persona: $0) }
-        for listing in service.factory.listings {
+        for listing in service.debates.factory.listings {
             entries.append(Entry(name: listing.provider, provider: listing.provider, model: listing.defaultModel, listing: listing))
         }
-        let ratings = try await service.store.ratings(for: entries.map(\.name))
+        let ratings = try await service.debates.store.ratings(for: entries.map(\.name))
         let list: [JSONValue] = entries.map { e in
             let r = ratings[e.name] ?? AgentRating(agent: e.name)
             var item: [String: JSONValue] = [
@@ -44,13 +45,13 @@ struct AgentController {
             return .object(item)
         }
         return JSONResponse.make(["agents": .array(list), "total": .int(list.count),
-                                  "default_panel": JSONValue(service.factory.defaultPanel.map(\.description))])
+                                  "default_panel": JSONValue(service.debates.factory.defaultPanel.map(\.description))])
     }
 
     func leaderboard(_ request: Request) async throws -> Response {
         let limit = try DebateController.intParam(request.uri.queryParameters["limit"].map(String.init), name: "limit",
                                                   default: 50, range: 1...500)
-        let rows = try await service.store.leaderboard(limit: limit)
+        let rows = try await service.debates.store.leaderboard(limit: limit)
         let list: [JSONValue] = rows.enumerated().map { i, r in
             ["rank": .int(i + 1), "agent": .string(r.agent), "name": .string(r.agent), "elo": .double((r.rating * 10).rounded() / 10),
              "wins": .int(r.wins), "losses": .int(r.losses), "draws": .int(r.draws), "debates": .int(r.debates),

@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraDebates
 import AragoraRedis
 import AragoraStore
 import Foundation
@@ -10,34 +11,9 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-extension AragoraService {
-    /// Builds the service from its configuration: the store (`DATABASE_URL`, migrated), the receipt key and the
-    /// agent factory. Pass `store` to use another one (tests inject an in-memory store). Used by `aragora serve`
-    /// and `aragora ask`.
-    /// `factory` carries the LLM providers the caller registered (the command line does); without one, demo agents only.
-    public static func make(configuration config: ServerConfiguration, store: (any DebateStore)? = nil, factory: AgentFactory? = nil,
-                            metrics: ServiceMetrics = ServiceMetrics(),
-                            logger: Logger? = nil, now: @escaping @Sendable () -> Double = Timestamp.now) async throws -> AragoraService {
-        let logger = logger ?? makeLogger(config)
-        // First: a key that cannot be used stops the start before anything is opened.
-        let signer = try ReceiptSigner.load(environmentKey: config.receiptKey, directory: config.dataDirectory)
-        let opened: any DebateStore
-        if let store { opened = store } else { opened = try await config.database.open(logger: logger) }
-        let applied = try await opened.migrate()
-        if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": "\(applied)", "database": "\(config.database)"]) }
-        let factory = factory ?? AgentFactory(demoLatency: .milliseconds(config.demoLatencyMS))
-        let redis = config.redis.map { RedisClient(url: $0) }
-        // Any store another instance may share gets the shared bus; an in-memory store is this process's alone.
-        let bus: any EventBus = opened.backend == "memory" ? LocalEventBus()
-            : SharedEventBus(store: opened, redis: redis, prefix: config.redisPrefix, logger: logger)
-        return AragoraService(config: config, store: opened, bus: bus, redis: redis, factory: factory, signer: signer,
-                              metrics: metrics, logger: logger, now: now)
-    }
-}
-
 /// Builds the HTTP application around a service: used by `aragora serve` and by the tests (with port 0).
 public func buildApplication(
-    service: AragoraService, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    service: ServerContext, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let config = service.config
     let logger = service.logger
@@ -58,16 +34,16 @@ public func buildApplication(
         let m = service.metrics
         m.setGauge("aragora_connections_open", Double(service.connections.openCount))
         m.setGauge("aragora_build_info", 1, labels: [("version", AragoraVersion.current), ("instance", config.instanceID),
-                                                     ("database", service.store.backend)])
-        if let pool = service.store.healthDetails["pool"] {
+                                                     ("database", service.debates.store.backend)])
+        if let pool = service.debates.store.healthDetails["pool"] {
             m.setGauge("aragora_db_pool_size", pool["size"]?.doubleValue ?? 0)
             m.setGauge("aragora_db_pool_in_flight", pool["in_flight"]?.doubleValue ?? 0)
             m.setGauge("aragora_db_operations_timed_out", pool["timed_out_total"]?.doubleValue ?? 0)
         }
-        if let redis = service.redis { m.setGauge("aragora_redis_connected", redis.isConnected ? 1 : 0) }
+        if let redis = service.debates.redis { m.setGauge("aragora_redis_connected", redis.isConnected ? 1 : 0) }
         return JSONResponse.text(service.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
-    let openAPI = Array(OpenAPIDocument.document(config: config, providers: service.factory.availableProviders).serialized().utf8)
+    let openAPI = Array(OpenAPIDocument.document(config: config, providers: service.debates.factory.availableProviders).serialized().utf8)
     router.api(.get, "/openapi.json") { _, _ in JSONResponse.bytes(openAPI) }
 
     let wsRouter = Router(context: AppRequestContext.self)
@@ -97,7 +73,7 @@ public func buildApplication(
                 "auth": "\(config.authEnabled ? "on" : "off")", "instance_id": "\(config.instanceID)",
                 "environment": "\(config.environment)", "version": "\(AragoraVersion.current)",
                 "redis": "\(config.redis.map { "\($0)" } ?? "none")",
-                "providers": "\(service.factory.listings.filter(\.configured).map(\.provider).joined(separator: ",").nilIfEmpty ?? "demo only")",
+                "providers": "\(service.debates.factory.listings.filter(\.configured).map(\.provider).joined(separator: ",").nilIfEmpty ?? "demo only")",
                 "max_concurrent_debates": "\(config.maxConcurrentDebates)", "max_connections": "\(config.maxConnections)",
                 "rate_limits": "\(config.rateLimitsDisabled ? "off" : "ip \(Int(config.ipRateLimit))/min, token \(Int(config.tokenRateLimit))/min")",
                 "drain_seconds": "\(config.drainSeconds)",
@@ -130,20 +106,15 @@ func httpServer(webSocketRouter: Router<AppRequestContext>, idleTimeout: TimeAmo
 /// Resumes unfinished debates at startup (and keeps taking over those of dead instances); on shutdown marks
 /// the service not ready and checkpoints running debates so the next start resumes them.
 struct RunnerService: Service {
-    let service: AragoraService
+    let service: ServerContext
 
     func run() async throws {
-        let (resumed, failed) = try await service.runner.resumeUnfinished()
-        if resumed + failed > 0 {
-            service.logger.info("unfinished debates after restart", metadata: ["resumed": "\(resumed)", "failed": "\(failed)"])
-        }
+        try await service.debates.resumeUnfinished()
         // Returns when SIGTERM/SIGINT starts the graceful shutdown (or the task is cancelled).
         try? await gracefulShutdown()
         service.ready.withLock { $0 = false }
-        await service.runner.shutdown()
         // The HTTP server has stopped by now (services stop in reverse order); pending writes are committed first.
-        try? await service.store.close()
-        service.redis?.close()
+        await service.debates.shutdown()
         service.logger.info("aragora stopped: running debates checkpointed")
     }
 }

@@ -1,3 +1,4 @@
+import AragoraDebates
 import DequeModule
 import NIOCore
 import Synchronization

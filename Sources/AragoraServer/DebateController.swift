@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraDebates
 import AragoraStore
 import Foundation
 import Hummingbird
@@ -7,7 +8,7 @@ import NIOCore
 
 /// The debate routes of CONTRACT §4: controllers only translate HTTP to calls on the store and runner.
 struct DebateController {
-    let service: AragoraService
+    let service: ServerContext
 
     func register(on router: Router<AppRequestContext>) {
         router.api(.post, "/debates") { request, context in try await create(request, context) }
@@ -27,7 +28,7 @@ struct DebateController {
     func create(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         // Overloaded: refuse before reading or parsing anything, after a pause that costs no CPU, so refusals
         // stay far cheaper than debates and a client hammering in a loop cannot starve the accepted ones.
-        if service.runner.stats.queued >= service.config.maxQueuedDebates {
+        if service.debates.runner.stats.queued >= service.config.maxQueuedDebates {
             try? await TimerWheel.shared.sleep(for: .milliseconds(service.config.overloadDelayMS))
             throw Self.overloaded(StartDebateError.overloaded(queueLimit: service.config.maxQueuedDebates))
         }
@@ -35,9 +36,9 @@ struct DebateController {
         guard let body = JSONValue.parse(bytes: Array(buffer.readableBytesView)) else {
             throw APIError.badRequest("the body is not valid JSON", code: "invalid_json")
         }
-        let input = try DebateRequest.input(from: body, config: service.config, defaultPanel: service.factory.defaultPanel)
+        let input = try DebateRequest.input(from: body, config: service.config, defaultPanel: service.debates.factory.defaultPanel)
         let record: DebateRecord
-        do { record = try await service.startDebate(input) } catch {
+        do { record = try await service.debates.startDebate(input) } catch {
             switch error {
             case .overloaded:
                 throw Self.overloaded(error)
@@ -106,7 +107,7 @@ struct DebateController {
             throw APIError.badRequest("q must be text of at most \(DebateLimits.questionCharacters) characters, without NUL",
                                       details: ["field": "q"])
         }
-        let page = try await service.store.list(limit: limit, offset: offset, status: status, matching: search)
+        let page = try await service.debates.store.list(limit: limit, offset: offset, status: status, matching: search)
         return JSONResponse.make(["debates": JSONValue(shape: page.items.map(DebateSummaryResponse.init)), "count": .int(page.items.count),
                                   "total": .int(page.total), "total_exact": .bool(page.totalIsExact),
                                   "limit": .int(limit), "offset": .int(offset)])
@@ -114,14 +115,14 @@ struct DebateController {
 
     /// Unfinished debates wherever they run, newest first; `total` counts them all, `debates` holds 100 at most.
     func active() async throws -> Response {
-        let (items, total) = try await service.store.active(limit: 100)
+        let (items, total) = try await service.debates.store.active(limit: 100)
         return JSONResponse.make(["debates": JSONValue(shape: items.map(DebateSummaryResponse.init)), "count": .int(items.count),
                                   "total": .int(total)])
     }
 
     func get(_ context: AppRequestContext) async throws -> Response {
         let id = try Self.debateID(context)
-        guard let bytes = try await service.store.recordJSON(id: id) else { throw Self.missing(id) }
+        guard let bytes = try await service.debates.store.recordJSON(id: id) else { throw Self.missing(id) }
         // Served as stored, so checked first: a damaged row answers a JSON error, never invalid JSON.
         guard JSONValue.parse(bytes: bytes)?.objectValue != nil else { throw StoreError.corrupt("debate \(id): its stored record is not a JSON object") }
         return JSONResponse.buffer(DebateRecordResponse.buffer(storedRecord: bytes, id: id))
@@ -129,7 +130,7 @@ struct DebateController {
 
     func record(_ context: AppRequestContext) async throws -> DebateRecord {
         let id = try Self.debateID(context)
-        guard let record = try await service.store.record(id: id) else { throw Self.missing(id) }
+        guard let record = try await service.debates.store.record(id: id) else { throw Self.missing(id) }
         return record
     }
 
@@ -148,13 +149,13 @@ struct DebateController {
         let q = request.uri.queryParameters
         let since = try Self.intParam(q["since"].map(String.init), name: "since", default: 0, range: 0...Int(Int32.max))
         let limit = try Self.intParam(q["limit"].map(String.init), name: "limit", default: 500, range: 1...5000)
-        let history = await service.bus.history(id)
+        let history = await service.debates.bus.history(id)
         var events: [DebateEvent]
         if let history {
             events = Array(history.filter { $0.seq > since }.prefix(limit))
         } else {
-            guard try await service.store.recordJSON(id: id) != nil else { throw Self.missing(id) }
-            events = try await service.store.events(id: id, since: since, limit: limit)
+            guard try await service.debates.store.recordJSON(id: id) != nil else { throw Self.missing(id) }
+            events = try await service.debates.store.events(id: id, since: since, limit: limit)
         }
         let last = events.last?.seq ?? since
         return JSONResponse.make(["debate_id": .string(id), "events": JSONValue(shape: events), "count": .int(events.count),
@@ -179,7 +180,7 @@ struct DebateController {
     /// Reaches the debate wherever it runs: here at once, elsewhere at its owner's next lease renewal.
     func cancel(_ context: AppRequestContext) async throws -> Response {
         let id = try Self.debateID(context)
-        switch try await service.cancelDebate(id) {
+        switch try await service.debates.cancelDebate(id) {
         case .requested:
             return JSONResponse.make(["success": true, "debate_id": .string(id), "status": "cancelling"])
         case .alreadyFinished(let status):
@@ -192,8 +193,8 @@ struct DebateController {
     /// Deletes the record and its events; a debate still running anywhere stops at its next write.
     func delete(_ context: AppRequestContext) async throws -> Response {
         let id = try Self.debateID(context)
-        _ = await service.runner.cancel(id)
-        guard try await service.store.delete(id: id) else { throw Self.missing(id) }
+        _ = await service.debates.runner.cancel(id)
+        guard try await service.debates.store.delete(id: id) else { throw Self.missing(id) }
         return JSONResponse.make(["success": true, "debate_id": .string(id), "deleted": true])
     }
 

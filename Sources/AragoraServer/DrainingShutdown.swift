@@ -1,3 +1,4 @@
+import AragoraDebates
 import Dispatch
 import Foundation
 import Hummingbird
@@ -9,7 +10,7 @@ import Synchronization
 /// load balancer stops sending new requests, while the instance goes on serving for `ARAGORA_DRAIN_SECONDS`; then
 /// the graceful shutdown (stop accepting, checkpoint running debates, give their leases up, exit 0). A second
 /// signal cuts the drain short. This is what lets a rolling restart behind a load balancer lose no request.
-public func runServing(_ service: AragoraService) async throws {
+public func runServing(_ service: ServerContext) async throws {
     let app = buildApplication(service: service)
     let group = ServiceGroup(configuration: .init(services: [.init(service: app)], logger: service.logger))
     let drain = service.config.drainSeconds

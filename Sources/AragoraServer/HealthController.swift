@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraDebates
 import AragoraStore
 import Foundation
 import Hummingbird
@@ -6,7 +7,7 @@ import Synchronization
 
 /// `/api/health` (CONTRACT §3), `/healthz` (liveness), `/readyz` (readiness).
 struct HealthController {
-    let service: AragoraService
+    let service: ServerContext
     /// Health calls arriving while a check is running share its result instead of each querying the database
     /// (a result at most one query old: still a live check, not a cached one; see docs/benchmarks.md).
     let databaseChecks = SharedCheck()
@@ -25,8 +26,8 @@ struct HealthController {
         let dbHealthy = database["healthy"]?.boolValue == true
         let redisHealthy = redis["healthy"]?.boolValue == true
         let status = !dbHealthy ? "unhealthy" : (redisHealthy ? "healthy" : "degraded")
-        let active = service.runner.stats.active
-        let queued = service.runner.stats.queued
+        let active = service.debates.runner.stats.active
+        let queued = service.debates.runner.stats.queued
         let body: JSONValue = [
             "status": .string(status),
             "version": .string(AragoraVersion.current),
@@ -36,7 +37,7 @@ struct HealthController {
             "checks": [
                 "database": database,
                 "redis": redis,
-                "providers": ["healthy": true, "available": JSONValue(service.factory.availableProviders)],
+                "providers": ["healthy": true, "available": JSONValue(service.debates.factory.availableProviders)],
                 "debates": ["healthy": true, "active": .int(active), "queued": .int(queued),
                             "max_concurrent": .int(service.config.maxConcurrentDebates)],
                 "auth": ["enabled": .bool(service.config.authEnabled)],
@@ -50,7 +51,7 @@ struct HealthController {
         guard service.ready.withLock({ $0 }) else {
             return JSONResponse.make(["status": "not_ready", "reason": "starting or shutting down"], status: .serviceUnavailable)
         }
-        do { try await service.store.ping() } catch {
+        do { try await service.debates.store.ping() } catch {
             return JSONResponse.make(["status": "not_ready", "reason": .string(Self.describe(error))], status: .serviceUnavailable)
         }
         return JSONResponse.make(["status": "ready"])
@@ -65,19 +66,19 @@ struct HealthController {
     func databaseCheck() async -> JSONValue {
         let start = ContinuousClock.now
         do {
-            try await service.store.ping()
-            let check: [String: JSONValue] = ["healthy": true, "backend": .string(service.store.backend), "latency_ms": .double(Self.ms(since: start))]
-            return .object(check.merging(service.store.healthDetails) { a, _ in a })
+            try await service.debates.store.ping()
+            let check: [String: JSONValue] = ["healthy": true, "backend": .string(service.debates.store.backend), "latency_ms": .double(Self.ms(since: start))]
+            return .object(check.merging(service.debates.store.healthDetails) { a, _ in a })
         } catch {
-            let check: [String: JSONValue] = ["healthy": false, "backend": .string(service.store.backend),
+            let check: [String: JSONValue] = ["healthy": false, "backend": .string(service.debates.store.backend),
                                               "latency_ms": .double(Self.ms(since: start)), "error": .string(Self.describe(error))]
-            return .object(check.merging(service.store.healthDetails) { a, _ in a })
+            return .object(check.merging(service.debates.store.healthDetails) { a, _ in a })
         }
     }
 
     /// A PING with its latency; Redis down or refusing the password makes the service `degraded`, not down.
     func redisCheck() async -> JSONValue {
-        guard let redis = service.redis else {
+        guard let redis = service.debates.redis else {
             return ["healthy": true, "configured": false, "latency_ms": .null]
         }
         let start = ContinuousClock.now

@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraDebates
 import AsyncAlgorithms
 import Foundation
 import HTTPTypes
@@ -9,7 +10,7 @@ import Synchronization
 
 /// Live debate events over WebSocket (`/ws`) and Server-Sent Events (`/api/debates/{id}/stream`).
 struct LiveStreams {
-    let service: AragoraService
+    let service: ServerContext
     static let heartbeatInterval: Duration = .seconds(15)
 
     // MARK: - WebSocket
@@ -217,10 +218,10 @@ struct LiveStreams {
                                               "code": "already_replayed", "debate_id": .string(id)]))
             return
         }
-        let subscription = await service.bus.subscribe(id)
+        let subscription = await service.debates.bus.subscribe(id)
         let history = subscription.history
         if history == nil {
-            guard (try? await service.store.recordJSON(id: id)) != nil else {
+            guard (try? await service.debates.store.recordJSON(id: id)) != nil else {
                 subscription.cancel()
                 post.yield(Self.message("error", ["message": .string("debate \(id) not found"), "debate_id": .string(id)]))
                 return
@@ -232,7 +233,7 @@ struct LiveStreams {
         if let from = replayFrom {
             let missed: [DebateEvent]
             if let history { missed = history.filter { $0.seq > from } } else {
-                missed = (try? await service.store.events(id: id, since: from, limit: 1_000_000)) ?? []
+                missed = (try? await service.debates.store.events(id: id, since: from, limit: 1_000_000)) ?? []
             }
             post.yield(Self.message("replay_start", ["debate_id": .string(id), "from_seq": .int(from), "count": .int(missed.count)]))
             for e in missed {
@@ -271,15 +272,15 @@ struct LiveStreams {
         let sinceQuery = try DebateController.intParam(request.uri.queryParameters["since"].map(String.init), name: "since",
                                                        default: 0, range: 0...Int(Int32.max))
         let since = lastEventID ?? sinceQuery
-        let subscription = await service.bus.subscribe(id)
+        let subscription = await service.debates.bus.subscribe(id)
         let history = subscription.history
         var past: [DebateEvent]
         if let history {
             past = history.filter { $0.seq > since }
         } else {
             subscription.cancel()
-            guard try await service.store.recordJSON(id: id) != nil else { throw DebateController.missing(id) }
-            past = try await service.store.events(id: id, since: since, limit: 1_000_000)
+            guard try await service.debates.store.recordJSON(id: id) != nil else { throw DebateController.missing(id) }
+            past = try await service.debates.store.events(id: id, since: since, limit: 1_000_000)
         }
         let live = history != nil
         let replay = past

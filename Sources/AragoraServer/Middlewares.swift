@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraDebates
 import AragoraStore
 import Foundation
 import HTTPTypes
@@ -10,7 +11,7 @@ import NIOHTTP1
 /// Outermost: request id, one log line per request, metrics, and every error turned into JSON.
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let service: AragoraService
+    let service: ServerContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -78,7 +79,7 @@ struct OriginMiddleware: RouterMiddleware {
 /// Bearer-token auth (CONTRACT §2): on when ARAGORA_API_TOKEN is set; public routes pass.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let service: AragoraService
+    let service: ServerContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -139,7 +140,7 @@ struct AuthMiddleware: RouterMiddleware {
 /// Token buckets per client IP (anonymous) or per token, plus one for debate creation (CONTRACT §6).
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let service: AragoraService
+    let service: ServerContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let config = service.config
@@ -159,7 +160,7 @@ struct RateLimitMiddleware: RouterMiddleware {
     }
 
     /// The 429: `Retry-After` and `X-RateLimit-Reset` agree, and `retry_after` sits at the top of the body.
-    static func refusal(_ decision: RateLimitDecision, service: AragoraService) -> APIError {
+    static func refusal(_ decision: RateLimitDecision, service: ServerContext) -> APIError {
         service.metrics.increment("aragora_rate_limited_total")
         var error = APIError(.tooManyRequests, "rate_limit_exceeded", "rate limit exceeded: retry in \(decision.retryAfter)s",
                              details: nil)

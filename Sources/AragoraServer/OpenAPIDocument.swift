@@ -1,3 +1,4 @@
+import AragoraDebates
 import AragoraCore
 
 /// The OpenAPI 3.1 description of every route, served at `/api/openapi.json`. Written by hand (see

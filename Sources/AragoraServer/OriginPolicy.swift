@@ -1,3 +1,4 @@
+import AragoraDebates
 import Foundation
 import HTTPTypes
 

@@ -1,11 +1,12 @@
 import AragoraCore
+import AragoraDebates
 import Foundation
 import Hummingbird
 
 /// Receipts: a debate's own signed receipt, the same decision as an Open Decision Receipt signed with this
 /// instance's key (`?format=odr`), and the public key that checks them (`/api/receipt-key`, a public route).
 struct ReceiptController {
-    let service: AragoraService
+    let service: ServerContext
 
     enum Format: String, CaseIterable { case native, odr }
     enum KeyFormat: String, CaseIterable { case json, pem }
@@ -23,14 +24,14 @@ struct ReceiptController {
         }
         guard format == .odr else { return JSONResponse.make(JSONValue(shape: receipt)) }
         do {
-            return JSONResponse.make(try service.signer.signODR(r))
+            return JSONResponse.make(try service.debates.signer.signODR(r))
         } catch let error as OpenDecisionReceipt.ExportError {
             throw APIError(.conflict, "receipt_mismatch", "debate \(r.id): \(error)")
         }
     }
 
     func key(_ request: Request) throws -> Response {
-        let signer = service.signer
+        let signer = service.debates.signer
         switch try Self.choice(request, "format", default: KeyFormat.json) {
         case .pem: return JSONResponse.text(signer.publicKeyPEM, contentType: "application/x-pem-file")
         case .json: return JSONResponse.make(signer.publicKeyDocument)

@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraDebates
 import AragoraServer
 import AragoraStore
 import ArgumentParser
@@ -14,7 +15,7 @@ struct AskCommand: AsyncParsableCommand {
               aragora ask "Should we adopt a monorepo?"
               aragora ask "Rust or Go for the new service?" --agents demo:skeptic,demo:analyst,demo:optimist --rounds 2
               aragora ask "Is TDD worth it?" --seed 7 --json > debate.json
-            Exit status: 0 when the debate completed, 1 when it ended in error or timeout, 130 when interrupted.
+            Exit status: 0 when the debate completed, 1 when it ended in error or timeout, 3 when its budget stopped it, 130 when interrupted.
             """)
 
     @Argument(help: "The question to debate (1 to 10,000 characters).")
@@ -40,8 +41,8 @@ struct AskCommand: AsyncParsableCommand {
     @Option(help: "Seed for the demo agents: the same seed gives the same transcript. Default: random.")
     var seed: UInt64?
 
-    @Option(help: "Seconds an agent may take for one reply before it counts as failed.")
-    var timeout: Double = 120
+    @Option(help: "Seconds an agent may take for one reply before it counts as failed. Default: ARAGORA_AGENT_TIMEOUT, else 120.")
+    var timeout: Double?
 
     @Option(help: "Most the debate may spend, in USD: it stops before a phase that would pass it.")
     var budget: Double?
@@ -68,7 +69,7 @@ struct AskCommand: AsyncParsableCommand {
         guard ConsensusMethod(rawValue: consensus.lowercased()) != nil else {
             throw ValidationError("unknown --consensus '\(consensus)' (use one of: \(ConsensusMethod.names))")
         }
-        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+        if let timeout, !(timeout > 0 && timeout <= 3600) { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
         if let budget, !(budget >= 0) { throw ValidationError("--budget must be a non-negative amount in USD") }
     }
 
@@ -85,7 +86,7 @@ struct AskCommand: AsyncParsableCommand {
             input = try DebateInput(
                 question: question, specs: try agents.map { try AgentSpec.parseList($0) }, judge: try judge.map { try AgentSpec.parse($0) },
                 rounds: rounds, consensus: ConsensusMethod(rawValue: consensus.lowercased())!, context: context, budgetLimitUSD: budget, seed: seed,
-                callTimeout: .milliseconds(Int(timeout * 1000)), earlyStop: !noEarlyStop, blind: !noBlind, quorum: quorum,
+                callTimeout: timeout.map { .milliseconds(Int($0 * 1000)) }, earlyStop: !noEarlyStop, blind: !noBlind, quorum: quorum,
                 defaultPanel: factory.defaultPanel,
                 config: config)
         } catch {
@@ -96,10 +97,10 @@ struct AskCommand: AsyncParsableCommand {
         // The same service call as POST /api/debates: the debate is stored, leased and run by the runner.
         var logger = Logger(label: "aragora") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
-        let service: AragoraService
+        let service: DebateService
         let record: DebateRecord
         do {
-            service = try await AragoraService.make(configuration: config, factory: factory, metrics: metrics, logger: logger)
+            service = try await DebateService.make(configuration: config, factory: factory, metrics: metrics, logger: logger)
         } catch let error as ReceiptKeyError {
             Terminal.errorLine("error: the receipt key: \(error)")
             throw CLIExit(code: 1)
@@ -170,6 +171,7 @@ struct AskCommand: AsyncParsableCommand {
         }
         switch final.status {
         case .completed: return
+        case .cancelled where final.metadata["stop_reason"] == "budget": throw CLIExit(code: 3)
         case .cancelled: throw CLIExit(code: 130)
         default: throw CLIExit(code: 1)
         }

@@ -1,3 +1,4 @@
+import AragoraDebates
 import AragoraStore
 import ArgumentParser
 import Foundation

@@ -1,3 +1,4 @@
+import AragoraDebates
 import AragoraAWS
 import AragoraServer
 import Foundation

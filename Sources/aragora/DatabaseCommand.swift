@@ -1,3 +1,4 @@
+import AragoraDebates
 import AragoraServer
 import AragoraStore
 import ArgumentParser

@@ -1,3 +1,4 @@
+import AragoraDebates
 import AragoraAWS
 import AragoraCore
 import AragoraProviders

@@ -1,3 +1,4 @@
+import AragoraDebates
 import AragoraServer
 import ArgumentParser
 import Foundation
@@ -36,7 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
         let metrics = ServiceMetrics()
         let factory = try ProviderAgents.load(config, metrics: metrics)
         do {
-            let service = try await AragoraService.make(configuration: config, factory: factory, metrics: metrics)
+            let service = try await ServerContext.make(configuration: config, factory: factory, metrics: metrics)
             try await runServing(service)
         } catch {
             Terminal.errorLine("aragora serve: \(error)")

@@ -1,3 +1,4 @@
+import AragoraDebates
 import AragoraCore
 import AragoraServer
 import Foundation

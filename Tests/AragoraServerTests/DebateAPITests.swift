@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraDebates
 import AragoraServer
 import Foundation
 import HTTPTypes
@@ -130,7 +131,7 @@ final class DebateAPITests: XCTestCase {
                 XCTAssertEqual(r.json["code"]?.stringValue, code, String(body.prefix(60)))
                 XCTAssertNotNil(r.json["error"]?.stringValue)
             }
-            let awaited2 = try await service.store.list(limit: 10, offset: 0, status: nil).total
+            let awaited2 = try await service.debates.store.list(limit: 10, offset: 0, status: nil).total
             XCTAssertEqual(awaited2, 0, "nothing stored")
             let awaited3 = try await client.json(.get, "/api/debates/bad%20id").json["code"]
             XCTAssertEqual(awaited3, "invalid_id")
@@ -175,7 +176,7 @@ final class DebateAPITests: XCTestCase {
             XCTAssertEqual(third.status, 503)
             XCTAssertEqual(third.json["code"], "overloaded")
             XCTAssertEqual(third.headers[.retryAfter], "1")
-            let stored = try await service.store.list(limit: 10, offset: 0, status: nil).total
+            let stored = try await service.debates.store.list(limit: 10, offset: 0, status: nil).total
             XCTAssertEqual(stored, 2, "a refused debate is not stored")
             let health = try await client.json(.get, "/api/health")
             XCTAssertEqual(health.json["checks"]?["debates"]?["queued"], 1)
@@ -272,12 +273,12 @@ final class DeleteAndMetricsTests: XCTestCase {
             await awaitEvent(.agentMessage, of: id, in: service)
             let deleted = try await client.json(.delete, "/api/debates/\(id)")
             XCTAssertEqual(deleted.status, 200)
-            _ = await service.runner.completion(of: id)  // the runner has stopped it and given up its writes
-            let awaitedActive = await service.runner.isActive(id)
+            _ = await service.debates.runner.completion(of: id)  // the runner has stopped it and given up its writes
+            let awaitedActive = await service.debates.runner.isActive(id)
             XCTAssertFalse(awaitedActive)
             let after = try await client.json(.get, "/api/debates/\(id)")
             XCTAssertEqual(after.status, 404)
-            let events = try await service.store.events(id: id, since: 0, limit: 100)
+            let events = try await service.debates.store.events(id: id, since: 0, limit: 100)
             XCTAssertEqual(events.count, 0)
         }
     }

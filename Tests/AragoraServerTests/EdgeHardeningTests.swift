@@ -1,3 +1,4 @@
+import AragoraDebates
 import AragoraCore
 @testable import AragoraServer
 @testable import AragoraStore
@@ -131,7 +132,7 @@ final class EdgeHardeningTests: XCTestCase {
             var ids: [String] = []
             for i in 0...LiveStreams.maxSubscriptions {
                 let record = engine.newRecord(id: "deb_sub\(i)", question: "Follow me \(i)?")
-                _ = try await service.store.create(record, owner: "elsewhere", leaseSeconds: 60)
+                _ = try await service.debates.store.create(record, owner: "elsewhere", leaseSeconds: 60)
                 ids.append(record.id)
             }
             let got = Collected()

@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraDebates
 import AragoraServer
 import Foundation
 import Hummingbird
@@ -54,7 +55,7 @@ final class HealthAndRoutingTests: XCTestCase {
             let r = try await client.json(.post, "/api/debates", body: big)
             XCTAssertEqual(r.status, 413)
             XCTAssertEqual(r.json["code"], "request_too_large")
-            let awaited3 = try await service.store.list(limit: 10, offset: 0, status: nil).total
+            let awaited3 = try await service.debates.store.list(limit: 10, offset: 0, status: nil).total
             XCTAssertEqual(awaited3, 0)
         }
     }

@@ -1,6 +1,7 @@
 import AragoraCore
 import AragoraStore
 import FoundationNetworking
+import AragoraDebates
 import AragoraServer
 import Foundation
 import HummingbirdTesting
@@ -219,12 +220,12 @@ final class OpenDecisionReceiptTests: XCTestCase {
         try await withServer(["ARAGORA_API_TOKEN": "odr-secret", "ARAGORA_DEMO_LATENCY_MS": "100"]) { client, service in
             let json = try await client.json(.get, "/api/receipt-key")
             XCTAssertEqual(json.status, 200, "public: no token needed")
-            XCTAssertEqual(json.json["key_id"]?.stringValue, service.signer.keyID)
-            XCTAssertEqual(json.json["public_key_hex"]?.stringValue, service.signer.publicKeyHex)
+            XCTAssertEqual(json.json["key_id"]?.stringValue, service.debates.signer.keyID)
+            XCTAssertEqual(json.json["public_key_hex"]?.stringValue, service.debates.signer.publicKeyHex)
             let pem = try await client.execute(uri: "/api/v1/receipt-key?format=pem", method: .get)
             XCTAssertEqual(pem.status, .ok)
             XCTAssertEqual(pem.headers[.contentType], "application/x-pem-file")
-            XCTAssertEqual(try ReceiptPublicKey.parse(Data(String(buffer: pem.body).utf8)).rawRepresentation.hexString, service.signer.publicKeyHex)
+            XCTAssertEqual(try ReceiptPublicKey.parse(Data(String(buffer: pem.body).utf8)).rawRepresentation.hexString, service.debates.signer.publicKeyHex)
             let badKeyFormat = try await client.json(.get, "/api/receipt-key?format=der")
             XCTAssertEqual(badKeyFormat.status, 400)
 
@@ -241,17 +242,17 @@ final class OpenDecisionReceiptTests: XCTestCase {
 
             // A debate signed by this server's key, then edited in the store.
             let engine = DebateEngine(agents: DemoAgent.defaultPersonas.map { DemoAgent(name: "demo-\($0)", persona: $0) },
-                                      config: DebateConfig(rounds: 1, consensus: .majority, seed: 2), signer: service.signer)
+                                      config: DebateConfig(rounds: 1, consensus: .majority, seed: 2), signer: service.debates.signer)
             var record = await engine.run(engine.newRecord(id: "deb_edited_after", question: "Was this edited?"))
             record.consensus?.finalAnswer = "Something the panel never said."
-            let lease = try await service.store.create(record, owner: "test", leaseSeconds: 30)
-            try await service.store.save(record, progress: nil, events: [], lease: lease)
-            let before = try await service.store.recordJSON(id: record.id)
+            let lease = try await service.debates.store.create(record, owner: "test", leaseSeconds: 30)
+            try await service.debates.store.save(record, progress: nil, events: [], lease: lease)
+            let before = try await service.debates.store.recordJSON(id: record.id)
             let edited = try await client.json(.get, "/api/debates/\(record.id)/receipt?format=odr", token: token)
             XCTAssertEqual(edited.status, 409)
             XCTAssertEqual(edited.json["code"], "receipt_mismatch")
             XCTAssertTrue(edited.json["error"]?.stringValue?.contains("final answer differs") == true, "\(edited.json)")
-            let after = try await service.store.recordJSON(id: record.id)
+            let after = try await service.debates.store.recordJSON(id: record.id)
             XCTAssertEqual(before, after)
             let badFormat = try await client.json(.get, "/api/debates/\(record.id)/receipt?format=xml", token: token)
             XCTAssertEqual(badFormat.status, 400)

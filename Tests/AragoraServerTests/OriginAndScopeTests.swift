@@ -71,7 +71,7 @@ final class OriginAndScopeTests: XCTestCase {
                 XCTAssertThrowsError(try WebSocketRaw(port: port, headers: protocols.merging(["Origin": "null"]) { $1 }))
                 let socket = try WebSocketRaw(port: port, headers: protocols.merging(["Origin": "http://127.0.0.1:\(port)"]) { $1 })
                 socket.close()
-                _ = await service.runner.completion(of: id)
+                _ = await service.debates.runner.completion(of: id)
             }
         }
     }
@@ -111,15 +111,15 @@ final class OriginAndScopeTests: XCTestCase {
             XCTAssertEqual(done["status"], "completed")
             XCTAssertEqual(done["metadata"]?["team"], "x")
             XCTAssertNil(done["metadata"]?["budget_limit_usd"], "the client's key is dropped: \(done["metadata"] ?? .null)")
-            let stored = try await service.store.record(id: id)
+            let stored = try await service.debates.store.record(id: id)
             for bad in [-5, Double.nan, .infinity] {
                 var record = try XCTUnwrap(stored)
                 record.metadata["budget_limit_usd"] = .double(bad)
-                XCTAssertNil(service.runner.storedBudget(record), "\(bad)")
+                XCTAssertNil(service.debates.runner.storedBudget(record), "\(bad)")
             }
             var record = try XCTUnwrap(stored)
             record.metadata["budget_limit_usd"] = .double(0.25)
-            XCTAssertEqual(service.runner.storedBudget(record), 0.25)
+            XCTAssertEqual(service.debates.runner.storedBudget(record), 0.25)
             let negative = try await client.json(.post, "/api/debates", body: #"{"question":"Negative?","budget_limit_usd":-0.01}"#)
             XCTAssertEqual(negative.status, 422, "\(negative.json)")
         }

@@ -38,7 +38,7 @@ final class ProductionFaultTests: XCTestCase {
                 let asked = ContinuousClock.now
                 let answer = try await b.json(.post, "/api/debates/\(longID)/cancel")
                 XCTAssertEqual(answer.json["status"], "cancelling")
-                _ = await serviceA.runner.completion(of: longID)
+                _ = await serviceA.debates.runner.completion(of: longID)
                 let waited = ContinuousClock.now - asked
                 XCTAssertLessThan(waited, .seconds(5), "announced through Redis, not left to the lease renewal")
                 let stopped = try await b.json(.get, "/api/debates/\(longID)").json

@@ -73,7 +73,7 @@ final class RedisServiceTests: XCTestCase {
                    "ARAGORA_IP_RATE_LIMIT": "1000000", "ARAGORA_BURST_MULTIPLIER": "1000"]
         try await withServer(env) { _, service in
             // Until Redis answers (it was just started).
-            for _ in 0..<200 where (try? await service.redis?.ping()) == nil { try await Task.sleep(for: .milliseconds(50)) }
+            for _ in 0..<200 where (try? await service.debates.redis?.ping()) == nil { try await Task.sleep(for: .milliseconds(50)) }
             let url = "http://127.0.0.1:\(service.boundPort ?? 0)/api/agents"
             func load(seconds: Double) async throws -> (count: Int, p99: Double, max: Double) {
                 let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))

@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraDebates
 import AragoraServer
 import AragoraStore
 import Foundation
@@ -15,7 +16,7 @@ import XCTest
 /// loopback port) and hands a client to the test.
 func withServer<T: Sendable>(
     _ env: [String: String] = [:], dataDir: URL? = nil, clock: ManualClock? = nil, store: (any DebateStore)? = nil,
-    _ body: @Sendable (any TestClientProtocol, AragoraService) async throws -> T
+    _ body: @Sendable (any TestClientProtocol, ServerContext) async throws -> T
 ) async throws -> T {
     let dir = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("aragora-test-\(UUID().uuidString)")
     var environment = ["ARAGORA_DATA_DIR": dir.path, "ARAGORA_PORT": "0", "ARAGORA_DISABLE_ALL_RATE_LIMITS": "1"]
@@ -25,7 +26,7 @@ func withServer<T: Sendable>(
     logger.logLevel = .warning
     var now: @Sendable () -> Double = { Timestamp.now() }
     if let clock { now = { clock.now } }
-    let service = try await AragoraService.make(configuration: config, store: store, logger: logger, now: now)
+    let service = try await ServerContext.make(configuration: config, store: store, logger: logger, now: now)
     let app = buildApplication(service: service)
     defer { if dataDir == nil { try? FileManager.default.removeItem(at: dir) } }
     return try await app.test(.live) { client in try await body(client, service) }
@@ -43,7 +44,7 @@ extension TestClientProtocol {
     }
 
     /// Creates a debate and waits until it ends.
-    func runDebate(_ body: String, token: String? = nil, on service: AragoraService) async throws -> JSONValue {
+    func runDebate(_ body: String, token: String? = nil, on service: ServerContext) async throws -> JSONValue {
         let created = try await json(.post, "/api/debates", body: body, token: token)
         XCTAssertEqual(created.status, 200, "\(created.json)")
         let id = try XCTUnwrap(created.json["debate_id"]?.stringValue)
@@ -51,8 +52,8 @@ extension TestClientProtocol {
     }
 
     /// Waits for the runner to finish the debate (its final record saved), then reads it over HTTP.
-    func waitForEnd(_ id: String, token: String? = nil, on service: AragoraService) async throws -> JSONValue {
-        _ = await service.runner.completion(of: id)
+    func waitForEnd(_ id: String, token: String? = nil, on service: ServerContext) async throws -> JSONValue {
+        _ = await service.debates.runner.completion(of: id)
         let r = try await json(.get, "/api/debates/\(id)", token: token)
         let status = r.json["status"]?.stringValue.flatMap(DebateStatus.init(rawValue:))
         XCTAssertEqual(status?.isTerminal, true, "debate \(id) ended: \(r.json["status"] ?? .null)")
@@ -89,8 +90,8 @@ final class ManualClock: Sendable {
 }
 
 /// Waits until a debate running in `service` has emitted an event of `type`.
-func awaitEvent(_ type: DebateEventType, of id: String, in service: AragoraService) async {
-    let subscription = await service.bus.subscribe(id)
+func awaitEvent(_ type: DebateEventType, of id: String, in service: ServerContext) async {
+    let subscription = await service.debates.bus.subscribe(id)
     defer { subscription.cancel() }
     if subscription.history?.contains(where: { $0.type == type }) == true { return }
     for await e in subscription.events where e.type == type { return }

@@ -3,15 +3,15 @@ import AragoraRedis
 import AragoraStore
 import Foundation
 import Logging
-import Synchronization
 
-/// Everything a request handler or command needs, built once and passed down explicitly. What differs
-/// between one instance and several sits behind protocols: `DebateStore`, `EventBus`, `RateLimitStore`.
-public final class AragoraService: Sendable {
+/// The debate service, with no HTTP in it: the store, the event bus, the runner (queue, leases, resume), the agent
+/// factory and the receipt key, and the two things every door does with them, starting and cancelling a debate.
+/// `aragora ask`, `aragora serve` (behind its HTTP edge) and the other doors all use this one. What differs between
+/// one instance and several sits behind protocols: `DebateStore` and `EventBus`.
+public final class DebateService: Sendable {
     public let config: ServerConfiguration
     public let store: any DebateStore
     public let bus: any EventBus
-    public let rateLimits: any RateLimitStore
     /// Shared by the instances when `REDIS_URL` is set.
     public let redis: RedisClient?
     public let runner: DebateRunner
@@ -19,43 +19,21 @@ public final class AragoraService: Sendable {
     public let signer: ReceiptSigner
     public let metrics: ServiceMetrics
     public let logger: Logger
-    let authenticator: TokenAuthenticator?
-    let clientIP: ClientIPResolver
-    let originPolicy: OriginPolicy
-    let startedAt = ContinuousClock.now
-    /// Wall-clock time in Unix seconds (rate limits); tests inject their own.
+    /// Wall-clock time in Unix seconds; tests inject their own.
     public let now: @Sendable () -> Double
-    /// Readiness: true once storage is ready, false again when shutdown begins.
-    let ready = Mutex(false)
-    private let listeningPort = Mutex<Int?>(nil)
-    /// The port the server listens on once it runs (the chosen one when configured with port 0).
-    public var boundPort: Int? {
-        get { listeningPort.withLock { $0 } }
-        set { listeningPort.withLock { $0 = newValue } }
-    }
-    /// The routes the routers serve, filled in once by `buildApplication`.
-    let routes = RouteRegistry()
-    /// Open connections, bounded by `ARAGORA_MAX_CONNECTIONS`.
-    let connections: ConnectionLimiter
 
-    public init(config: ServerConfiguration, store: any DebateStore, bus: any EventBus = LocalEventBus(),
-                rateLimits: (any RateLimitStore)? = nil, redis: RedisClient? = nil, factory: AgentFactory, signer: ReceiptSigner,
-                metrics: ServiceMetrics = ServiceMetrics(), logger: Logger, now: @escaping @Sendable () -> Double = Timestamp.now) {
-        self.now = now
+    public init(config: ServerConfiguration, store: any DebateStore, bus: any EventBus = LocalEventBus(), redis: RedisClient? = nil,
+                factory: AgentFactory, signer: ReceiptSigner, metrics: ServiceMetrics = ServiceMetrics(), logger: Logger,
+                now: @escaping @Sendable () -> Double = Timestamp.now) {
         self.config = config
         self.store = store
         self.bus = bus
         self.redis = redis
-        self.rateLimits = rateLimits ?? redis.map { RedisRateLimitStore(client: $0, prefix: config.redisPrefix,
-                                                                                            timeout: .milliseconds(config.redisTimeoutMS), logger: logger) } ?? LocalRateLimitStore()
         self.factory = factory
         self.signer = signer
-        self.logger = logger
         self.metrics = metrics
-        authenticator = config.apiToken.map(TokenAuthenticator.init(secret:))
-        clientIP = ClientIPResolver(trusted: config.trustedProxies)
-        originPolicy = OriginPolicy(config: config)
-        connections = ConnectionLimiter(limit: config.maxConnections, metrics: metrics)
+        self.logger = logger
+        self.now = now
         // Every debate family from the start, at zero: a dashboard or alert on a fresh instance sees 0, not nothing.
         metrics.increment("aragora_debates_created_total", by: 0)
         for status in DebateStatus.allCases where status.isTerminal {
@@ -63,21 +41,36 @@ public final class AragoraService: Sendable {
         }
         metrics.setGauge("aragora_debates_active", 0)
         metrics.setGauge("aragora_debates_queued", 0)
-        metrics.addGauge("aragora_websocket_connections", 0)
         let runner = DebateRunner(store: store, bus: bus, factory: factory, signer: signer, config: config, metrics: metrics, logger: logger)
         self.runner = runner
         bus.onCancelAnnounced { [weak runner] id in _ = await runner?.cancel(id) }
     }
 
-    /// Every route the routers serve, in OpenAPI form (`/api/debates/{id}`).
-    public var servedRoutes: [(method: String, path: String)] { routes.served }
-
-    var uptime: Double { (ContinuousClock.now - startedAt).seconds }
+    /// Builds the service from its configuration: the receipt key, the store (`DATABASE_URL`, migrated), the bus.
+    /// Pass `store` to use another one (tests inject an in-memory store). `factory` carries the LLM providers the
+    /// caller registered (the command line does); without one, demo agents only.
+    public static func make(configuration config: ServerConfiguration, store: (any DebateStore)? = nil, factory: AgentFactory? = nil,
+                            metrics: ServiceMetrics = ServiceMetrics(), logger: Logger? = nil,
+                            now: @escaping @Sendable () -> Double = Timestamp.now) async throws -> DebateService {
+        let logger = logger ?? makeLogger(config)
+        // First: a key that cannot be used stops the start before anything is opened.
+        let signer = try ReceiptSigner.load(environmentKey: config.receiptKey, directory: config.dataDirectory)
+        let opened: any DebateStore
+        if let store { opened = store } else { opened = try await config.database.open(logger: logger) }
+        let applied = try await opened.migrate()
+        if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": "\(applied)", "database": "\(config.database)"]) }
+        let factory = factory ?? AgentFactory(demoLatency: .milliseconds(config.demoLatencyMS))
+        let redis = config.redis.map { RedisClient(url: $0) }
+        // Any store another instance may share gets the shared bus; an in-memory store is this process's alone.
+        let bus: any EventBus = opened.backend == "memory" ? LocalEventBus()
+            : SharedEventBus(store: opened, redis: redis, prefix: config.redisPrefix, logger: logger)
+        return DebateService(config: config, store: opened, bus: bus, redis: redis, factory: factory, signer: signer,
+                             metrics: metrics, logger: logger, now: now)
+    }
 
     // MARK: - Debates
 
     /// Starts a debate: admission (queue bound), agents, engine, the stored record and its lease, the runner.
-    /// The HTTP API and `aragora ask` both start debates through here.
     public func startDebate(_ input: DebateInput) async throws(StartDebateError) -> DebateRecord {
         if runner.stats.queued >= config.maxQueuedDebates { throw .overloaded(queueLimit: config.maxQueuedDebates) }
         let engine: DebateEngine
@@ -106,6 +99,24 @@ public final class AragoraService: Sendable {
         let request = try await store.requestCancel(id: id)
         if request == .requested { bus.announceCancel(id) }
         return request
+    }
+
+    // MARK: - Lifecycle
+
+    /// At start: resumes the unfinished debates this instance may take (its own after a restart, and those of dead
+    /// instances), and keeps taking over as leases expire.
+    public func resumeUnfinished() async throws {
+        let (resumed, failed) = try await runner.resumeUnfinished()
+        if resumed + failed > 0 {
+            logger.info("unfinished debates after restart", metadata: ["resumed": "\(resumed)", "failed": "\(failed)"])
+        }
+    }
+
+    /// At shutdown: checkpoints running debates (the next start resumes them), then closes the store and Redis.
+    public func shutdown() async {
+        await runner.shutdown()
+        try? await store.close()
+        redis?.close()
     }
 }
 

@@ -175,3 +175,16 @@ public struct ConfigurationError: Error, CustomStringConvertible {
     public init(_ d: String) { description = d }
 }
 
+/// What one WebSocket connection may make the server do. Every subscribe costs store reads and a replay costs
+/// the debate's whole history, so a client holding one scoped token could otherwise keep the server busy for minutes
+/// with a megabyte of subscribe/unsubscribe pairs. Exceeding a limit closes the socket with 1008.
+public struct WebSocketLimits: Sendable {
+    /// Inbound messages per second, sustained (`ARAGORA_WS_MESSAGE_RATE`).
+    public var messagesPerSecond = 10.0
+    /// Inbound messages that may arrive at once above the sustained rate (`ARAGORA_WS_MESSAGE_BURST`).
+    public var messageBurst = 60
+    /// Bytes of history one connection may be sent as replays over its lifetime (`ARAGORA_WS_MAX_REPLAY_BYTES`).
+    public var maxReplayBytes = 64 << 20
+
+    public init() {}
+}

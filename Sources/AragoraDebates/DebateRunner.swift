@@ -93,7 +93,7 @@ public actor DebateRunner {
 
     /// The budget kept in a stored record, checked as a request's is: a value that is not a finite, non-negative
     /// number (a record written by an older version, or edited) is ignored rather than applied.
-    nonisolated func storedBudget(_ record: DebateRecord) -> Double? {
+    public nonisolated func storedBudget(_ record: DebateRecord) -> Double? {
         guard let value = record.metadata["budget_limit_usd"], value != .null else { return nil }
         guard let budget = value.doubleValue, budget.isFinite, budget >= 0 else {
             logger.warning("ignoring an invalid stored budget", metadata: ["debate_id": "\(record.id)", "budget_limit_usd": "\(value)"])
