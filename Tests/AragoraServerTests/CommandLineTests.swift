@@ -323,4 +323,18 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(run.status, 1, run.out + run.err)
         XCTAssertTrue(run.out.contains("error"), run.out)
     }
+
+    /// `ARAGORA_AGENT_TIMEOUT` is the default of `--timeout`, as it is for the service; a budget stop has its own exit
+    /// status (3), apart from Ctrl-C's 130.
+    func testTheAgentTimeoutVariableAndABudgetStop() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let slow = try aragora(["ask", "Too slow?", "--no-save", "--quiet", "--json"],
+                               env: ["ARAGORA_DEMO_LATENCY_MS": "3000", "ARAGORA_AGENT_TIMEOUT": "1"], dataDir: dir)
+        XCTAssertEqual(slow.status, 1, slow.err)
+        XCTAssertEqual(JSONValue.parse(slow.out)?["failures"]?.arrayValue?.first?["kind"], "timeout", slow.out)
+        let budget = try aragora(["ask", "Too dear?", "--budget", "0", "--no-save", "--json"], dataDir: dir)
+        XCTAssertEqual(budget.status, 3, budget.err)
+        XCTAssertEqual(JSONValue.parse(budget.out)?["metadata"]?["stop_reason"], "budget", budget.out)
+    }
 }
