@@ -18,8 +18,6 @@ public enum DebateEventType: String, Sendable, Codable, CaseIterable {
     /// A follower drops whatever it was shown after that seq; the events that follow are the ones stored.
     case debateResumed = "debate_resumed"
 
-    /// Events that carry `debate_usage`, the spend so far.
-    var carriesSpend: Bool { self == .agentMessage || self == .critique || self == .vote || self == .synthesis }
 }
 
 /// The envelope every live event travels in, over WebSocket, SSE, polling and the CLI.

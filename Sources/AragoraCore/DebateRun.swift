@@ -40,11 +40,8 @@ final class DebateRun {
         if record.status == .created {
             record.status = .running
             record.startedAt = Timestamp.now()
-            emit(.debateStart, data: [
-                "task": .string(record.task), "agents": JSONValue(record.agents.map(\.name)),
-                "rounds": .int(record.rounds), "consensus": .string(record.consensusMethod.rawValue),
-                "judge": JSONValue(record.judge?.name),
-            ])
+            emit(DebateStartEvent(task: record.task, agents: record.agents.map(\.name), rounds: record.rounds,
+                                  consensus: record.consensusMethod.rawValue, judge: record.judge?.name))
         }
         while state.progress.step != .done {
             if let stop = stopReason() { return finish(stop.status, error: stop.message) }
@@ -114,15 +111,7 @@ final class DebateRun {
         record.error = error
         record.completedAt = Timestamp.now()
         if let signer = engine.signer { record.receipt = try? signer.sign(record) }
-        var data: [String: JSONValue] = [
-            "status": .string(status.rawValue), "rounds_used": .int(record.roundsUsed),
-            "consensus_reached": .bool(record.consensusReached), "confidence": JSONValue(record.confidence),
-            "final_answer": JSONValue(record.finalAnswer), "duration_seconds": .double(record.durationSeconds ?? 0),
-            "usage": JSONValue(shape: record.usage), "usage_by_agent": JSONValue(shape: record.agentUsage),
-            "error": JSONValue(error),
-        ]
-        if let receipt = record.receipt { data["receipt_digest"] = .string(receipt.digest) }
-        emit(.debateEnd, data: .object(data))
+        emit(DebateEndEvent(record))
         return record
     }
 
@@ -134,15 +123,10 @@ final class DebateRun {
             state.progress.step = .finalize
             return
         }
-        var start: [String: JSONValue] = [
-            "round": .int(round), "total_rounds": .int(record.rounds),
-            "phase": .string(round == 1 ? "propose" : "revise"),
-            "agents": JSONValue(state.progress.active),
-        ]
         // How the round before ended (convergence, provisional consensus), for a live view; the last round's
         // summary comes with the `consensus` event.
-        if let last = record.roundSummaries.last { start["previous_round"] = last.json }
-        emit(.roundStart, round: round, data: .object(start))
+        emit(RoundStartEvent(round: round, totalRounds: record.rounds, phase: round == 1 ? "propose" : "revise",
+                             agents: state.progress.active, previousRound: record.roundSummaries.last), round: round)
         let previous = Dictionary(record.latestAnswers().map { ($0.agent, $0.content) }, uniquingKeysWith: { a, _ in a })
         var calls: [PhaseRunner.Call<AgentReply>] = []
         let names = state.progress.active
@@ -170,9 +154,7 @@ final class DebateRun {
                 record.roundsUsed = max(record.roundsUsed, round)
                 let role = phase == .propose ? "proposal" : "revision"
                 record.messages.append(DebateMessage(role: role, agent: name, content: text, round: round, timestamp: Timestamp.now()))
-                emit(.agentMessage, round: round, agent: name, data: [
-                    "content": .string(text), "role": .string(role), "phase": .string(phase.rawValue),
-                ])
+                emit(AgentMessageEvent(content: text, role: role, phase: phase.rawValue, debateUsage: record.usage), round: round, agent: name)
             case .failure(let failure):
                 failed(name, round: round, phase: phase, failure)
             }
@@ -209,10 +191,7 @@ final class DebateRun {
                 let c = Critique(agent: critic, target: target, issues: parsed.issues, suggestions: parsed.suggestions,
                                  severity: parsed.severity, round: round)
                 record.critiques.append(c)
-                emit(.critique, round: round, agent: critic, data: [
-                    "target": .string(c.target), "issues": JSONValue(c.issues), "suggestions": JSONValue(c.suggestions),
-                    "severity": .double(c.severity),
-                ])
+                emit(CritiqueEvent(c, debateUsage: record.usage), round: round, agent: critic)
             case .failure(let failure):
                 failuresByCritic[critic] = failure
             }
@@ -263,9 +242,7 @@ final class DebateRun {
                              reasoning: parsed.reasoning, round: round)
                 votes.append(v)
                 record.votes.append(v)
-                emit(.vote, round: round, agent: voter, data: [
-                    "choice": .string(v.choice), "confidence": .double(v.confidence), "reasoning": .string(v.reasoning),
-                ])
+                emit(VoteEvent(v, debateUsage: record.usage), round: round, agent: voter)
             case .failure(let failure):
                 failed(voter, round: round, phase: .vote, failure)
             }
@@ -331,9 +308,7 @@ final class DebateRun {
         }
         if Task.isCancelled { return }
         record.consensus = result
-        var data = JSONValue(shape: result).objectValue ?? [:]
-        data["round_summaries"] = JSONValue(shape: record.roundSummaries)
-        emit(.consensus, data: .object(data))
+        emit(ConsensusEvent(result, roundSummaries: record.roundSummaries))
         state.progress.step = .done
     }
 
@@ -375,7 +350,7 @@ final class DebateRun {
         case .success(let parsed):
             record.messages.append(DebateMessage(role: "judgment", agent: judgeID.name, content: parsed.finalAnswer,
                                                  round: round, timestamp: Timestamp.now()))
-            emit(.synthesis, agent: judgeID.name, data: ["content": .string(parsed.finalAnswer), "method": "judge"])
+            emit(SynthesisEvent(content: parsed.finalAnswer, method: "judge", debateUsage: record.usage), agent: judgeID.name)
             // Only the answer the judge named is sided with; a judge that named none sides with nobody.
             let winner = parsed.choice.flatMap { view.agentOf[$0] }
             let supporters = winner.map { w in [w] + votes.filter { $0.choice == w }.map(\.agent) } ?? []
@@ -415,7 +390,7 @@ final class DebateRun {
                 summary = "no vote (method none); synthesis by \(writer)"
                 record.messages.append(DebateMessage(role: "synthesis", agent: writer, content: synthesis,
                                                      round: record.roundsUsed, timestamp: Timestamp.now()))
-                emit(.synthesis, agent: writer, data: ["content": .string(synthesis), "method": "none"])
+                emit(SynthesisEvent(content: synthesis, method: "none", debateUsage: record.usage), agent: writer)
             case .failure(let failure):
                 recordFailure(writer, round: record.roundsUsed, phase: .synthesize, failure, removed: false)
             }
@@ -493,7 +468,7 @@ final class DebateRun {
     /// `synthesis`); deltas of concurrent calls interleave as they arrive; messages keep panel order.
     func streamed(_ text: String, agent: String, round: Int, phase: DebatePhase) {
         guard stopReason() == nil else { return }
-        emit(.tokenDelta, round: round, agent: agent, data: ["delta": .string(text), "phase": .string(phase.rawValue)])
+        emit(TokenDeltaEvent(delta: text, phase: phase.rawValue), round: round, agent: agent)
     }
 
     /// The critiques of `author`'s answer in `round`, their critics unnamed under blind review.
@@ -563,17 +538,14 @@ final class DebateRun {
     func recordFailure(_ name: String, round: Int, phase: DebatePhase, _ failure: CallFailure, removed: Bool) {
         let f = AgentFailure(agent: name, round: round, phase: phase, error: failure.description, removed: removed, kind: failure.kind)
         record.failures.append(f)
-        emit(.agentError, round: round, agent: name, data: JSONValue(shape: f))
+        emit(AgentErrorEvent(f), round: round, agent: name)
     }
 
-    func emit(_ type: DebateEventType, round: Int? = nil, agent: String? = nil, data: JSONValue) {
-        var data = data
-        // Answers, critiques, votes and syntheses carry the debate's spend so far, so a live view shows the cost
-        // as it grows (the record holds only the totals).
-        if type.carriesSpend, case .object(var fields) = data {
-            fields["debate_usage"] = record.usage.json
-            data = .object(fields)
-        }
+    /// Answers, critiques, votes and syntheses carry the debate's spend so far (`debate_usage`), so a live view shows
+    /// the cost as it grows (the record holds only the totals).
+    func emit<P: DebateEventPayload>(_ payload: P, round: Int? = nil, agent: String? = nil) {
+        let type = P.eventType
+        let data = payload.json
         state.progress.seq += 1
         var agentSeq: Int?
         if let agent {

@@ -285,7 +285,7 @@ struct FencedEvent: Sendable {
 extension DebateEvent {
     /// The notice that a debate goes on from `seq` after a takeover (live only, never stored).
     static func resumed(_ id: String, from seq: Int) -> DebateEvent {
-        DebateEvent(type: .debateResumed, data: ["from_seq": .int(seq), "debate_id": .string(id)], timestamp: Timestamp.now(),
+        DebateEvent(type: .debateResumed, data: DebateResumedEvent(fromSeq: seq, debateID: id).json, timestamp: Timestamp.now(),
                     round: nil, agent: nil, seq: seq, agentSeq: nil, loopID: id)
     }
 }

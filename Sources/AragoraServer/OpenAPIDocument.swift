@@ -205,7 +205,7 @@ enum OpenAPIDocument {
         let quorum: Schema = ["type": ["integer", "null"], "minimum": 1, "maximum": .int(DebateLimits.agents.upperBound)]
         let question: Schema = ["type": "string", "pattern": .string(DebateLimits.questionPattern),
                                 "maxLength": .int(DebateLimits.questionCharacters)]
-        let event = object(["type": string, "data": ["type": "object"], "timestamp": number, "round": nullable("integer"),
+        let event = object(["type": string, "data": ["type": "object", "description": "The payload of the event's type: schema EventData_<type>"], "timestamp": number, "round": nullable("integer"),
                             "agent": nullable("string"), "seq": integer, "agent_seq": nullable("integer"), "loop_id": string],
                            required: ["type", "data", "timestamp", "seq", "loop_id"])
         let message = object(["agent": string, "content": string, "role": string, "round": integer, "timestamp": number],
@@ -301,7 +301,7 @@ enum OpenAPIDocument {
             "info": ["title": "Aragora", "version": .string(AragoraVersion.current),
                      "description": "Multi-agent debates: propose, critique, revise, vote; signed receipts."],
             "paths": .object(paths(maxRounds: config.maxRounds)),
-            "components": ["schemas": schemas(maxRounds: config.maxRounds, providers: providers),
+            "components": ["schemas": .object(schemas(maxRounds: config.maxRounds, providers: providers).objectValue!.merging(eventSchemas) { a, _ in a }),
                            "securitySchemes": ["bearerAuth": ["type": "http", "scheme": "bearer",
                                                               "description": "{loop_id}:{expires}:{hmac_sha256_hex}"]]],
         ]
