@@ -1,4 +1,5 @@
 import AragoraCore
+import AragoraDebates
 import AragoraStore
 import HTTPTypes
 import Hummingbird
@@ -44,6 +45,22 @@ public struct APIError: Error, Sendable {
         }
     }
 
+    /// Why a debate could not start: overloaded (503, retry in 1 s), an agent that cannot be used (400), or the store
+    /// (as every route maps a store error).
+    init(startError: StartDebateError) {
+        switch startError {
+        case .overloaded:
+            self.init(.serviceUnavailable, "overloaded", startError.description)
+            headers[.retryAfter] = "1"
+        case .agentUnavailable(let why, let available):
+            self.init(.badRequest, "agent_unavailable", why, details: ["available": JSONValue(available)])
+        case .store(let error as StoreError):
+            self.init(storeError: error)
+        case .store:
+            self.init(.internalServerError, "internal_error", "internal server error")
+        }
+    }
+
     var body: JSONValue {
         var o: [String: JSONValue] = extra
         o["error"] = .string(message)
@@ -63,6 +80,11 @@ public struct APIError: Error, Sendable {
 enum JSONResponse {
     static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
         bytes(Array(value.serialized().utf8), status: status)
+    }
+
+    /// A response type's Codable shape, written by the byte encoder.
+    static func encode<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        bytes(try JSONByteEncoder().encode(value), status: status)
     }
 
     static func bytes(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {

@@ -26,37 +26,20 @@ struct AgentController {
             entries.append(Entry(name: listing.provider, provider: listing.provider, model: listing.defaultModel, listing: listing))
         }
         let ratings = try await service.debates.store.ratings(for: entries.map(\.name))
-        let list: [JSONValue] = entries.map { e in
-            let r = ratings[e.name] ?? AgentRating(agent: e.name)
-            var item: [String: JSONValue] = [
-                "name": .string(e.name), "provider": .string(e.provider), "model": .string(e.model),
-                "persona": JSONValue(e.persona), "available": true, "elo": .double(r.rating), "wins": .int(r.wins),
-                "losses": .int(r.losses), "draws": .int(r.draws), "debates": .int(r.debates),
-                "spec": .string(e.persona.map { "demo:\($0)" } ?? e.provider),
-                "configured": .bool(e.listing?.configured ?? true),
-            ]
-            if let l = e.listing {
-                item["price"] = l.inputPerMTok.map { input in
-                    ["input_per_mtok": .double(input), "output_per_mtok": .double(l.outputPerMTok ?? 0), "currency": "USD"]
-                } ?? .null
-            } else {
-                item["price"] = ["input_per_mtok": 0.0, "output_per_mtok": 0.0, "currency": "USD"]
-            }
-            return .object(item)
+        let list = entries.map { e in
+            let price = e.listing.map { l in l.inputPerMTok.map { AgentResponse.Price(inputPerMTok: $0, outputPerMTok: l.outputPerMTok ?? 0) } }
+                ?? AgentResponse.Price(inputPerMTok: 0, outputPerMTok: 0)  // demo agents cost nothing
+            return AgentResponse(name: e.name, spec: e.persona.map { "demo:\($0)" } ?? e.provider, provider: e.provider, model: e.model,
+                                 persona: e.persona, configured: e.listing?.configured ?? true,
+                                 rating: ratings[e.name] ?? AgentRating(agent: e.name), price: price)
         }
-        return JSONResponse.make(["agents": .array(list), "total": .int(list.count),
-                                  "default_panel": JSONValue(service.debates.factory.defaultPanel.map(\.description))])
+        return try JSONResponse.encode(AgentListResponse(agents: list, defaultPanel: service.debates.factory.defaultPanel.map(\.description)))
     }
 
     func leaderboard(_ request: Request) async throws -> Response {
         let limit = try DebateController.intParam(request.uri.queryParameters["limit"].map(String.init), name: "limit",
                                                   default: 50, range: 1...500)
         let rows = try await service.debates.store.leaderboard(limit: limit)
-        let list: [JSONValue] = rows.enumerated().map { i, r in
-            ["rank": .int(i + 1), "agent": .string(r.agent), "name": .string(r.agent), "elo": .double((r.rating * 10).rounded() / 10),
-             "wins": .int(r.wins), "losses": .int(r.losses), "draws": .int(r.draws), "debates": .int(r.debates),
-             "win_rate": .double(r.debates > 0 ? (Double(r.wins) / Double(r.debates) * 1000).rounded() / 1000 : 0)]
-        }
-        return JSONResponse.make(["leaderboard": .array(list), "agents": .array(list), "total": .int(list.count)])
+        return try JSONResponse.encode(LeaderboardResponse(rows: rows.enumerated().map { RatingResponse(rank: $0.offset + 1, rating: $0.element) }))
     }
 }

@@ -30,7 +30,7 @@ struct DebateController {
         // stay far cheaper than debates and a client hammering in a loop cannot starve the accepted ones.
         if service.debates.runner.stats.queued >= service.config.maxQueuedDebates {
             try? await TimerWheel.shared.sleep(for: .milliseconds(service.config.overloadDelayMS))
-            throw Self.overloaded(StartDebateError.overloaded(queueLimit: service.config.maxQueuedDebates))
+            throw APIError(startError: .overloaded(queueLimit: service.config.maxQueuedDebates))
         }
         let buffer = try await request.body.collect(upTo: service.config.maxRequestSize)
         guard let body = JSONValue.parse(bytes: Array(buffer.readableBytesView)) else {
@@ -38,32 +38,8 @@ struct DebateController {
         }
         let input = try DebateRequest.input(from: body, config: service.config, defaultPanel: service.debates.factory.defaultPanel)
         let record: DebateRecord
-        do { record = try await service.debates.startDebate(input) } catch {
-            switch error {
-            case .overloaded:
-                throw Self.overloaded(error)
-            case .agentUnavailable(let why, let available):
-                throw APIError(.badRequest, "agent_unavailable", why, details: ["available": JSONValue(available)])
-            case .store(StoreError.noSpace(let why)):
-                throw APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "insufficient_storage", "the debate cannot be stored: no space left (\(why))")
-            case .store(StoreError.unavailable(let why)):
-                var e = APIError(.serviceUnavailable, "storage_unavailable", "the debate cannot be stored: \(why)")
-                e.headers[.retryAfter] = "5"
-                throw e
-            case .store(let underlying):
-                throw underlying
-            }
-        }
-        return JSONResponse.make([
-            "success": true, "debate_id": .string(record.id), "status": "created", "task": .string(record.task),
-            "websocket_url": .string(websocketURL(request, context)),
-        ])
-    }
-
-    static func overloaded(_ error: StartDebateError) -> APIError {
-        var e = APIError(.serviceUnavailable, "overloaded", error.description)
-        e.headers[.retryAfter] = "1"
-        return e
+        do { record = try await service.debates.startDebate(input) } catch { throw APIError(startError: error) }
+        return try JSONResponse.encode(DebateCreatedResponse(debateID: record.id, task: record.task, websocketURL: websocketURL(request, context)))
     }
 
     /// From `ARAGORA_PUBLIC_URL` when set; else from a trusted proxy's `X-Forwarded-Proto`/`-Host` (so it is
@@ -108,16 +84,14 @@ struct DebateController {
                                       details: ["field": "q"])
         }
         let page = try await service.debates.store.list(limit: limit, offset: offset, status: status, matching: search)
-        return JSONResponse.make(["debates": JSONValue(shape: page.items.map(DebateSummaryResponse.init)), "count": .int(page.items.count),
-                                  "total": .int(page.total), "total_exact": .bool(page.totalIsExact),
-                                  "limit": .int(limit), "offset": .int(offset)])
+        return try JSONResponse.encode(DebateListResponse(debates: page.items.map(DebateSummaryResponse.init), total: page.total,
+                                                          totalExact: page.totalIsExact, limit: limit, offset: offset))
     }
 
     /// Unfinished debates wherever they run, newest first; `total` counts them all, `debates` holds 100 at most.
     func active() async throws -> Response {
         let (items, total) = try await service.debates.store.active(limit: 100)
-        return JSONResponse.make(["debates": JSONValue(shape: items.map(DebateSummaryResponse.init)), "count": .int(items.count),
-                                  "total": .int(total)])
+        return try JSONResponse.encode(DebateListResponse(debates: items.map(DebateSummaryResponse.init), total: total))
     }
 
     func get(_ context: AppRequestContext) async throws -> Response {
@@ -140,8 +114,8 @@ struct DebateController {
         let offset = try Self.intParam(q["offset"].map(String.init), name: "offset", default: 0, range: 0...Int(Int32.max))
         let r = try await record(context)
         let page = r.messages.dropFirst(offset).prefix(limit)
-        return JSONResponse.make(["debate_id": .string(r.id), "messages": JSONValue(shape: Array(page)), "total": .int(r.messages.count),
-                                  "offset": .int(offset), "limit": .int(limit), "has_more": .bool(offset + page.count < r.messages.count)])
+        return try JSONResponse.encode(MessagePageResponse(debateID: r.id, messages: Array(page), total: r.messages.count, offset: offset,
+                                                           limit: limit, hasMore: offset + page.count < r.messages.count))
     }
 
     func events(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -158,8 +132,7 @@ struct DebateController {
             events = try await service.debates.store.events(id: id, since: since, limit: limit)
         }
         let last = events.last?.seq ?? since
-        return JSONResponse.make(["debate_id": .string(id), "events": JSONValue(shape: events), "count": .int(events.count),
-                                  "next_since": .int(last), "active": .bool(history != nil)])
+        return try JSONResponse.encode(EventPageResponse(debateID: id, events: events, nextSince: last, active: history != nil))
     }
 
     func export(_ context: AppRequestContext) async throws -> Response {
@@ -182,7 +155,7 @@ struct DebateController {
         let id = try Self.debateID(context)
         switch try await service.debates.cancelDebate(id) {
         case .requested:
-            return JSONResponse.make(["success": true, "debate_id": .string(id), "status": "cancelling"])
+            return try JSONResponse.encode(DebateChangeResponse(debateID: id, status: "cancelling"))
         case .alreadyFinished(let status):
             throw APIError(.conflict, "already_finished", "debate \(id) already ended with status \(status.rawValue)")
         case .notFound:
@@ -195,7 +168,7 @@ struct DebateController {
         let id = try Self.debateID(context)
         _ = await service.debates.runner.cancel(id)
         guard try await service.debates.store.delete(id: id) else { throw Self.missing(id) }
-        return JSONResponse.make(["success": true, "debate_id": .string(id), "deleted": true])
+        return try JSONResponse.encode(DebateChangeResponse(debateID: id, deleted: true))
     }
 
     // MARK: - Helpers

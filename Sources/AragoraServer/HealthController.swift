@@ -15,8 +15,8 @@ struct HealthController {
 
     func register(on router: Router<AppRequestContext>) {
         router.api(.get, "/health") { _, _ in await health() }
-        router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
-        router.get("/readyz") { _, _ in await readiness() }
+        router.get("/healthz") { _, _ in try JSONResponse.encode(ProbeResponse(status: "ok")) }
+        router.get("/readyz") { _, _ in try await readiness() }
     }
 
     func health() async -> Response {
@@ -47,14 +47,14 @@ struct HealthController {
     }
 
     /// Ready when serving and the store can be read and written; else 503 with the reason.
-    func readiness() async -> Response {
+    func readiness() async throws -> Response {
         guard service.ready.withLock({ $0 }) else {
-            return JSONResponse.make(["status": "not_ready", "reason": "starting or shutting down"], status: .serviceUnavailable)
+            return try JSONResponse.encode(ProbeResponse(status: "not_ready", reason: "starting or shutting down"), status: .serviceUnavailable)
         }
         do { try await service.debates.store.ping() } catch {
-            return JSONResponse.make(["status": "not_ready", "reason": .string(Self.describe(error))], status: .serviceUnavailable)
+            return try JSONResponse.encode(ProbeResponse(status: "not_ready", reason: Self.describe(error)), status: .serviceUnavailable)
         }
-        return JSONResponse.make(["status": "ready"])
+        return try JSONResponse.encode(ProbeResponse(status: "ready"))
     }
 
     /// What failed, without internals: store errors say what is wrong with the storage; anything else only its kind.

@@ -19,7 +19,7 @@ enum OpenAPIDocument {
     }
     static let offset = intQuery("offset", 0...Int(Int32.max), default: 0, "items to skip")
     static let status: JSONValue = ["name": "status", "in": "query", "required": false,
-                                    "schema": ["type": "string", "enum": ["created", "running", "completed", "error", "cancelled", "timeout"]]]
+                                    "schema": ["type": "string", "enum": JSONValue(DebateStatus.allCases.map(\.rawValue))]]
 
     static func ref(_ name: String) -> Schema { ["$ref": .string("#/components/schemas/\(name)")] }
     static func json(_ schema: Schema, _ description: String = "OK") -> JSONValue {
@@ -92,7 +92,7 @@ enum OpenAPIDocument {
             "/api/debates/{id}": [
                 "get": op("The whole debate record", tag: "debates", params: [id], ok: json(ref("Debate")), errors: ["400", "404", "503"]),
                 "delete": op("Delete a debate (cancelling it first if running)", tag: "debates", params: [id],
-                             ok: json(object(["success": boolean, "debate_id": string, "deleted": boolean],
+                             ok: json(exact(["success": boolean, "debate_id": string, "deleted": boolean],
                                              required: ["success", "debate_id", "deleted"])),
                              errors: ["400", "404", "503"]),
             ],
@@ -109,36 +109,36 @@ enum OpenAPIDocument {
                                                         "content": ["text/event-stream": ["schema": ref("ServerSentEvent")]]],
                                                    errors: ["400", "404", "422", "503"])],
             "/api/debates/{id}/cancel": ["post": op("Cancel a queued or running debate", tag: "debates", params: [id],
-                                                    ok: json(object(["success": boolean, "debate_id": string, "status": string],
+                                                    ok: json(exact(["success": boolean, "debate_id": string, "status": string],
                                                                     required: ["success", "debate_id", "status"])),
                                                     errors: ["400", "404", "409", "503"])],
             "/api/debates/{id}/receipt": ["get": op("The signed receipt of a finished debate: ours, or as an Open Decision Receipt "
                                                     + "(ODR v0.2) signed with this instance's key (409 receipt_mismatch if the stored record no "
                                                     + "longer matches its receipt)", tag: "receipts",
                                                     params: [id, ["name": "format", "in": "query", "required": false,
-                                                                  "schema": ["type": "string", "enum": ["native", "odr"], "default": "native"]]],
+                                                                  "schema": ["type": "string", "enum": JSONValue(ReceiptController.Format.allCases.map(\.rawValue)), "default": "native"]]],
                                                     ok: json(["anyOf": [ref("SignedReceipt"), ref("OpenDecisionReceipt")]]), errors: ["400", "404", "409", "503"])],
             "/api/receipt-key": ["get": op("The public key receipts are signed with: JSON, or PEM with format=pem", tag: "receipts",
                                            params: [["name": "format", "in": "query", "required": false,
-                                                     "schema": ["type": "string", "enum": ["json", "pem"], "default": "json"]]],
+                                                     "schema": ["type": "string", "enum": JSONValue(ReceiptController.KeyFormat.allCases.map(\.rawValue)), "default": "json"]]],
                                            ok: ["description": "The key",
                                                 "content": ["application/json": ["schema": ref("ReceiptKey")],
                                                             "application/x-pem-file": ["schema": string]]],
                                            errors: ["400"], isPublic: true)],
             "/api/debates/{id}/export/{format}": ["get": op("Download as json, md, html, csv or txt", tag: "debates",
                                                             params: [id, ["name": "format", "in": "path", "required": true,
-                                                                          "schema": ["type": "string", "enum": ["json", "md", "html", "csv", "txt"]]]],
+                                                                          "schema": ["type": "string", "enum": JSONValue(DebateExporter.Format.allCases.map(\.rawValue))]]],
                                                             ok: ["description": "The export, in the format's own media type",
                                                                  "content": ["application/json": ["schema": ref("DebateRecord")],
                                                                              "text/markdown": ["schema": string], "text/html": ["schema": string],
                                                                              "text/csv": ["schema": string], "text/plain": ["schema": string]]],
                                                             errors: ["400", "404", "503"])],
             "/api/agents": ["get": op("Agents available here, with ratings", tag: "agents",
-                                      ok: json(object(["agents": array(ref("Agent")), "total": integer, "default_panel": array(string)],
+                                      ok: json(exact(["agents": array(ref("Agent")), "total": integer, "default_panel": array(string)],
                                                       required: ["agents", "total"])),
                                       errors: ["503"], isPublic: true)],
             "/api/leaderboard": ["get": op("Agents by ELO", tag: "agents", params: [intQuery("limit", 1...500, default: 50, "rows at most")],
-                                           ok: json(object(["agents": array(ref("Rating")), "leaderboard": array(ref("Rating")), "total": integer],
+                                           ok: json(exact(["agents": array(ref("Rating")), "leaderboard": array(ref("Rating")), "total": integer],
                                                            required: ["agents", "leaderboard", "total"])),
                                            errors: ["400", "422", "503"], isPublic: true)],
             "/api/openapi.json": ["get": op("This document", tag: "meta", ok: json(["type": "object"]), isPublic: true)],
@@ -158,7 +158,7 @@ enum OpenAPIDocument {
                                      errors: ["404"], isPublic: true)
             .merging(["responses": ["304": ["description": "Not modified (If-None-Match matched the ETag)"]]])],
         "/healthz": ["get": op("Liveness: 200 while the process serves", tag: "health",
-                               ok: json(object(["status": ["const": "ok"]], required: ["status"])), isPublic: true)],
+                               ok: json(exact(["status": ["const": "ok"]], required: ["status"])), isPublic: true)],
         "/readyz": ["get": op("Readiness: 200 when storage is ready, 503 during startup, shutdown or a storage failure", tag: "health",
                               ok: json(ref("Readiness")), isPublic: true)
             .merging(["responses": ["503": json(ref("Readiness"), "Not ready, with the reason")]])],
@@ -205,12 +205,12 @@ enum OpenAPIDocument {
         let quorum: Schema = ["type": ["integer", "null"], "minimum": 1, "maximum": .int(DebateLimits.agents.upperBound)]
         let question: Schema = ["type": "string", "pattern": .string(DebateLimits.questionPattern),
                                 "maxLength": .int(DebateLimits.questionCharacters)]
-        let event = object(["type": string, "data": ["type": "object", "description": "The payload of the event's type: schema EventData_<type>"], "timestamp": number, "round": nullable("integer"),
+        let event = exact(["type": string, "data": ["type": "object", "description": "The payload of the event's type: schema EventData_<type>"], "timestamp": number, "round": nullable("integer"),
                             "agent": nullable("string"), "seq": integer, "agent_seq": nullable("integer"), "loop_id": string],
                            required: ["type", "data", "timestamp", "seq", "loop_id"])
-        let message = object(["agent": string, "content": string, "role": string, "round": integer, "timestamp": number],
+        let message = exact(["agent": string, "content": string, "role": string, "round": integer, "timestamp": number],
                              required: ["agent", "content", "role", "round"])
-        let summary = object(["id": string, "debate_id": string, "task": string, "status": string, "created_at": string,
+        let summary = exact(["id": string, "debate_id": string, "task": string, "status": string, "created_at": string,
                               "updated_at": string, "consensus_reached": nullable("boolean"), "confidence": nullable("number"),
                               "instance_id": string, "owned_since": string, "phase": string],
                              required: ["id", "debate_id", "task", "status"])
@@ -223,7 +223,7 @@ enum OpenAPIDocument {
                               "checks": object(["database": check, "redis": check, "providers": check, "debates": check,
                                                 "auth": ["type": "object"]], required: ["database", "redis"])],
                              required: ["status", "version", "instance_id", "uptime_seconds", "timestamp", "checks"]),
-            "Readiness": object(["status": ["type": "string", "enum": ["ready", "not_ready"]], "reason": string], required: ["status"]),
+            "Readiness": exact(["status": ["type": "string", "enum": ["ready", "not_ready"]], "reason": string], required: ["status"]),
             "DebateRequest": [
                 "type": "object",
                 "description": "`question` (or its alias `task`) is required. rounds, consensus, agents, seed, blind and quorum may also be given inside `config`; the top level wins. `blind` (default true): critics, voters and the judge see answers as labels. `quorum`: valid votes needed for consensus (default: more than half of the panel).",
@@ -244,9 +244,9 @@ enum OpenAPIDocument {
                     ["required": ["task"], "properties": ["task": question, "question": ["type": "null"]]],
                 ],
             ],
-            "DebateCreated": object(["success": boolean, "debate_id": string, "status": string, "task": string, "websocket_url": string],
+            "DebateCreated": exact(["success": boolean, "debate_id": string, "status": string, "task": string, "websocket_url": string],
                                     required: ["success", "debate_id", "status", "task", "websocket_url"]),
-            "DebateList": object(["debates": array(summary), "count": integer, "total": integer, "total_exact": boolean,
+            "DebateList": exact(["debates": array(summary), "count": integer, "total": integer, "total_exact": boolean,
                                   "limit": integer, "offset": integer],
                                  required: ["debates", "count", "total"]),
             "Debate": object(["id": string, "debate_id": string, "task": string, "status": string, "agents": ["type": "array"],
@@ -266,19 +266,19 @@ enum OpenAPIDocument {
                                    required: ["id", "task", "status", "agents", "rounds", "rounds_used", "consensus_method",
                                               "consensus_reached", "confidence", "final_answer", "messages", "created_at"]),
             "Message": message,
-            "MessagePage": object(["debate_id": string, "messages": array(message), "offset": integer, "limit": integer,
+            "MessagePage": exact(["debate_id": string, "messages": array(message), "offset": integer, "limit": integer,
                                    "total": integer, "has_more": boolean],
                                   required: ["debate_id", "messages", "offset", "limit", "total", "has_more"]),
             "Event": event,
-            "EventPage": object(["debate_id": string, "events": array(event), "count": integer, "next_since": integer, "active": boolean],
+            "EventPage": exact(["debate_id": string, "events": array(event), "count": integer, "next_since": integer, "active": boolean],
                                 required: ["debate_id", "events", "count", "next_since", "active"]),
             "ServerSentEvent": object(["id": string, "event": string, "data": string, "retry": integer], required: ["data"]),
-            "Agent": object(["name": string, "spec": string, "provider": string, "model": string, "persona": nullable("string"),
+            "Agent": exact(["name": string, "spec": string, "provider": string, "model": string, "persona": nullable("string"),
                              "available": boolean, "elo": number, "wins": integer, "losses": integer, "draws": integer, "debates": integer,
                              "configured": boolean,
                              "price": ["type": ["object", "null"], "properties": ["input_per_mtok": number, "output_per_mtok": number, "currency": string]]],
                             required: ["name", "provider", "available"]),
-            "Rating": object(["rank": integer, "agent": string, "name": string, "elo": number, "wins": integer, "losses": integer,
+            "Rating": exact(["rank": integer, "agent": string, "name": string, "elo": number, "wins": integer, "losses": integer,
                               "draws": integer, "debates": integer, "win_rate": number],
                              required: ["rank", "agent", "elo"]),
             "Receipt": ["type": ["object", "null"], "properties": .object(receiptProperties)],
@@ -290,7 +290,7 @@ enum OpenAPIDocument {
                                            "source": ["type": "object"], "signatures": array(["type": "object"])],
                                           required: ["odr_version", "profile", "receipt_id", "issued_at", "subject", "claim", "reasoning",
                                                      "quorum", "confidence", "cruxes", "attestation", "routing", "signatures"]),
-            "ReceiptKey": object(["algorithm": string, "key_id": string, "public_key_hex": string, "public_key_pem": string],
+            "ReceiptKey": exact(["algorithm": string, "key_id": string, "public_key_hex": string, "public_key_pem": string],
                                  required: ["algorithm", "key_id", "public_key_hex", "public_key_pem"]),
         ]
     }
