@@ -297,14 +297,14 @@ final class DebateRun {
         let requested = record.roundSummaries.last { $0.round == lastRound }?.votes?.requested ?? state.progress.active.count
         let method = record.consensusMethod
         var result: ConsensusResult
-        switch method {
-        case .majority, .supermajority, .unanimous, .weighted:
+        // A judge or a synthesis decide by a call; every other method counts the votes by its rule (`ConsensusRule`).
+        if method == .judge {
+            result = await judged(answers: answers, votes: votes, requested: requested)
+        } else if method == .none {
+            result = await synthesized(answers: answers)
+        } else {
             result = ConsensusRule(method: method, ratings: config.ratings)
                 .decide(votes: votes, agents: state.progress.active, answers: answers, requested: requested, quorum: record.requiredVotes)
-        case .judge:
-            result = await judged(answers: answers, votes: votes, requested: requested)
-        case .none:
-            result = await synthesized(answers: answers)
         }
         if Task.isCancelled { return }
         record.consensus = result

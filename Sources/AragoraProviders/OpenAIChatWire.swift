@@ -15,8 +15,7 @@ struct OpenAIChatWire: WireFormat {
             "messages": [["role": "system", "content": .string(prompt.system)], ["role": "user", "content": .string(prompt.user)]],
             "stream": .bool(stream),
         ]
-        // OpenAI's reasoning models refuse `max_tokens` (and any temperature but 1): let them use their defaults.
-        if settings.info.name != "openai-api" { body["max_tokens"] = .int(maxTokens) }
+        if settings.info.capsReplyLength { body["max_tokens"] = .int(maxTokens) }
         if stream, settings.info.streamUsageOption { body["stream_options"] = ["include_usage": true] }
         switch structured?.mode {
         case .jsonSchema?:
@@ -31,10 +30,7 @@ struct OpenAIChatWire: WireFormat {
         }
         var headers = [("Content-Type", "application/json")]
         if let key = settings.key { headers.append(("Authorization", "Bearer \(key)")) }
-        if settings.info.name == "openrouter" {
-            headers.append(("HTTP-Referer", "https://aragora.ai"))
-            headers.append(("X-Title", "Aragora"))
-        }
+        headers += settings.info.headers
         return WireRequest(url: settings.baseURL + "/chat/completions", headers: headers, body: .object(body))
     }
 

@@ -58,7 +58,7 @@ public struct PriceTable: Sendable {
     }
 
     public func price(provider: String, model: String) -> Price? {
-        if provider == "ollama" || provider == "openai-compatible" { return Price(input: 0, output: 0) }
+        if ProviderInfo.named(provider)?.isLocal == true { return Price(input: 0, output: 0) }  // a server of one's own
         if let p = prices[model] { return p }
         if let key = prices.keys.filter({ model.hasPrefix($0) }).max(by: { $0.count < $1.count }) { return prices[key] }
         if let slash = model.firstIndex(of: "/") { return price(provider: provider, model: String(model[model.index(after: slash)...])) }

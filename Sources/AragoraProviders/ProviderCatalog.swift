@@ -11,8 +11,20 @@ public enum WireKind: String, Sendable {
     case ollama
 }
 
-/// One provider's fixed facts: its spec name, wire format, where its key and base URL come from (CONTRACT §8),
-/// and a sensible current default model.
+/// Where a provider runs, which decides whether it needs a key and what it costs.
+public enum ProviderHosting: Sendable {
+    /// A hosted API: usable only with its key; priced per token.
+    case hosted
+    /// A server on a known default address (Ollama): usable without configuration, `configured` only when its
+    /// address is set; free.
+    case localDefault
+    /// A server with no default address (any OpenAI-compatible one): usable once its base URL is set; free.
+    case localConfigured
+}
+
+/// One provider's facts and quirks, in one table entry: its spec name, wire format, where its key and base URL come
+/// from (CONTRACT §8), its default model and context window, how structured replies are asked of it, and what its
+/// OpenAI-style server wants. Everything that differs by provider is read from here, never from its name.
 public struct ProviderInfo: Sendable {
     public var name: String
     public var wire: WireKind
@@ -21,11 +33,25 @@ public struct ProviderInfo: Sendable {
     public var baseURLVariable: String
     public var defaultBaseURL: String?
     public var defaultModel: String
+    public var hosting: ProviderHosting = .hosted
     /// Whether `stream_options.include_usage` is understood (OpenAI-style servers that would otherwise report no
     /// usage while streaming; Mistral refuses unknown fields and reports usage anyway).
     public var streamUsageOption: Bool
     /// The model-name prefix OpenRouter uses for this provider's models (fallback), if it carries them.
     public var openRouterVendor: String?
+    /// Whether replies are capped with `max_tokens` (`ARAGORA_MAX_OUTPUT_TOKENS`): OpenAI's own reasoning models
+    /// refuse it (and any temperature but 1), so they keep their defaults.
+    public var capsReplyLength = true
+    /// The first way structured replies are asked for (`<PROVIDER>_STRUCTURED` overrides it); DeepSeek has no schema mode.
+    public var structured: StructuredMode = .jsonSchema
+    /// Extra request headers (OpenRouter's attribution).
+    public var headers: [(String, String)] = []
+
+    /// The prefix of its own variables: `OPENAI_COMPATIBLE` for `openai-compatible` (`_MODEL`, `_CONTEXT_TOKENS`, `_STRUCTURED`).
+    public var variablePrefix: String { name.uppercased().replacingOccurrences(of: "-", with: "_") }
+    /// The context window assumed for its models when `<PROVIDER>_CONTEXT_TOKENS` is not set.
+    public var defaultContextTokens: Int { hosting == .hosted ? 128_000 : 8192 }
+    public var isLocal: Bool { hosting != .hosted }
 
     public static let all: [ProviderInfo] = [
         ProviderInfo(name: "anthropic-api", wire: .anthropic, keyVariable: "ANTHROPIC_API_KEY", baseURLVariable: "ANTHROPIC_BASE_URL",
@@ -33,7 +59,7 @@ public struct ProviderInfo: Sendable {
                      openRouterVendor: "anthropic"),
         ProviderInfo(name: "openai-api", wire: .openAIChat, keyVariable: "OPENAI_API_KEY", baseURLVariable: "OPENAI_BASE_URL",
                      defaultBaseURL: "https://api.openai.com/v1", defaultModel: "gpt-5-mini", streamUsageOption: true,
-                     openRouterVendor: "openai"),
+                     openRouterVendor: "openai", capsReplyLength: false),
         ProviderInfo(name: "gemini", wire: .gemini, keyVariable: "GEMINI_API_KEY", baseURLVariable: "GEMINI_BASE_URL",
                      defaultBaseURL: "https://generativelanguage.googleapis.com", defaultModel: "gemini-2.5-flash",
                      streamUsageOption: false, openRouterVendor: "google"),
@@ -44,15 +70,16 @@ public struct ProviderInfo: Sendable {
                      openRouterVendor: "mistralai"),
         ProviderInfo(name: "deepseek", wire: .openAIChat, keyVariable: "DEEPSEEK_API_KEY", baseURLVariable: "DEEPSEEK_BASE_URL",
                      defaultBaseURL: "https://api.deepseek.com", defaultModel: "deepseek-chat", streamUsageOption: true,
-                     openRouterVendor: "deepseek"),
+                     openRouterVendor: "deepseek", structured: .jsonObject),
         ProviderInfo(name: "openrouter", wire: .openAIChat, keyVariable: "OPENROUTER_API_KEY", baseURLVariable: "OPENROUTER_BASE_URL",
                      defaultBaseURL: "https://openrouter.ai/api/v1", defaultModel: "openai/gpt-5-mini", streamUsageOption: true,
-                     openRouterVendor: nil),
+                     openRouterVendor: nil, headers: [("HTTP-Referer", "https://aragora.ai"), ("X-Title", "Aragora")]),
         ProviderInfo(name: "ollama", wire: .ollama, keyVariable: nil, baseURLVariable: "OLLAMA_HOST",
-                     defaultBaseURL: "http://localhost:11434", defaultModel: "llama3.2", streamUsageOption: false, openRouterVendor: nil),
+                     defaultBaseURL: "http://localhost:11434", defaultModel: "llama3.2", hosting: .localDefault, streamUsageOption: false,
+                     openRouterVendor: nil),
         // Any OpenAI-compatible server (LM Studio, vLLM, llama.cpp server): its base URL is required, its key optional.
         ProviderInfo(name: "openai-compatible", wire: .openAIChat, keyVariable: "OPENAI_COMPATIBLE_API_KEY",
-                     baseURLVariable: "OPENAI_COMPATIBLE_BASE_URL", defaultBaseURL: nil, defaultModel: "default",
+                     baseURLVariable: "OPENAI_COMPATIBLE_BASE_URL", defaultBaseURL: nil, defaultModel: "default", hosting: .localConfigured,
                      streamUsageOption: false, openRouterVendor: nil),
     ]
 
@@ -87,18 +114,15 @@ public struct ProviderSettings: Sendable {
         if info.wire == .ollama, !base.contains("://") { base = "http://" + base }  // OLLAMA_HOST=host:port
         while base.hasSuffix("/") { base.removeLast() }
         baseURL = base
-        switch info.name {
-        case "ollama": configured = explicitBase != nil
-        case "openai-compatible": configured = true
-        default:
+        switch info.hosting {
+        case .localDefault: configured = explicitBase != nil
+        case .localConfigured: configured = true
+        case .hosted:
             guard key != nil else { return nil }
             configured = true
         }
-        let modelVariable = info.name.uppercased().replacingOccurrences(of: "-", with: "_") + "_MODEL"
-        defaultModel = value(modelVariable) ?? info.defaultModel
-        let local = info.name == "ollama" || info.name == "openai-compatible"
-        let contextVariable = info.name.uppercased().replacingOccurrences(of: "-", with: "_") + "_CONTEXT_TOKENS"
-        contextTokens = value(contextVariable).flatMap(Int.init).map { max(2048, $0) } ?? (local ? 8192 : 128_000)
+        defaultModel = value(info.variablePrefix + "_MODEL") ?? info.defaultModel
+        contextTokens = value(info.variablePrefix + "_CONTEXT_TOKENS").flatMap(Int.init).map { max(2048, $0) } ?? info.defaultContextTokens
     }
 
     /// Replaces the key in a text (an error body may echo it back) so it can be shown: the key as sent, in upper

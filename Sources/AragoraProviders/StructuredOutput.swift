@@ -22,14 +22,10 @@ public enum StructuredMode: String, Sendable, CaseIterable {
         }
     }
 
-    /// What each provider gets unless configured: DeepSeek offers JSON mode only; everyone else a schema.
-    static func defaultMode(for info: ProviderInfo) -> StructuredMode {
-        info.name == "deepseek" ? .jsonObject : .jsonSchema
-    }
+    /// What each provider gets unless configured (its table entry: DeepSeek offers JSON mode only).
+    static func defaultMode(for info: ProviderInfo) -> StructuredMode { info.structured }
 
-    static func variable(for info: ProviderInfo) -> String {
-        info.name.uppercased().replacingOccurrences(of: "-", with: "_") + "_STRUCTURED"
-    }
+    static func variable(for info: ProviderInfo) -> String { info.variablePrefix + "_STRUCTURED" }
 
     /// The configured mode of each provider, or why a value is wrong.
     static func configured(_ environment: [String: String]) throws -> [String: StructuredMode] {

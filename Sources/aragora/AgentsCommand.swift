@@ -22,14 +22,13 @@ struct AgentsCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try await ConfigurationLoader.load()
         let factory = try ProviderAgents.load(config, metrics: ServiceMetrics())
-        let prices = (try? PriceTable.load(overrides: ProcessInfo.processInfo.environment["ARAGORA_PRICES_FILE"])) ?? PriceTable()
+        let prices = (try? PriceTable.load(overrides: ConfigurationLoader.environment["ARAGORA_PRICES_FILE"])) ?? PriceTable()
         var rows: [[String: JSONValue]] = []
         for info in ProviderInfo.all {
             let listing = factory.listings.first { $0.provider == info.name }
             let model = listing?.defaultModel ?? info.defaultModel
             let price = prices.price(provider: info.name, model: model)
-            var needs = info.keyVariable ?? info.baseURLVariable
-            if info.name == "openai-compatible" { needs = info.baseURLVariable }
+            let needs = info.hosting == .hosted ? info.keyVariable ?? info.baseURLVariable : info.baseURLVariable
             rows.append([
                 "provider": .string(info.name),
                 "status": .string(listing.map { $0.configured ? "configured" : "available" } ?? "missing \(needs)"),
