@@ -141,7 +141,8 @@ public struct LLMAgent: Agent {
     }
 
     /// Runs `work`, cancelling it (and its HTTP request) at the deadline: the client's own deadline only covers
-    /// the response head, not a body streamed for minutes.
+    /// the response head, not a body streamed for minutes. A task group, not `withDeadline`: the group waits for the
+    /// cancelled call, so the caller's token sink (non-escaping) is never used after `stream` returns.
     func bounded(by deadline: ContinuousClock.Instant, _ work: @escaping @Sendable () async throws -> AgentReply) async throws -> AgentReply {
         try await withThrowingTaskGroup(of: AgentReply?.self) { group in
             group.addTask { try await work() }

@@ -24,7 +24,29 @@ struct DebatesCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try await ConfigurationLoader.load()
         let store = try await config.database.open(logger: Logger(label: "aragora.debates"))
-        defer { Task { try? await store.close() } }
+        let rows: [[String: JSONValue]], total: Int
+        do {
+            (rows, total) = try await read(store)
+            try? await store.close()
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        if json {
+            print(JSONValue.object(["debates": .array(rows.map(JSONValue.object)), "total": .int(total)]).serialized())
+            return
+        }
+        print("\(total) \(active ? "active " : "")debate\(total == 1 ? "" : "s")\(total > rows.count ? ", showing \(rows.count)" : "")")
+        for r in rows {
+            let age = r["age_seconds"]?.intValue ?? 0
+            let agents = r["agents"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ",") ?? ""
+            print([r["id"]!.stringValue!, r["status"]!.stringValue!, r["instance_id"]?.stringValue ?? "-", "\(age)s",
+                   r["phase"]?.stringValue ?? "-", agents, String(r["task"]!.stringValue!.prefix(60))].joined(separator: "  "))
+        }
+    }
+
+    /// The rows to show (each with its agents, read from its record) and how many debates there are in all.
+    func read(_ store: any DebateStore) async throws -> ([[String: JSONValue]], Int) {
         let (items, total) = active ? try await store.active(limit: limit) : try await { let p = try await store.list(limit: limit, offset: 0, status: nil); return (p.items, p.total) }()
         let now = Timestamp.now()
         var rows: [[String: JSONValue]] = []
@@ -34,16 +56,6 @@ struct DebatesCommand: AsyncParsableCommand {
                          "age_seconds": .int(Int(now - item.createdAt)), "phase": JSONValue(item.phase), "agents": JSONValue(agents),
                          "task": .string(item.task)])
         }
-        if json {
-            print(JSONValue.object(["debates": .array(rows.map(JSONValue.object)), "total": .int(total)]).serialized())
-            return
-        }
-        print("\(total) \(active ? "active " : "")debate\(total == 1 ? "" : "s")\(total > items.count ? ", showing \(items.count)" : "")")
-        for r in rows {
-            let age = r["age_seconds"]?.intValue ?? 0
-            let agents = r["agents"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ",") ?? ""
-            print([r["id"]!.stringValue!, r["status"]!.stringValue!, r["instance_id"]?.stringValue ?? "-", "\(age)s",
-                   r["phase"]?.stringValue ?? "-", agents, String(r["task"]!.stringValue!.prefix(60))].joined(separator: "  "))
-        }
+        return (rows, total)
     }
 }

@@ -121,7 +121,11 @@ struct DoctorCommand: AsyncParsableCommand {
                         fix: "check DATABASE_URL (host, port, user, password, sslmode) and that the database accepts connections")
             return
         }
-        defer { Task { try? await store.close() } }
+        await check(store, config, &report)
+        try? await store.close()
+    }
+
+    func check(_ store: any DebateStore, _ config: ServerConfiguration, _ report: inout Report) async {
         do {
             let started = ContinuousClock.now
             try await store.ping()
