@@ -19,7 +19,7 @@ enum ProviderBench {
         let env = ["OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": "http://127.0.0.1:\(port)/v1", "ARAGORA_PROVIDER_FALLBACK": "0"]
         let runtime = try ProviderSetup.runtime(environment: env)
         var factory = AgentFactory()
-        ProviderSetup.register(into: &factory, environment: env, runtime: runtime)
+        try ProviderSetup.register(into: &factory, environment: env, runtime: runtime)
         let agent = try factory.make([AgentSpec(provider: "openai-api", model: "bench-fast")])[0]
         let slow = try factory.make([AgentSpec(provider: "openai-api", model: "bench-stream")])[0]
         let context = DebateContext(debateID: "bench", question: "Should we adopt a monorepo?",

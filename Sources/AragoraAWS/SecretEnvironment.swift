@@ -4,14 +4,11 @@ import Foundation
 /// `ARAGORA_SECRET_NAME` (default `aragora/production`) in `AWS_REGION` is read and its keys become configuration
 /// variables; a variable set explicitly in the environment wins.
 public enum SecretEnvironment {
-    public static func enabled(_ environment: [String: String]) -> Bool {
-        ["true", "1", "yes"].contains(environment["ARAGORA_USE_SECRETS_MANAGER"]?.lowercased() ?? "")
-    }
-
     /// The environment with the secret's keys beneath it, and the names taken from the secret (never values).
-    public static func resolve(_ environment: [String: String], client given: SecretsManager? = nil) async throws(AWSError)
+    /// `enabled`: whether `ARAGORA_USE_SECRETS_MANAGER` is on, as the caller's configuration reader reads it.
+    public static func resolve(_ environment: [String: String], enabled: Bool, client given: SecretsManager? = nil) async throws(AWSError)
         -> (environment: [String: String], fromSecret: [String]) {
-        guard enabled(environment) else { return (environment, []) }
+        guard enabled else { return (environment, []) }
         let name = environment["ARAGORA_SECRET_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "aragora/production"
         let client: SecretsManager
         if let given { client = given } else { client = try SecretsManager(environment: environment) }

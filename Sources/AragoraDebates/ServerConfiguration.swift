@@ -79,26 +79,17 @@ public struct ServerConfiguration: Sendable {
 
     /// Reads the configuration; throws a message naming the variable for any invalid value.
     public init(environment env: [String: String]) throws {
-        func value(_ key: String) -> String? {
-            guard let v = env[key]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
-            return v
-        }
+        // One reader for every variable (`EnvironmentReader`): one boolean dialect, one error message form.
+        let reader = EnvironmentReader(env)
+        func value(_ key: String) -> String? { reader.string(key) }
         func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
-            guard let v = value(key) else { return nil }
-            guard let n = Int(v), range.contains(n) else {
-                throw ConfigurationError("\(key) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(v)'")
-            }
-            return n
+            do { return try reader.int(key, range) } catch { throw ConfigurationError(error.description) }
         }
         func double(_ key: String, _ range: ClosedRange<Double>) throws -> Double? {
-            guard let v = value(key) else { return nil }
-            guard let n = Double(v), range.contains(n) else {
-                throw ConfigurationError("\(key) must be a number in \(range.lowerBound)...\(range.upperBound), got '\(v)'")
-            }
-            return n
+            do { return try reader.double(key, range) } catch { throw ConfigurationError(error.description) }
         }
-        func flag(_ key: String) -> Bool {
-            ["1", "true", "yes", "on"].contains(value(key)?.lowercased() ?? "")
+        func flag(_ key: String) throws -> Bool {
+            do { return try reader.bool(key) ?? false } catch { throw ConfigurationError(error.description) }
         }
         host = value("ARAGORA_HOST") ?? host
         port = try int("ARAGORA_PORT", 0...65535) ?? port
@@ -143,7 +134,7 @@ public struct ServerConfiguration: Sendable {
         tokenRateLimit = try double("ARAGORA_RATE_LIMIT", 0.001...1_000_000) ?? tokenRateLimit
         createRateLimit = try double("ARAGORA_CREATE_RATE_LIMIT", 0.001...1_000_000) ?? createRateLimit
         burstMultiplier = try double("ARAGORA_BURST_MULTIPLIER", 0.001...1000) ?? burstMultiplier
-        rateLimitsDisabled = flag("ARAGORA_DISABLE_ALL_RATE_LIMITS")
+        rateLimitsDisabled = try flag("ARAGORA_DISABLE_ALL_RATE_LIMITS")
         if let proxies = value("ARAGORA_TRUSTED_PROXIES") {
             trustedProxies = proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }

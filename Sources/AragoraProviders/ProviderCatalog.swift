@@ -1,3 +1,4 @@
+import AragoraCore
 /// How a provider is spoken to.
 public enum WireKind: String, Sendable {
     /// OpenAI Chat Completions (`/chat/completions`, SSE); also Mistral, xAI, DeepSeek, OpenRouter, LM Studio, vLLM,
@@ -103,10 +104,10 @@ public struct ProviderSettings: Sendable {
     /// nil when the provider cannot be used: no key for a hosted provider, no base URL for `openai-compatible`.
     /// Ollama is usable without configuration (a local server at its default address) but is only `configured`
     /// when `OLLAMA_HOST` is set.
-    public init?(_ info: ProviderInfo, environment: [String: String]) {
-        func value(_ name: String) -> String? {
-            environment[name].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
-        }
+    /// Throws for a value that does not parse (a context size that is not a number), naming the variable.
+    public init?(_ info: ProviderInfo, environment: [String: String]) throws {
+        let reader = EnvironmentReader(environment)
+        func value(_ name: String) -> String? { reader.string(name) }
         self.info = info
         key = info.keyVariable.flatMap(value)
         let explicitBase = value(info.baseURLVariable)
@@ -122,7 +123,10 @@ public struct ProviderSettings: Sendable {
             configured = true
         }
         defaultModel = value(info.variablePrefix + "_MODEL") ?? info.defaultModel
-        contextTokens = value(info.variablePrefix + "_CONTEXT_TOKENS").flatMap(Int.init).map { max(2048, $0) } ?? info.defaultContextTokens
+        do {
+            // At least 2,048: below that no debate prompt fits.
+            contextTokens = try reader.int(info.variablePrefix + "_CONTEXT_TOKENS", 1...100_000_000).map { max(2048, $0) } ?? info.defaultContextTokens
+        } catch { throw ProviderConfigurationError(error.description) }
     }
 
     /// Replaces the key in a text (an error body may echo it back) so it can be shown: the key as sent, in upper

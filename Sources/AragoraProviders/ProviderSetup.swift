@@ -16,8 +16,8 @@ public enum ProviderSetup {
         let maxTokens = try int(environment, "ARAGORA_MAX_OUTPUT_TOKENS", 1...200_000) ?? 2048
         let attempts = try int(environment, "ARAGORA_PROVIDER_RETRIES", 1...10) ?? 3
         var fallback: ProviderSettings?
-        if environment["ARAGORA_PROVIDER_FALLBACK"] != "0", let openRouter = ProviderInfo.named("openrouter") {
-            fallback = ProviderSettings(openRouter, environment: environment)
+        if try bool(environment, "ARAGORA_PROVIDER_FALLBACK") ?? true, let openRouter = ProviderInfo.named("openrouter") {
+            fallback = try ProviderSettings(openRouter, environment: environment)
         }
         let cooldown = try int(environment, "ARAGORA_BREAKER_COOLDOWN_S", 1...3600) ?? 30
         return ProviderRuntime(prices: prices, retry: RetryPolicy(maxAttempts: attempts), maxOutputTokens: maxTokens,
@@ -28,8 +28,8 @@ public enum ProviderSetup {
     /// Registers every provider that can be used here; returns their settings. With at least one configured, the
     /// factory's default panel becomes them (one agent each, or three personas of a single one).
     @discardableResult
-    public static func register(into factory: inout AgentFactory, environment: [String: String], runtime: ProviderRuntime) -> [ProviderSettings] {
-        let usable = ProviderInfo.all.compactMap { ProviderSettings($0, environment: environment) }
+    public static func register(into factory: inout AgentFactory, environment: [String: String], runtime: ProviderRuntime) throws -> [ProviderSettings] {
+        let usable = try ProviderInfo.all.compactMap { try ProviderSettings($0, environment: environment) }
         for settings in usable {
             let price = runtime.prices.price(provider: settings.info.name, model: settings.defaultModel)
             let listing = ProviderListing(provider: settings.info.name, defaultModel: settings.defaultModel, configured: settings.configured,
@@ -49,11 +49,11 @@ public enum ProviderSetup {
     }
 
     static func int(_ environment: [String: String], _ name: String, _ range: ClosedRange<Int>) throws -> Int? {
-        guard let raw = environment[name], !raw.isEmpty else { return nil }
-        guard let v = Int(raw), range.contains(v) else {
-            throw ProviderConfigurationError("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(raw)'")
-        }
-        return v
+        do { return try EnvironmentReader(environment).int(name, range) } catch { throw ProviderConfigurationError(error.description) }
+    }
+
+    static func bool(_ environment: [String: String], _ name: String) throws -> Bool? {
+        do { return try EnvironmentReader(environment).bool(name) } catch { throw ProviderConfigurationError(error.description) }
     }
 }
 

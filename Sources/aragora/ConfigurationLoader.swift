@@ -1,5 +1,6 @@
 import AragoraDebates
 import AragoraAWS
+import AragoraCore
 import AragoraServer
 import Foundation
 import Synchronization
@@ -14,8 +15,14 @@ enum ConfigurationLoader {
     /// The configuration; a secret that cannot be read or an invalid value ends the command with one line saying
     /// which (exit 78). Never prints a secret's value.
     static func load() async throws -> ServerConfiguration {
+        let base = ProcessInfo.processInfo.environment
+        let enabled: Bool
+        do { enabled = try secretsManagerEnabled(base) } catch {
+            Terminal.errorLine("aragora: \(error)")
+            throw CLIExit(code: 78)
+        }
         do {
-            let resolved = try await SecretEnvironment.resolve(ProcessInfo.processInfo.environment)
+            let resolved = try await SecretEnvironment.resolve(base, enabled: enabled)
             Self.resolved.withLock { $0 = resolved.environment }
         } catch {
             Terminal.errorLine("aragora: AWS Secrets Manager: \(error)")
@@ -25,5 +32,10 @@ enum ConfigurationLoader {
             Terminal.errorLine("aragora: \(error)")
             throw CLIExit(code: 78)
         }
+    }
+
+    /// `ARAGORA_USE_SECRETS_MANAGER`, read as every other variable is (`EnvironmentReader`).
+    static func secretsManagerEnabled(_ environment: [String: String]) throws -> Bool {
+        try EnvironmentReader(environment).bool("ARAGORA_USE_SECRETS_MANAGER") ?? false
     }
 }

@@ -37,9 +37,14 @@ struct DoctorCommand: AsyncParsableCommand {
         var report = Report()
         let base = ProcessInfo.processInfo.environment
         var environment = base
-        if SecretEnvironment.enabled(base) {
+        let secrets: Bool
+        do { secrets = try ConfigurationLoader.secretsManagerEnabled(base) } catch {
+            report.line(.failure, "secrets", "\(error)", fix: "set ARAGORA_USE_SECRETS_MANAGER to true or false")
+            secrets = false
+        }
+        if secrets {
             do {
-                let resolved = try await SecretEnvironment.resolve(base)
+                let resolved = try await SecretEnvironment.resolve(base, enabled: true)
                 environment = resolved.environment
                 report.line(.ok, "secrets", "read \(resolved.fromSecret.count) keys from Secrets Manager (\(resolved.fromSecret.joined(separator: ", ")))")
             } catch {

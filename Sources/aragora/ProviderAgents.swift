@@ -17,7 +17,7 @@ enum ProviderAgents {
             metrics.add("aragora_agent_cost_usd_total", usage.costUSD, labels: [("provider", provider)])
         }
         var factory = AgentFactory(demoLatency: .milliseconds(config.demoLatencyMS))
-        ProviderSetup.register(into: &factory, environment: environment, runtime: runtime)
+        try ProviderSetup.register(into: &factory, environment: environment, runtime: runtime)
         return factory
     }
 

@@ -24,7 +24,7 @@ struct SecretsTests {
 
     @Test("the secret's keys become configuration; an explicit variable wins", .enabled(if: available))
     func resolves() async throws {
-        let (merged, taken) = try await SecretEnvironment.resolve(try Self.aws(["OPENAI_API_KEY": "sk-explicit"]))
+        let (merged, taken) = try await SecretEnvironment.resolve(try Self.aws(["OPENAI_API_KEY": "sk-explicit"]), enabled: true)
         #expect(merged["ARAGORA_API_TOKEN"] == "from-the-secret")
         #expect(merged["ARAGORA_DEFAULT_ROUNDS"] == "2", "numbers become their text")
         #expect(merged["OPENAI_API_KEY"] == "sk-explicit", "the environment wins")
@@ -33,26 +33,26 @@ struct SecretsTests {
 
     @Test("a missing secret, refused credentials and an unreachable endpoint each say which", .enabled(if: available))
     func failures() async throws {
-        await #expect(throws: AWSError.self) { try await SecretEnvironment.resolve(try Self.aws(["ARAGORA_SECRET_NAME": "aragora/missing"])) }
+        await #expect(throws: AWSError.self) { try await SecretEnvironment.resolve(try Self.aws(["ARAGORA_SECRET_NAME": "aragora/missing"]), enabled: true) }
         do {
-            _ = try await SecretEnvironment.resolve(try Self.aws(["ARAGORA_SECRET_NAME": "aragora/missing"]))
+            _ = try await SecretEnvironment.resolve(try Self.aws(["ARAGORA_SECRET_NAME": "aragora/missing"]), enabled: true)
         } catch {
             #expect("\(error)".contains("secret 'aragora/missing' not found in us-east-1"), "\(error)")
         }
         do {
-            _ = try await SecretEnvironment.resolve(try Self.aws(["AWS_SECRET_ACCESS_KEY": "not-the-key"]))
+            _ = try await SecretEnvironment.resolve(try Self.aws(["AWS_SECRET_ACCESS_KEY": "not-the-key"]), enabled: true)
             Issue.record("a wrong secret key was accepted")
         } catch {
             #expect("\(error)".contains("the AWS credentials were refused"), "\(error)")
             #expect(!"\(error)".contains("not-the-key"), "no secret in the message")
         }
         do {
-            _ = try await SecretEnvironment.resolve(try Self.aws(["AWS_ENDPOINT_URL": "http://127.0.0.1:1"]))
+            _ = try await SecretEnvironment.resolve(try Self.aws(["AWS_ENDPOINT_URL": "http://127.0.0.1:1"]), enabled: true)
             Issue.record("an unreachable endpoint answered")
         } catch {
             #expect("\(error)" == "cannot reach Secrets Manager at http://127.0.0.1:1: connection refused")
         }
-        let off = try await SecretEnvironment.resolve(["AWS_REGION": "us-east-1"])
+        let off = try await SecretEnvironment.resolve(["AWS_REGION": "us-east-1"], enabled: false)
         #expect(off.fromSecret.isEmpty, "without ARAGORA_USE_SECRETS_MANAGER nothing is read")
     }
 

@@ -35,7 +35,7 @@ struct ProviderContractTests {
         let prices = PriceTable(prices: PriceTable.builtIn.merging(["ok": .init(input: 3, output: 15)]) { $1 })
         let runtime = ProviderRuntime(prices: prices, retry: retry, fallback: base.fallback)
         let info = try #require(ProviderInfo.named(provider))
-        let settings = try #require(ProviderSettings(info, environment: env))
+        let settings = try #require(try ProviderSettings(info, environment: env))
         return LLMAgent(name: provider, settings: settings, model: model, persona: nil, role: "proposer", runtime: runtime)
     }
 
@@ -286,7 +286,7 @@ struct ProviderContractTests {
             var env = Self.environment(port, key: fake.key)
             env["OLLAMA_CONTEXT_TOKENS"] = "4096"
             let info = try #require(ProviderInfo.named("ollama"))
-            let settings = try #require(ProviderSettings(info, environment: env))
+            let settings = try #require(try ProviderSettings(info, environment: env))
             #expect(settings.contextTokens == 4096)
             let agent = LLMAgent(name: "o", settings: settings, model: "ok", persona: nil, role: "proposer",
                                  runtime: ProviderRuntime(maxOutputTokens: 1024))

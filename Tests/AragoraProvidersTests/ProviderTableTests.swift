@@ -18,11 +18,16 @@ import Testing
         #expect(ProviderInfo.all.filter { $0.structured != .jsonSchema }.map(\.name) == ["deepseek"])
         #expect(ProviderInfo.named("openai-compatible")?.variablePrefix == "OPENAI_COMPATIBLE")
         // A hosted provider without its key is not usable; a local one with a default address is, unconfigured.
-        #expect(ProviderSettings(ProviderInfo.named("mistral")!, environment: [:]) == nil)
-        let ollama = try #require(ProviderSettings(ProviderInfo.named("ollama")!, environment: [:]))
+        #expect(try ProviderSettings(ProviderInfo.named("mistral")!, environment: [:]) == nil)
+        let ollama = try #require(try ProviderSettings(ProviderInfo.named("ollama")!, environment: [:]))
         #expect(!ollama.configured && ollama.contextTokens == 8192)
-        let compatible = try #require(ProviderSettings(ProviderInfo.named("openai-compatible")!,
+        let compatible = try #require(try ProviderSettings(ProviderInfo.named("openai-compatible")!,
                                                        environment: ["OPENAI_COMPATIBLE_BASE_URL": "http://127.0.0.1:1/v1", "OPENAI_COMPATIBLE_CONTEXT_TOKENS": "4096"]))
         #expect(compatible.configured && compatible.contextTokens == 4096)
+        // A context size that is not a number is an error naming it, not a silent default.
+        #expect(throws: ProviderConfigurationError.self) {
+            try ProviderSettings(ProviderInfo.named("ollama")!, environment: ["OLLAMA_CONTEXT_TOKENS": "8k"])
+        }
+        #expect(throws: ProviderConfigurationError.self) { try ProviderSetup.runtime(environment: ["ARAGORA_PROVIDER_FALLBACK": "nope"]) }
     }
 }

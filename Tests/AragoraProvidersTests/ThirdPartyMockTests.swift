@@ -15,7 +15,7 @@ struct ThirdPartyMockTests {
         let base = try #require(url)
         let env = ["OPENAI_API_KEY": "sk-mock", "OPENAI_BASE_URL": base + "/v1", "ANTHROPIC_API_KEY": "sk-mock", "ANTHROPIC_BASE_URL": base]
         let info = try #require(ProviderInfo.named(provider))
-        let settings = try #require(ProviderSettings(info, environment: env))
+        let settings = try #require(try ProviderSettings(info, environment: env))
         return LLMAgent(name: provider, settings: settings, model: model, persona: nil, role: "proposer",
                         runtime: ProviderRuntime(retry: RetryPolicy(maxAttempts: 1)))
     }

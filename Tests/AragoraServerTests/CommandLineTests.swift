@@ -337,4 +337,18 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(budget.status, 3, budget.err)
         XCTAssertEqual(JSONValue.parse(budget.out)?["metadata"]?["stop_reason"], "budget", budget.out)
     }
+
+    /// Every variable is read one way (`EnvironmentReader`): a boolean, a provider's context size or the Secrets
+    /// Manager switch that does not parse stops the command with one line naming it (exit 78), never a silent default.
+    func testAnUnreadableVariableIsNamed() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (name, value, expected) in [("ARAGORA_DISABLE_ALL_RATE_LIMITS", "maybe", "must be true or false"),
+                                        ("ARAGORA_USE_SECRETS_MANAGER", "perhaps", "must be true or false"),
+                                        ("OLLAMA_CONTEXT_TOKENS", "8k", "must be an integer")] {
+            let run = try aragora(["ask", "Read?", "--no-save", "--quiet"], env: [name: value], dataDir: dir)
+            XCTAssertEqual(run.status, 78, "\(name): \(run.err)")
+            XCTAssertTrue(run.err.contains("\(name) \(expected)") && run.err.contains("'\(value)'"), run.err)
+        }
+    }
 }

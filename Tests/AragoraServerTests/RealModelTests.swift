@@ -97,7 +97,7 @@ final class RealModelTests: XCTestCase {
     func testUsageComesFromTheServer() async throws {
         let llama = try services()
         let env = ["OPENAI_COMPATIBLE_BASE_URL": llama.url, "ARAGORA_PROVIDER_FALLBACK": "0"]
-        let settings = try XCTUnwrap(ProviderSettings(ProviderInfo.named("openai-compatible")!, environment: env))
+        let settings = try XCTUnwrap(try ProviderSettings(ProviderInfo.named("openai-compatible")!, environment: env))
         let agent = LLMAgent(name: "smol", settings: settings, model: nil, persona: nil, role: "proposer",
                              runtime: try ProviderSetup.runtime(environment: env.merging(Self.limits) { $1 }))
         let context = DebateContext(debateID: "d", question: "Tea or coffee?", agents: [agent.identity], seed: 1)
