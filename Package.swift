@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(name: "AragoraCoreTests", dependencies: ["AragoraCore"]),
         .testTarget(name: "AragoraRedisTests", dependencies: ["AragoraRedis", "AragoraTestSupport"]),
         .testTarget(name: "AragoraAWSTests", dependencies: [
-            "AragoraAWS",
+            "AragoraAWS", "AragoraTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Synchronization
+import AragoraTestSupport
 import Testing
 
 /// Secrets Manager against moto (a local AWS from PyPI, started by scripts/test-services.sh, checking signatures),
@@ -11,7 +12,7 @@ import Testing
 @Suite("Secrets Manager and instance credentials")
 struct SecretsTests {
     static let env = ProcessInfo.processInfo.environment
-    static let available = env["ARAGORA_TEST_MOTO_URL"] != nil || env["ARAGORA_REQUIRE_SERVICES"] == "1"
+    static let available = TestServices.available("ARAGORA_TEST_MOTO_URL")
 
     static func aws(_ extra: [String: String] = [:]) throws -> [String: String] {
         let url = try #require(env["ARAGORA_TEST_MOTO_URL"], "moto not started: eval \"$(scripts/test-services.sh)\"")

@@ -42,10 +42,11 @@ import Testing
                 return "\(name) answers with enough words here."
             }
         }
-        _ = await runDebate(agents, config: DebateConfig(rounds: 1, consensus: .none, callTimeout: .seconds(7)))
+        _ = await runDebate(agents, config: DebateConfig(rounds: 1, consensus: .none, callTimeout: .seconds(600)))
         let left = seen.withLock { $0 }
         #expect(!left.isEmpty)
-        #expect(left.allSatisfy { $0 <= .seconds(7) && $0 > .seconds(6) })
+        // The call's own timeout, less the moments before the agent saw it (generous: a busy machine is slow).
+        #expect(left.allSatisfy { $0 <= .seconds(600) && $0 > .seconds(500) })
     }
 
     @Test func failuresAreClassified() async {

@@ -8,7 +8,7 @@ import Testing
         try await TimerWheel.shared.sleep(for: .milliseconds(50))
         let took = ContinuousClock.now - start
         #expect(took >= .milliseconds(50))
-        #expect(took < .milliseconds(500))
+        #expect(took < .seconds(30), "a hang, not a slow machine")
     }
 
     @Test func cancellingASleepEndsItAtOnceWithCancellationError() async {
@@ -18,7 +18,7 @@ import Testing
         sleeper.cancel()
         let result = await sleeper.result
         #expect(throws: CancellationError.self) { try result.get() }
-        #expect(ContinuousClock.now - start < .milliseconds(500))
+        #expect(ContinuousClock.now - start < .seconds(30), "ends on cancellation, not after its 60 s")
         // Already cancelled before it sleeps: no wait at all.
         let early = Task {
             withUnsafeCurrentTask { $0?.cancel() }

@@ -1,6 +1,7 @@
 @testable import AragoraProviders
 import AragoraCore
 import Foundation
+import AragoraTestSupport
 import Testing
 
 /// The OpenAI and Anthropic clients against mockllm (PyPI, pinned 0.0.8, started by scripts/test-services.sh): code
@@ -20,7 +21,7 @@ struct ThirdPartyMockTests {
                         runtime: ProviderRuntime(retry: RetryPolicy(maxAttempts: 1)))
     }
 
-    @Test("OpenAI Chat Completions, whole and streamed", .enabled(if: url != nil || ProcessInfo.processInfo.environment["ARAGORA_REQUIRE_SERVICES"] == "1"))
+    @Test("OpenAI Chat Completions, whole and streamed", .enabled(if: TestServices.available("ARAGORA_TEST_MOCKLLM_URL")))
     func openAI() async throws {
         let agent = try Self.agent("openai-api", model: "gpt-4o-mini")
         let whole = try await agent.respond(to: ProviderContractTests.propose(), in: ProviderContractTests.context)
@@ -33,7 +34,7 @@ struct ThirdPartyMockTests {
         #expect(deltas.joined == Self.expected)
     }
 
-    @Test("Anthropic Messages, whole", .enabled(if: url != nil || ProcessInfo.processInfo.environment["ARAGORA_REQUIRE_SERVICES"] == "1"))
+    @Test("Anthropic Messages, whole", .enabled(if: TestServices.available("ARAGORA_TEST_MOCKLLM_URL")))
     func anthropic() async throws {
         let agent = try Self.agent("anthropic-api", model: "claude-3-5-sonnet-20241022")
         let whole = try await agent.respond(to: ProviderContractTests.propose(), in: ProviderContractTests.context)

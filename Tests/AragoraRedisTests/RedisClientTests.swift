@@ -50,7 +50,7 @@ struct RESPCodecTests {
 @Suite("Redis client against redis-server", .serialized)
 struct RedisClientTests {
     static let env = ProcessInfo.processInfo.environment
-    static var available: Bool { env["ARAGORA_TEST_REDIS_URL"] != nil || env["ARAGORA_REQUIRE_SERVICES"] == "1" }
+    static var available: Bool { TestServices.available("ARAGORA_TEST_REDIS_URL") }
 
     static func url(_ key: String = "ARAGORA_TEST_REDIS_URL", caFile: String? = nil) throws -> RedisURL {
         guard let raw = env[key] else { throw RedisError("\(key) is not set: run eval \"$(scripts/test-services.sh)\"") }

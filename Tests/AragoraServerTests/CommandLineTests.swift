@@ -1,3 +1,4 @@
+import AragoraTestSupport
 import AragoraDebates
 import AragoraCore
 import AragoraServer
@@ -61,8 +62,7 @@ final class CommandLineTests: XCTestCase {
     func testCommandsReadTheirConfigurationFromSecretsManager() throws {
         let env = ProcessInfo.processInfo.environment
         guard let moto = env["ARAGORA_TEST_MOTO_URL"] else {
-            if env["ARAGORA_REQUIRE_SERVICES"] == "1" { return XCTFail("moto not started") }
-            throw XCTSkip("moto not started: eval \"$(scripts/test-services.sh)\"")
+            return try TestServices.skipOrFail("moto not started: eval \"$(scripts/test-services.sh)\"")
         }
         let aws = ["ARAGORA_USE_SECRETS_MANAGER": "true", "ARAGORA_SECRET_NAME": "aragora/test", "AWS_REGION": "us-east-1",
                    "AWS_ENDPOINT_URL": moto, "AWS_ACCESS_KEY_ID": env["ARAGORA_TEST_MOTO_KEY_ID"] ?? "",
@@ -143,8 +143,8 @@ final class CommandLineTests: XCTestCase {
         if let admin = ProcessInfo.processInfo.environment["ARAGORA_TEST_POSTGRES_URL"] {
             let a = try TestServices.freshDatabase(admin), b = try TestServices.freshDatabase(admin)
             targets.append(("postgres", ["DATABASE_URL": a], ["DATABASE_URL": b]))
-        } else if ProcessInfo.processInfo.environment["ARAGORA_REQUIRE_SERVICES"] == "1" {
-            XCTFail("PostgreSQL not started")
+        } else {
+            try TestServices.skipOrFail("PostgreSQL not started: eval \"$(scripts/test-services.sh)\"")
         }
         for (name, source, target) in targets {
             let from = dir + "/\(name)-from", to = dir + "/\(name)-to", file = dir + "/\(name).backup"

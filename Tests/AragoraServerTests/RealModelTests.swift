@@ -1,3 +1,4 @@
+import AragoraTestSupport
 import AragoraCore
 import AragoraProviders
 import Foundation

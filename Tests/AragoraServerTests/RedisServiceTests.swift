@@ -10,10 +10,7 @@ final class RedisServiceTests: XCTestCase {
     static let env = ProcessInfo.processInfo.environment
 
     override func setUpWithError() throws {
-        if Self.env["ARAGORA_TEST_REDIS_URL"] == nil {
-            if Self.env["ARAGORA_REQUIRE_SERVICES"] == "1" { XCTFail("ARAGORA_TEST_REDIS_URL is not set"); return }
-            throw XCTSkip("Redis not started: run eval \"$(scripts/test-services.sh)\"")
-        }
+        _ = try TestServices.require("ARAGORA_TEST_REDIS_URL")
     }
 
     func redisEnv(_ extra: [String: String] = [:]) -> [String: String] {

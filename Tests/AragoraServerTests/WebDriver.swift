@@ -23,8 +23,8 @@ final class WebDriver: @unchecked Sendable {
         let browserPath = env["ARAGORA_TEST_CHROMIUM"] ?? "/usr/bin/chromium"
         guard FileManager.default.isExecutableFile(atPath: driverPath), FileManager.default.isExecutableFile(atPath: browserPath) else {
             let why = "\(driverPath) or \(browserPath) missing: scripts/test-services.sh installs chromium and chromium-driver"
-            if env["ARAGORA_REQUIRE_SERVICES"] == "1" { XCTFail(why); throw Failure(description: why) }
-            throw XCTSkip(why)
+            try TestServices.skipOrFail(why)
+            throw Failure(description: why)
         }
         let port = Loopback.freePort()
         // Foundation starts it as the leader of a process group of its own, which the browsers it starts join, so

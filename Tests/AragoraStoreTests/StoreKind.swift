@@ -1,4 +1,5 @@
 import AragoraStore
+import AragoraTestSupport
 import Foundation
 import Logging
 import PostgresNIO
@@ -51,16 +52,11 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible, Sendable {
     }
 }
 
-/// The PostgreSQL servers of `scripts/test-services.sh`, from the environment.
-enum TestServices {
-    static let env = ProcessInfo.processInfo.environment
-    static var required: Bool { env["ARAGORA_REQUIRE_SERVICES"] == "1" }
-    static var postgresURL: String? { env["ARAGORA_TEST_POSTGRES_URL"] }
-    static var pgbouncerURL: String? { env["ARAGORA_TEST_PGBOUNCER_URL"] }
-
-    struct Missing: Error, CustomStringConvertible {
-        var description: String
-    }
+/// The PostgreSQL servers of `scripts/test-services.sh` (AragoraTestSupport's `TestServices`), as the store tests
+/// reach them.
+extension TestServices {
+    static var postgresURL: String? { environment["ARAGORA_TEST_POSTGRES_URL"] }
+    static var pgbouncerURL: String? { environment["ARAGORA_TEST_PGBOUNCER_URL"] }
 
     static func url(_ url: String?, named name: String) throws -> String {
         guard let url else {
@@ -69,20 +65,8 @@ enum TestServices {
         return url
     }
 
-    /// A new, empty database on the PostgreSQL server (made directly, not through the pooler), so each test
-    /// starts from nothing; PgBouncer's `*` entry reaches it under the same name.
+    /// A new, empty database on the PostgreSQL server, so each test starts from nothing; its name.
     static func freshDatabase() async throws -> String {
-        let url = try url(postgresURL, named: "postgres")
-        guard case .postgres(let location) = try DatabaseLocation.parse(url, defaultSQLitePath: "") else { fatalError() }
-        let name = "aragora_t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-        let config = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
-                                                      password: location.password, database: location.database, tls: .disable)
-        let connection = try await PostgresConnection.connect(configuration: config, id: 1, logger: Logger(label: "test"))
-        do { try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test")) } catch {
-            try? await connection.close()
-            throw error
-        }
-        try await connection.close()
-        return String(name)
+        databaseName(try freshDatabase(try url(postgresURL, named: "postgres")))
     }
 }
