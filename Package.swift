@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "AragoraServerTests",
             dependencies: [
-                "AragoraServer", "AragoraDebates", "AragoraStore", "AragoraCore", "AragoraProviders", "AragoraTestSupport",
+                "AragoraServer", "AragoraDebates", "AragoraStore", "AragoraCore", "AragoraProviders", "AragoraRedis", "AragoraTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -112,9 +112,11 @@ public final class DebateService: Sendable {
         }
     }
 
-    /// At shutdown: checkpoints running debates (the next start resumes them), then closes the store and Redis.
+    /// At shutdown: checkpoints running debates (the next start resumes them), hands on the events the bus holds,
+    /// then closes the store and Redis.
     public func shutdown() async {
         await runner.shutdown()
+        await bus.shutdown()
         try? await store.close()
         redis?.close()
     }

@@ -27,6 +27,10 @@ public protocol EventBus: Sendable {
     func announceCancel(_ id: String)
     /// Called with the id of each debate whose cancel another instance announced.
     func onCancelAnnounced(_ handler: @escaping @Sendable (String) async -> Void)
+    /// Events this bus could not hand on to other instances (its outbox full): `/metrics` shows it.
+    var droppedPublishes: Int { get }
+    /// Stops what the bus runs in the background, after handing on what it holds (bounded): at shutdown.
+    func shutdown() async
 }
 
 extension EventBus {
@@ -39,6 +43,8 @@ extension EventBus {
     /// One process: the runner that was asked already holds the debate, or the store carries the request.
     public func announceCancel(_ id: String) {}
     public func onCancelAnnounced(_ handler: @escaping @Sendable (String) async -> Void) {}
+    public var droppedPublishes: Int { 0 }
+    public func shutdown() async {}
 }
 
 /// One subscriber's view of a debate: what happened so far and what follows. Ends when the debate ends or

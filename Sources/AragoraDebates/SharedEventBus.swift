@@ -17,6 +17,9 @@ public final class SharedEventBus: EventBus {
     private let prefix: String
     private let pollInterval: Duration
     private let outbox: AsyncStream<FencedEvent>.Continuation?
+    /// The one task that publishes the outbox, in order; finished and awaited at shutdown.
+    private let publisher: Task<Void, Never>?
+    private let dropped = Mutex(0)
     private let subscriber: RedisSubscriber?
     private let redis: RedisClient?
     private let followers = Mutex<[String: [UUID: RemoteFollower]]>([:])
@@ -33,6 +36,7 @@ public final class SharedEventBus: EventBus {
         self.redis = redis
         guard let redis else {
             outbox = nil
+            publisher = nil
             subscriber = nil
             return
         }
@@ -41,7 +45,7 @@ public final class SharedEventBus: EventBus {
         outbox = continuation
         let channelPrefix = prefix + "ev:"
         let logPrefix = prefix + "log:"
-        Task {
+        publisher = Task {
             for await item in stream {
                 _ = try? await redis.eval(Self.append, keys: [logPrefix + item.event.loopID, channelPrefix + item.event.loopID],
                                           arguments: [item.payload()])
@@ -75,7 +79,24 @@ public final class SharedEventBus: EventBus {
 
     public func publish(_ event: DebateEvent, fence: Int) {
         local.publish(event, fence: fence)
-        outbox?.yield(FencedEvent(event: event, fence: fence))
+        send(FencedEvent(event: event, fence: fence))
+    }
+
+    /// Into the outbox; one that is full drops the oldest (followers repair the gap from the store), and counts it.
+    private func send(_ item: FencedEvent) {
+        if case .dropped = outbox?.yield(item) { dropped.withLock { $0 += 1 } }
+    }
+
+    public var droppedPublishes: Int { dropped.withLock { $0 } }
+
+    /// Hands on what the outbox holds (10 s at most: Redis may be down), then stops the publisher and the subscriber.
+    public func shutdown() async {
+        outbox?.finish()
+        if let publisher {
+            _ = try? await withDeadline(.seconds(10), timeout: { CancellationError() }) { await publisher.value }
+            publisher.cancel()
+        }
+        subscriber?.stop()
     }
 
     public func close(_ id: String) { local.close(id) }
@@ -83,7 +104,7 @@ public final class SharedEventBus: EventBus {
     /// Tells other instances' followers that a debate taken over here goes on from `seq` (Redis only: a local
     /// subscriber starts from the store's history, which ends there).
     public func resumed(_ id: String, from seq: Int, fence: Int) {
-        outbox?.yield(FencedEvent(event: .resumed(id, from: seq), fence: fence))
+        send(FencedEvent(event: .resumed(id, from: seq), fence: fence))
     }
 
     public func persisted(_ id: String, through seq: Int) { local.persisted(id, through: seq) }

@@ -41,6 +41,8 @@ public func buildApplication(
             m.setGauge("aragora_db_operations_timed_out", pool["timed_out_total"]?.doubleValue ?? 0)
         }
         if let redis = service.debates.redis { m.setGauge("aragora_redis_connected", redis.isConnected ? 1 : 0) }
+        // Events the shared bus could not hand on to Redis (its outbox full; followers repair from the store).
+        m.setGauge("aragora_events_dropped_total", Double(service.debates.bus.droppedPublishes))
         return JSONResponse.text(service.metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
     let openAPI = Array(OpenAPIDocument.document(config: config, providers: service.debates.factory.availableProviders).serialized().utf8)

@@ -109,7 +109,7 @@ struct AskCommand: AsyncParsableCommand {
             throw CLIExit(code: 1)
         }
         do { record = try await service.startDebate(input) } catch {
-            try? await service.store.close()
+            await service.shutdown()
             Terminal.errorLine("error: \(error)")
             if case .agentUnavailable = error { throw CLIExit(code: 2) }
             throw CLIExit(code: 1)
@@ -147,12 +147,12 @@ struct AskCommand: AsyncParsableCommand {
         var stored = completion?.record
         if stored == nil { stored = try await service.store.record(id: record.id) }
         guard let final = stored else {
-            try? await service.store.close()
+            await service.shutdown()
             Terminal.errorLine("error: the debate's record is missing")
             throw CLIExit(code: 1)
         }
         let changes = completion?.eloChanges ?? []
-        try? await service.store.close()
+        await service.shutdown()
 
         if json {
             let data = try final.jsonData()

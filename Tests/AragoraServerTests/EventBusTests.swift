@@ -1,7 +1,11 @@
 import AragoraDebates
 import AragoraCore
 import AragoraServer
+import AragoraRedis
 import AragoraStore
+import AragoraTestSupport
+import Foundation
+import Logging
 import Testing
 
 /// What every `EventBus` must do; `LocalEventBus` is the in-process one.
@@ -71,5 +75,23 @@ import Testing
         for await _ in sub.events { count += 1 }
         #expect(count == 0)
         #expect(await bus.history("d")?.count == 1, "the log is kept for other subscribers")
+    }
+
+    /// At shutdown the shared bus hands on every event its outbox holds before it stops: all of them are in the
+    /// debate's Redis log, in order, and none was dropped.
+    @Test(.enabled(if: TestServices.available("ARAGORA_TEST_REDIS_URL")))
+    func theSharedBusHandsOnItsOutboxAtShutdown() async throws {
+        let url = try #require(TestServices.environment["ARAGORA_TEST_REDIS_URL"], "ARAGORA_TEST_REDIS_URL not set")
+        let redis = RedisClient(url: try RedisURL(url))
+        defer { redis.close() }
+        let prefix = "x\(UUID().uuidString):"
+        let bus = SharedEventBus(store: MemoryDebateStore(), redis: redis, prefix: prefix, logger: Logger(label: "test"))
+        bus.open("d", prior: [])
+        for seq in 1...500 { bus.publish(Self.event("d", seq)) }
+        await bus.shutdown()
+        #expect(bus.droppedPublishes == 0)
+        let log = try await redis.send(["LLEN", prefix + "log:d"])
+        #expect(log == .integer(500), "\(log)")
+        _ = try await redis.send(["DEL", prefix + "log:d"])
     }
 }
