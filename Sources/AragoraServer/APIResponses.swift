@@ -16,26 +16,21 @@ struct DebateCreatedResponse: Encodable {
     enum CodingKeys: String, CodingKey { case success, debateID = "debate_id", status, task, websocketURL = "websocket_url" }
 }
 
-/// `GET /api/debates` (with the paging fields) and `/api/debates/active` (without).
+/// `GET /api/debates` (with the paging fields) and `/api/debates/active` (without). Optional members are left out
+/// when nil (the synthesized encoding).
 struct DebateListResponse: Encodable {
     var debates: [DebateSummaryResponse]
-    var count: Int { debates.count }
+    var count: Int
     var total: Int
     var totalExact: Bool?
     var limit: Int?
     var offset: Int?
 
-    enum CodingKeys: String, CodingKey { case debates, count, total, totalExact = "total_exact", limit, offset }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(debates, forKey: .debates)
-        try c.encode(count, forKey: .count)
-        try c.encode(total, forKey: .total)
-        try c.encodeIfPresent(totalExact, forKey: .totalExact)
-        try c.encodeIfPresent(limit, forKey: .limit)
-        try c.encodeIfPresent(offset, forKey: .offset)
+    init(debates: [DebateSummaryResponse], total: Int, totalExact: Bool? = nil, limit: Int? = nil, offset: Int? = nil) {
+        (self.debates, count, self.total, self.totalExact, self.limit, self.offset) = (debates, debates.count, total, totalExact, limit, offset)
     }
+
+    enum CodingKeys: String, CodingKey { case debates, count, total, totalExact = "total_exact", limit, offset }
 }
 
 /// `GET /api/debates/{id}/messages`.
@@ -54,20 +49,15 @@ struct MessagePageResponse: Encodable {
 struct EventPageResponse: Encodable {
     var debateID: String
     var events: [DebateEvent]
-    var count: Int { events.count }
+    var count: Int
     var nextSince: Int
     var active: Bool
 
-    enum CodingKeys: String, CodingKey { case debateID = "debate_id", events, count, nextSince = "next_since", active }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(debateID, forKey: .debateID)
-        try c.encode(events, forKey: .events)
-        try c.encode(count, forKey: .count)
-        try c.encode(nextSince, forKey: .nextSince)
-        try c.encode(active, forKey: .active)
+    init(debateID: String, events: [DebateEvent], nextSince: Int, active: Bool) {
+        (self.debateID, self.events, count, self.nextSince, self.active) = (debateID, events, events.count, nextSince, active)
     }
+
+    enum CodingKeys: String, CodingKey { case debateID = "debate_id", events, count, nextSince = "next_since", active }
 }
 
 /// `POST /api/debates/{id}/cancel` (`status: cancelling`) and `DELETE /api/debates/{id}` (`deleted: true`).
@@ -78,14 +68,6 @@ struct DebateChangeResponse: Encodable {
     var deleted: Bool?
 
     enum CodingKeys: String, CodingKey { case success, debateID = "debate_id", status, deleted }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(success, forKey: .success)
-        try c.encode(debateID, forKey: .debateID)
-        try c.encodeIfPresent(status, forKey: .status)
-        try c.encodeIfPresent(deleted, forKey: .deleted)
-    }
 }
 
 /// One entry of `GET /api/agents`.
@@ -133,17 +115,12 @@ struct AgentResponse: Encodable {
 /// `GET /api/agents`.
 struct AgentListResponse: Encodable {
     var agents: [AgentResponse]
-    var total: Int { agents.count }
+    var total: Int
     var defaultPanel: [String]
 
-    enum CodingKeys: String, CodingKey { case agents, total, defaultPanel = "default_panel" }
+    init(agents: [AgentResponse], defaultPanel: [String]) { (self.agents, total, self.defaultPanel) = (agents, agents.count, defaultPanel) }
 
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(agents, forKey: .agents)
-        try c.encode(total, forKey: .total)
-        try c.encode(defaultPanel, forKey: .defaultPanel)
-    }
+    enum CodingKeys: String, CodingKey { case agents, total, defaultPanel = "default_panel" }
 }
 
 /// One row of `GET /api/leaderboard`.
@@ -185,12 +162,4 @@ struct LeaderboardResponse: Encodable {
 struct ProbeResponse: Encodable {
     var status: String
     var reason: String?
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(status, forKey: .status)
-        try c.encodeIfPresent(reason, forKey: .reason)
-    }
-
-    enum CodingKeys: String, CodingKey { case status, reason }
 }
