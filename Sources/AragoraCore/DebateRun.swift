@@ -40,8 +40,7 @@ final class DebateRun {
         if record.status == .created {
             record.status = .running
             record.startedAt = Timestamp.now()
-            emit(DebateStartEvent(task: record.task, agents: record.agents.map(\.name), rounds: record.rounds,
-                                  consensus: record.consensusMethod.rawValue, judge: record.judge?.name))
+            announceStart()
         }
         while state.progress.step != .done {
             if let stop = stopReason() { return finish(stop.status, error: stop.message) }
@@ -117,6 +116,26 @@ final class DebateRun {
 
     // MARK: - Phases
 
+    // The events emitted from async phases are built in these sync functions: a payload built inline would
+    // enlarge the phase's async frame, which every debate in flight holds while it waits for its agents.
+    @inline(never) func announceStart() {
+        emit(DebateStartEvent(task: record.task, agents: record.agents.map(\.name), rounds: record.rounds,
+                              consensus: record.consensusMethod.rawValue, judge: record.judge?.name))
+    }
+
+    @inline(never) func announceConsensus(_ result: ConsensusResult) {
+        emit(ConsensusEvent(result, roundSummaries: record.roundSummaries))
+    }
+
+    @inline(never) func announceSynthesis(_ content: String, method: String, by agent: String) {
+        emit(SynthesisEvent(content: content, method: method, debateUsage: record.usage), agent: agent)
+    }
+
+    @inline(never) func announceRound(_ round: Int) {
+        emit(RoundStartEvent(round: round, totalRounds: record.rounds, phase: round == 1 ? "propose" : "revise",
+                             agents: state.progress.active, previousRound: record.roundSummaries.last), round: round)
+    }
+
     @inline(never) func answerPhase() async {
         let round = state.progress.round
         if round > record.rounds {
@@ -125,8 +144,7 @@ final class DebateRun {
         }
         // How the round before ended (convergence, provisional consensus), for a live view; the last round's
         // summary comes with the `consensus` event.
-        emit(RoundStartEvent(round: round, totalRounds: record.rounds, phase: round == 1 ? "propose" : "revise",
-                             agents: state.progress.active, previousRound: record.roundSummaries.last), round: round)
+        announceRound(round)
         let previous = Dictionary(record.latestAnswers().map { ($0.agent, $0.content) }, uniquingKeysWith: { a, _ in a })
         var calls: [PhaseRunner.Call<AgentReply>] = []
         let names = state.progress.active
@@ -308,7 +326,7 @@ final class DebateRun {
         }
         if Task.isCancelled { return }
         record.consensus = result
-        emit(ConsensusEvent(result, roundSummaries: record.roundSummaries))
+        announceConsensus(result)
         state.progress.step = .done
     }
 
@@ -350,7 +368,7 @@ final class DebateRun {
         case .success(let parsed):
             record.messages.append(DebateMessage(role: "judgment", agent: judgeID.name, content: parsed.finalAnswer,
                                                  round: round, timestamp: Timestamp.now()))
-            emit(SynthesisEvent(content: parsed.finalAnswer, method: "judge", debateUsage: record.usage), agent: judgeID.name)
+            announceSynthesis(parsed.finalAnswer, method: "judge", by: judgeID.name)
             // Only the answer the judge named is sided with; a judge that named none sides with nobody.
             let winner = parsed.choice.flatMap { view.agentOf[$0] }
             let supporters = winner.map { w in [w] + votes.filter { $0.choice == w }.map(\.agent) } ?? []
@@ -390,7 +408,7 @@ final class DebateRun {
                 summary = "no vote (method none); synthesis by \(writer)"
                 record.messages.append(DebateMessage(role: "synthesis", agent: writer, content: synthesis,
                                                      round: record.roundsUsed, timestamp: Timestamp.now()))
-                emit(SynthesisEvent(content: synthesis, method: "none", debateUsage: record.usage), agent: writer)
+                announceSynthesis(synthesis, method: "none", by: writer)
             case .failure(let failure):
                 recordFailure(writer, round: record.roundsUsed, phase: .synthesize, failure, removed: false)
             }
