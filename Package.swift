@@ -110,6 +110,8 @@ let package = Package(
             exclude: ["Web"],
             plugins: ["WebAssetsPlugin"]
         ),
+        // `aragora eval`: evaluation sets, answer extraction and statistics (issue 22; the runner comes next).
+        .target(name: "AragoraEval", dependencies: ["AragoraCore"]),
         // The web page's files, embedded into AragoraServer at build time (no bundle to ship beside the binary).
         .executableTarget(name: "EmbedWebAssets", path: "Plugins/EmbedWebAssets"),
         .plugin(name: "WebAssetsPlugin", capability: .buildTool(), dependencies: ["EmbedWebAssets"]),
@@ -135,6 +137,7 @@ let package = Package(
         // Helpers shared by the test targets (free loopback ports, the built binary).
         .target(name: "AragoraTestSupport", path: "Tests/AragoraTestSupport"),
         .testTarget(name: "AragoraCoreTests", dependencies: ["AragoraCore"]),
+        .testTarget(name: "AragoraEvalTests", dependencies: ["AragoraEval", "AragoraCore"]),
         .testTarget(name: "AragoraRedisTests", dependencies: ["AragoraRedis", "AragoraTestSupport"]),
         .testTarget(name: "AragoraAWSTests", dependencies: [
             "AragoraAWS", "AragoraTestSupport",
