@@ -118,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "aragora",
             dependencies: [
-                "AragoraCore", "AragoraStore", "AragoraDebates", "AragoraServer", "AragoraProviders", "AragoraAWS", "AragoraRedis",
+                "AragoraCore", "AragoraStore", "AragoraDebates", "AragoraServer", "AragoraProviders", "AragoraAWS", "AragoraRedis", "AragoraEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

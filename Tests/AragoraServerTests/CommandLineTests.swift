@@ -351,4 +351,30 @@ final class CommandLineTests: XCTestCase {
             XCTAssertTrue(run.err.contains("\(name) \(expected)") && run.err.contains("'\(value)'"), run.err)
         }
     }
+
+    /// `aragora eval` end to end on the demo panel: every item under every configuration in results.jsonl, a summary
+    /// whose counts match it, and a dataset that cannot be used refused with exit 2.
+    func testEvalAnswersEveryItemUnderEveryConfiguration() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try aragora(["eval", "--n", "5", "--configs", "single,majority,debate:1", "--out", dir + "/out", "--json"], dataDir: dir)
+        XCTAssertEqual(run.status, 0, run.err)
+        let lines = try String(contentsOfFile: dir + "/out/results.jsonl", encoding: .utf8).split(separator: "\n").compactMap { JSONValue.parse(String($0)) }
+        XCTAssertEqual(lines.count, 5 * 5, "three single agents, majority and debate:1 for each of 5 items")
+        let summary = try XCTUnwrap(JSONValue.parse(run.out))
+        let rows = try XCTUnwrap(summary["configurations"]?.arrayValue)
+        XCTAssertEqual(rows.compactMap { $0["configuration"]?.stringValue },
+                       ["single:demo-skeptic", "single:demo-pragmatist", "single:demo-visionary", "majority", "debate:1"])
+        for row in rows {
+            let name = row["configuration"]?.stringValue ?? ""
+            let correct = lines.filter { $0["configuration"]?.stringValue == name && $0["correct"] == true }.count
+            XCTAssertEqual(row["correct"]?.intValue, correct, name)
+            XCTAssertEqual(row["total"]?.intValue, 5, name)
+        }
+        XCTAssertTrue(lines.filter { $0["configuration"] == "debate:1" }.allSatisfy { $0["debate_id"]?.stringValue?.hasPrefix("deb_") == true },
+                      "each debate is stored and named")
+        let bad = try aragora(["eval", "--dataset", "builtin:nope"], dataDir: dir)
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.err.contains("no such built-in set"), bad.err)
+    }
 }
