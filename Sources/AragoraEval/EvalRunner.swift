@@ -20,6 +20,20 @@ public struct EvalOutcome: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case item, configuration, raw, extracted, correct, calls, usage, seconds, debateID = "debate_id"
     }
+
+    /// Every key on every line; no answer read and no debate are null.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(item, forKey: .item)
+        try c.encode(configuration, forKey: .configuration)
+        try c.encode(raw, forKey: .raw)
+        try c.encode(extracted, forKey: .extracted)
+        try c.encode(correct, forKey: .correct)
+        try c.encode(calls, forKey: .calls)
+        try c.encode(usage, forKey: .usage)
+        try c.encode(seconds, forKey: .seconds)
+        try c.encode(debateID, forKey: .debateID)
+    }
 }
 
 /// Answers items under each configuration with the same agents and seeds. Debates go through `debate`, which the

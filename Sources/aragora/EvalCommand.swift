@@ -172,10 +172,11 @@ struct EvalCommand: AsyncParsableCommand {
     static func table(_ rows: [EvalSummary], _ comparisons: [EvalSummary.Comparison], items: Int) -> String {
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
         func pct(_ x: Double) -> String { String(format: "%.1f%%", x * 100) }
-        var lines = [pad("configuration", 28) + pad("accuracy", 10) + pad("95% interval", 17) + pad("calls", 7) + pad("tokens in/out", 16)
+        let width = max(16, rows.map(\.configuration.count).max() ?? 0) + 2
+        var lines = [pad("configuration", width) + pad("accuracy", 10) + pad("95% interval", 17) + pad("calls", 7) + pad("tokens in/out", 16)
                      + pad("cost", 10) + "seconds"]
         for r in rows {
-            lines.append(pad(r.configuration, 28) + pad("\(pct(r.accuracy))", 10) + pad("\(pct(r.low))-\(pct(r.high))", 17)
+            lines.append(pad(r.configuration, width) + pad("\(pct(r.accuracy))", 10) + pad("\(pct(r.low))-\(pct(r.high))", 17)
                          + pad(String(r.calls), 7) + pad("\(r.usage.inputTokens)/\(r.usage.outputTokens)", 16)
                          + pad("$" + String(format: "%.4f", r.usage.costUSD), 10) + String(format: "%.1f", r.seconds))
         }

@@ -361,6 +361,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.err)
         let lines = try String(contentsOfFile: dir + "/out/results.jsonl", encoding: .utf8).split(separator: "\n").compactMap { JSONValue.parse(String($0)) }
         XCTAssertEqual(lines.count, 5 * 5, "three single agents, majority and debate:1 for each of 5 items")
+        XCTAssertTrue(lines.allSatisfy { $0["extracted"] != nil && $0["debate_id"] != nil }, "every key on every line (null when none)")
         let summary = try XCTUnwrap(JSONValue.parse(run.out))
         let rows = try XCTUnwrap(summary["configurations"]?.arrayValue)
         XCTAssertEqual(rows.compactMap { $0["configuration"]?.stringValue },
