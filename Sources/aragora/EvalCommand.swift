@@ -7,8 +7,8 @@ import Logging
 
 /// `aragora eval`: the same items answered by each configuration (one agent alone, self-consistency, the panel's
 /// majority, a debate), with accuracy, 95% Wilson intervals, cost and paired McNemar tests. Debates go through the
-/// debate service, stored like any other unless `--no-save`. (Issue 22 in progress: reports, resume, budget and
-/// concurrency come next.)
+/// debate service, stored like any other unless `--no-save`. (Issue 22 in progress: resume, budget and concurrency
+/// come next.)
 struct EvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
@@ -44,7 +44,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Flag(help: "Keep the debates in memory only.")
     var noSave = false
 
-    @Option(help: "A folder for results.jsonl (one line per item and configuration) and summary.json.")
+    @Option(help: "A folder for results.jsonl (one line per item and configuration), summary.json, report.md and report.html.")
     var out: String?
 
     @Flag(help: "Print the summary as JSON.")
@@ -114,6 +114,9 @@ struct EvalCommand: AsyncParsableCommand {
                 let lines = try outcomes.map { try $0.jsonString() }.joined(separator: "\n") + "\n"
                 try Data(lines.utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent("results.jsonl"))
                 try Data((summary.prettySerialized() + "\n").utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent("summary.json"))
+                let report = EvalReport(dataset: dataset, items: items.count, rows: rows, comparisons: comparisons)
+                try Data(report.markdown.utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent("report.md"))
+                try Data(report.htmlDocument.utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent("report.html"))
             } catch {
                 Terminal.errorLine("error: cannot write to \(out): \(error.localizedDescription)")
                 throw CLIExit(code: 1)

@@ -100,3 +100,20 @@ import Testing
         }
     }
 }
+
+/// The reports say what the summary says, and show configuration names as text.
+@Suite struct EvalReportTests {
+    @Test func markdownAndHTMLCarryEveryRowAndEscapeNames() {
+        let rows = [EvalSummary(configuration: "single:<b>x</b>", correct: 3, total: 4, low: 0.3, high: 0.95, calls: 4,
+                                usage: TokenUsage(inputTokens: 10, outputTokens: 5, costUSD: 0.02), seconds: 1.5),
+                    EvalSummary(configuration: "debate:2", correct: 4, total: 4, low: 0.51, high: 1, calls: 40,
+                                usage: TokenUsage(inputTokens: 100, outputTokens: 50, costUSD: 0.2), seconds: 9)]
+        let report = EvalReport(dataset: "builtin:arithmetic", items: 4, rows: rows,
+                                comparisons: [.init(first: "debate:2", second: "single:<b>x</b>", items: 4, onlyFirst: 1, onlySecond: 0, p: 1)])
+        #expect(report.markdown.contains("| debate:2 | 100.0% (4/4) | 51.0%-100.0% | 40 | 100 / 50 | $0.2000 | $0.0500 | 9.0 |"))
+        #expect(report.markdown.contains("single:&lt;b&gt;x&lt;/b&gt;") && !report.markdown.contains("<b>"))
+        #expect(report.htmlDocument.contains("single:&lt;b&gt;x&lt;/b&gt;") && !report.htmlDocument.contains("<b>x"))
+        #expect(report.chart.components(separatedBy: "<circle").count - 1 == 2, "one point per configuration")
+        #expect(!report.htmlDocument.contains("<script"))
+    }
+}

@@ -374,6 +374,10 @@ final class CommandLineTests: XCTestCase {
         }
         XCTAssertTrue(lines.filter { $0["configuration"] == "debate:1" }.allSatisfy { $0["debate_id"]?.stringValue?.hasPrefix("deb_") == true },
                       "each debate is stored and named")
+        let markdown = try String(contentsOfFile: dir + "/out/report.md", encoding: .utf8)
+        XCTAssertTrue(markdown.contains("| debate:1 |") && markdown.contains("exact McNemar"), markdown)
+        let html = try String(contentsOfFile: dir + "/out/report.html", encoding: .utf8)
+        XCTAssertTrue(html.contains("<svg") && html.contains("debate:1") && !html.contains("<script"), "self-contained, a chart, no script")
         let bad = try aragora(["eval", "--dataset", "builtin:nope"], dataDir: dir)
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.err.contains("no such built-in set"), bad.err)
