@@ -117,20 +117,9 @@ struct ReceiptCommand: AsyncParsableCommand {
             }
             var text = JSONValue(shape: receipt).prettySerialized()
             if odr || format == "odr" {
-                let signer: ReceiptSigner
-                do {
-                    guard let existing = try ReceiptSigner.existing(environmentKey: config.receiptKey, directory: config.dataDirectory) else {
-                        Terminal.errorLine("error: no receipt key in \(config.dataDirectory.path) and ARAGORA_RECEIPT_KEY is not set "
-                                           + "('aragora serve' or 'aragora ask' creates one on first use)")
-                        throw CLIExit(code: 1)
-                    }
-                    signer = existing
-                    text = try signer.signODR(record).prettySerialized()
-                } catch let error as OpenDecisionReceipt.ExportError {
+                let signer = try ReceiptCommand.signer(config)
+                do { text = try signer.signODR(record).prettySerialized() } catch let error as OpenDecisionReceipt.ExportError {
                     Terminal.errorLine("error: debate \(record.id): \(error)")
-                    throw CLIExit(code: 1)
-                } catch let error as ReceiptKeyError {
-                    Terminal.errorLine("error: the receipt key: \(error)")
                     throw CLIExit(code: 1)
                 }
             }
@@ -181,22 +170,26 @@ struct ReceiptCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let config = try await ConfigurationLoader.load()
-            let signer: ReceiptSigner
-            do {
-                guard let existing = try ReceiptSigner.existing(environmentKey: config.receiptKey, directory: config.dataDirectory) else {
-                    Terminal.errorLine("error: no receipt key yet in \(config.dataDirectory.path) and ARAGORA_RECEIPT_KEY is not set "
-                                       + "('aragora serve' or 'aragora ask' creates one on first use)")
-                    throw CLIExit(code: 1)
-                }
-                signer = existing
-            } catch let error as ReceiptKeyError {
-                Terminal.errorLine("error: the receipt key: \(error)")
-                throw CLIExit(code: 1)
-            }
+            let signer = try ReceiptCommand.signer(try await ConfigurationLoader.load())
             if pem { return print(signer.publicKeyPEM, terminator: "") }
             if json { return print(signer.publicKeyDocument.prettySerialized()) }
             print("algorithm  Ed25519\nkey_id     \(signer.keyID)\nhex        \(signer.publicKeyHex)\n\n\(signer.publicKeyPEM)", terminator: "")
+        }
+    }
+
+    /// This installation's receipt key (`ARAGORA_RECEIPT_KEY`, else the data directory's), never created here: without
+    /// one, or with one that cannot be read, the command ends (exit 1) saying so.
+    static func signer(_ config: ServerConfiguration) throws -> ReceiptSigner {
+        do {
+            guard let existing = try ReceiptSigner.existing(environmentKey: config.receiptKey, directory: config.dataDirectory) else {
+                Terminal.errorLine("error: no receipt key yet in \(config.dataDirectory.path) and ARAGORA_RECEIPT_KEY is not set "
+                                   + "('aragora serve' or 'aragora ask' creates one on first use)")
+                throw CLIExit(code: 1)
+            }
+            return existing
+        } catch let error as ReceiptKeyError {
+            Terminal.errorLine("error: the receipt key: \(error)")
+            throw CLIExit(code: 1)
         }
     }
 
