@@ -7,9 +7,11 @@ public struct EvalReport: Sendable {
     public var items: Int
     public var rows: [EvalSummary]
     public var comparisons: [EvalSummary.Comparison]
+    /// Why the figures cover only part of the plan (a budget stop, an interruption); nil when complete.
+    public var partial: String?
 
-    public init(dataset: String, items: Int, rows: [EvalSummary], comparisons: [EvalSummary.Comparison]) {
-        (self.dataset, self.items, self.rows, self.comparisons) = (dataset, items, rows, comparisons)
+    public init(dataset: String, items: Int, rows: [EvalSummary], comparisons: [EvalSummary.Comparison], partial: String? = nil) {
+        (self.dataset, self.items, self.rows, self.comparisons, self.partial) = (dataset, items, rows, comparisons, partial)
     }
 
     static func pct(_ x: Double) -> String { String(format: "%.1f%%", x * 100) }
@@ -17,6 +19,7 @@ public struct EvalReport: Sendable {
 
     public var markdown: String {
         var s = "# Evaluation: \(Self.escape(dataset)), \(items) items\n\n"
+        if let partial { s += "**Partial:** \(Self.escape(partial))\n\n" }
         s += "| configuration | accuracy | 95% interval | calls | tokens in / out | cost | cost per item | seconds |\n"
         s += "|---|---|---|---|---|---|---|---|\n"
         for r in rows {
@@ -86,6 +89,7 @@ public struct EvalReport: Sendable {
             <style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}svg{max-width:100%;height:auto}</style>
             </head><body>
             <h1>Evaluation: \(Self.html(dataset)), \(items) items</h1>
+            \(partial.map { "<p><strong>Partial:</strong> \(Self.html($0))</p>" } ?? "")
             <table><thead><tr><th>configuration</th><th>accuracy</th><th>95% interval</th><th>calls</th><th>tokens in / out</th><th>cost</th><th>seconds</th></tr></thead><tbody>\(rowsHTML)</tbody></table>
             <h2>Accuracy against cost per item</h2>
             \(chart)

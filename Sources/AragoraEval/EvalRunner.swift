@@ -77,6 +77,12 @@ public struct EvalRunner: Sendable {
         }
     }
 
+    /// The configurations an item's outcomes under `configuration` carry: one per agent for `single`.
+    public func outcomeNames(_ configuration: EvalConfiguration) -> [String] {
+        if case .single = configuration { return agents.map { "single:\($0.identity.name)" } }
+        return [configuration.description]
+    }
+
     /// `samples` answers from each of `by`, one call each, read and put to a majority vote (a tie or no readable
     /// answer: none).
     func answers(_ item: EvalItem, by panel: [any Agent], samples: Int, configuration: String) async -> EvalOutcome {

@@ -227,25 +227,3 @@ final class ProgressTicker: Sendable {
     func saw(_ e: DebateEvent) async { await state.update(e) }
     func stop() { task.cancel() }
 }
-
-/// Cancels the running debate on Ctrl-C; a second Ctrl-C exits at once.
-final class InterruptHandler {
-    private let source: any DispatchSourceSignal
-
-    init(_ onInterrupt: @escaping @Sendable () -> Void) {
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler {
-            Terminal.errorLine("\ninterrupted: cancelling the debate (Ctrl-C again to quit now)")
-            signal(SIGINT, SIG_DFL)
-            onInterrupt()
-        }
-        source.resume()
-        self.source = source
-    }
-
-    func stop() {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
-    }
-}

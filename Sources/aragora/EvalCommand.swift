@@ -7,8 +7,8 @@ import Logging
 
 /// `aragora eval`: the same items answered by each configuration (one agent alone, self-consistency, the panel's
 /// majority, a debate), with accuracy, 95% Wilson intervals, cost and paired McNemar tests. Debates go through the
-/// debate service, stored like any other unless `--no-save`. (Issue 22 in progress: resume, budget and concurrency
-/// come next.)
+/// debate service, stored like any other unless `--no-save`. With `--out`, each answer is written as it is in, so a
+/// budget stop, Ctrl-C or crash keeps the finished ones and rerunning with the same folder goes on from there.
 struct EvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
@@ -16,8 +16,9 @@ struct EvalCommand: AsyncParsableCommand {
         discussion: """
             Datasets: builtin:arithmetic (Du et al.'s a+b*c+d-e*f, integers 0-30), builtin:comparison (multiple choice), \
             or a file: GSM8K JSONL, multiple-choice JSONL or MMLU-style CSV, generic JSONL {question, answer, choices?}. \
-            Configurations: single, self-consistency:N, majority, debate:R. Exit status 2 for a dataset or option that \
-            cannot be used.
+            Configurations: single, self-consistency:N, majority, debate:R. With --out every answer is written as it \
+            comes in: after --budget stops the run, after Ctrl-C (exit status 130) or a crash, the same command with the \
+            same --out goes on where it stopped. Exit status 2 for a dataset or option that cannot be used.
             """)
 
     @Option(help: "builtin:arithmetic, builtin:comparison, or a file.")
@@ -38,11 +39,17 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "How debates decide: majority, supermajority, unanimous, weighted, judge.")
     var consensus = "majority"
 
-    @Flag(help: "Critics and voters see agents' names.")
-    var noBlind = false
+    @Flag(inversion: .prefixedNo, help: "Critics and voters see anonymous labels, not agents' names.")
+    var blind = true
 
     @Flag(help: "Keep the debates in memory only.")
     var noSave = false
+
+    @Option(help: "Answers (an item under one configuration) in flight at once.")
+    var concurrency = 4
+
+    @Option(help: "Stop starting answers once this run has spent this many US dollars; the report covers what was done.")
+    var budget: Double?
 
     @Option(help: "A folder for results.jsonl (one line per item and configuration), summary.json, report.md and report.html.")
     var out: String?
@@ -52,6 +59,8 @@ struct EvalCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...10_000).contains(n) else { throw ValidationError("--n must be between 1 and 10000") }
+        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64") }
+        if let budget, !(budget > 0 && budget.isFinite) { throw ValidationError("--budget must be a positive number of US dollars") }
         guard let method = ConsensusMethod(rawValue: consensus), method != .none else {
             throw ValidationError("--consensus must be one of majority, supermajority, unanimous, weighted, judge")
         }
@@ -74,6 +83,24 @@ struct EvalCommand: AsyncParsableCommand {
         }
         let metrics = ServiceMetrics()
         let factory = try ProviderAgents.load(config, metrics: metrics)
+        let panel: [any Agent]
+        do { panel = try factory.make(specs ?? factory.defaultPanel) } catch {
+            Terminal.errorLine("error: \(error)")
+            throw CLIExit(code: 2)
+        }
+        let method = ConsensusMethod(rawValue: consensus)!
+        let journal: EvalJournal?
+        do {
+            journal = try out.map {
+                try EvalJournal(directory: $0, terms: .init(dataset: dataset, seed: seed, agents: panel.map(\.identity), consensus: consensus, blind: blind))
+            }
+        } catch let invalid as EvalJournal.Invalid {
+            Terminal.errorLine("error: \(invalid)")
+            throw CLIExit(code: 2)
+        } catch {
+            Terminal.errorLine("error: cannot write to \(out ?? ""): \(error.localizedDescription)")
+            throw CLIExit(code: 1)
+        }
         var logger = Logger(label: "aragora.eval") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
         let service: DebateService
@@ -81,59 +108,70 @@ struct EvalCommand: AsyncParsableCommand {
             Terminal.errorLine("error: cannot open the store (\(config.database)): \(error) (use --no-save to skip recording)")
             throw CLIExit(code: 1)
         }
-        let panel: [any Agent]
-        do { panel = try factory.make(specs ?? factory.defaultPanel) } catch {
-            await service.shutdown()
-            Terminal.errorLine("error: \(error)")
-            throw CLIExit(code: 2)
-        }
-        let method = ConsensusMethod(rawValue: consensus)!
-        let blind = !noBlind
         let runner = EvalRunner(agents: panel, seed: seed) { question, rounds, debateSeed in
             await Self.debate(service, question: question, rounds: rounds, seed: debateSeed, specs: specs ?? factory.defaultPanel,
                               consensus: method, blind: blind)
         }
-
-        var outcomes: [EvalOutcome] = []
-        let started = ContinuousClock.now
-        for (index, item) in items.enumerated() {
-            for configuration in configurations { outcomes += await runner.run(item, configuration) }
-            let spent = outcomes.map(\.usage.costUSD).reduce(0, +)
-            let elapsed = (ContinuousClock.now - started).seconds
-            let eta = elapsed / Double(index + 1) * Double(items.count - index - 1)
-            Terminal.errorLine("\(index + 1)/\(items.count) items · \(Int(elapsed)) s · about \(Int(eta)) s left · $\(String(format: "%.4f", spent))")
+        let session = EvalSession(items: items, configurations: configurations, runner: runner, concurrency: concurrency, budgetUSD: budget)
+        if let journal, !journal.previous.isEmpty {
+            Terminal.errorLine("resuming from \(journal.results.path): answers already there are skipped")
         }
+        let progress = EvalProgressLine()
+        let work = Task { try await session.run(previous: journal?.previous ?? [], record: { try journal?.append($0) }, progress: progress.show) }
+        let interrupt = InterruptHandler("stopping; finished answers are kept") { work.cancel() }
+        let result: EvalSession.Result
+        do { result = try await work.value } catch {
+            interrupt.stop()
+            await service.shutdown()
+            Terminal.errorLine("error: cannot write to \(out ?? ""): \(error.localizedDescription)")
+            throw CLIExit(code: 1)
+        }
+        interrupt.stop()
+        progress.finish()
         await service.shutdown()
 
-        let rows = EvalSummary.rows(outcomes)
-        let comparisons = Self.comparisons(rows, outcomes)
-        let summary = Self.summaryJSON(rows, comparisons, items: items.count, dataset: dataset)
-        if let out {
+        let rows = EvalSummary.rows(result.outcomes)
+        let comparisons = Self.comparisons(rows, result.outcomes)
+        let partial = result.stop.map { Self.partialNote($0, result.progress) }
+        let summary = Self.summaryJSON(rows, comparisons, items: items.count, dataset: dataset, result: result)
+        if let journal {
             do {
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                let lines = try outcomes.map { try $0.jsonString() }.joined(separator: "\n") + "\n"
-                try Data(lines.utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent("results.jsonl"))
-                try Data((summary.prettySerialized() + "\n").utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent("summary.json"))
-                let report = EvalReport(dataset: dataset, items: items.count, rows: rows, comparisons: comparisons)
-                try Data(report.markdown.utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent("report.md"))
-                try Data(report.htmlDocument.utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent("report.html"))
+                try Data((summary.prettySerialized() + "\n").utf8).write(to: journal.directory.appendingPathComponent("summary.json"), options: .atomic)
+                let report = EvalReport(dataset: dataset, items: items.count, rows: rows, comparisons: comparisons, partial: partial)
+                try Data(report.markdown.utf8).write(to: journal.directory.appendingPathComponent("report.md"), options: .atomic)
+                try Data(report.htmlDocument.utf8).write(to: journal.directory.appendingPathComponent("report.html"), options: .atomic)
             } catch {
-                Terminal.errorLine("error: cannot write to \(out): \(error.localizedDescription)")
+                Terminal.errorLine("error: cannot write to \(journal.directory.path): \(error.localizedDescription)")
                 throw CLIExit(code: 1)
             }
         }
-        if json { return print(summary.prettySerialized()) }
-        print(Self.table(rows, comparisons, items: items.count))
+        if json { print(summary.prettySerialized()) } else { print(Self.table(rows, comparisons, items: items.count)) }
+        if let partial {
+            let again = out.map { " Rerun with --out \($0) to go on from there." } ?? ""
+            Terminal.errorLine("partial: \(partial)\(again)")
+        }
+        if result.stop == .interrupted { throw CLIExit(code: 130) }
     }
 
+    static func partialNote(_ stop: EvalSession.Stop, _ p: EvalSession.Progress) -> String {
+        let why = stop == .budget ? "the budget was reached" : "interrupted"
+        return "\(why) after \(p.answered) of \(p.planned) answers (\(p.itemsDone) of \(p.items) items complete)."
+    }
+
+    /// One debate through the service; cancelling the caller (Ctrl-C) cancels the debate, so it is stored as
+    /// cancelled rather than left for another instance to resume.
     static func debate(_ service: DebateService, question: String, rounds: Int, seed: UInt64, specs: [AgentSpec],
                        consensus: ConsensusMethod, blind: Bool) async -> DebateRecord {
         do {
             let input = try DebateInput(question: question, specs: specs, rounds: rounds, consensus: consensus, seed: seed,
                                         earlyStop: false, blind: blind, config: service.config)
             let record = try await service.startDebate(input)
-            if let done = await service.runner.completion(of: record.id)?.record { return done }
-            return (try? await service.store.record(id: record.id)) ?? record
+            return await withTaskCancellationHandler {
+                if let done = await service.runner.completion(of: record.id)?.record { return done }
+                return (try? await service.store.record(id: record.id)) ?? record
+            } onCancel: {
+                Task { _ = try? await service.cancelDebate(record.id) }
+            }
         } catch {
             var failed = DebateRecord(id: "none", task: question, agents: [], rounds: rounds, consensusMethod: consensus, seed: seed,
                                       createdAt: Timestamp.now())
@@ -156,9 +194,12 @@ struct EvalCommand: AsyncParsableCommand {
         return out
     }
 
-    static func summaryJSON(_ rows: [EvalSummary], _ comparisons: [EvalSummary.Comparison], items: Int, dataset: String) -> JSONValue {
+    static func summaryJSON(_ rows: [EvalSummary], _ comparisons: [EvalSummary.Comparison], items: Int, dataset: String,
+                            result: EvalSession.Result) -> JSONValue {
         [
-            "dataset": .string(dataset), "items": .int(items),
+            "dataset": .string(dataset), "items": .int(items), "complete": .bool(result.stop == nil),
+            "stopped": result.stop.map { .string($0.rawValue) } ?? .null,
+            "answered": .int(result.progress.answered), "planned": .int(result.progress.planned),
             "configurations": .array(rows.map { r in
                 ["configuration": .string(r.configuration), "correct": .int(r.correct), "total": .int(r.total),
                  "accuracy": .double(r.accuracy), "wilson_95": [.double(r.low), .double(r.high)], "calls": .int(r.calls),

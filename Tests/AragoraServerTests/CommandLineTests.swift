@@ -382,4 +382,60 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.err.contains("no such built-in set"), bad.err)
     }
+
+    /// Ctrl-C in the middle keeps every finished answer and a partial report; rerunning with the same --out does only
+    /// the rest and ends complete; other terms in the same folder are refused and change nothing.
+    func testEvalInterruptedResumesWhereItStopped() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let args = ["eval", "--n", "6", "--configs", "majority,debate:1", "--concurrency", "2", "--out", dir + "/out"]
+        let results = dir + "/out/results.jsonl"
+        let p = Process()
+        p.executableURL = try ServerProcess.binary()
+        p.arguments = args
+        var environment = ProcessInfo.processInfo.environment
+        environment["ARAGORA_DATA_DIR"] = dir
+        environment["ARAGORA_DEMO_LATENCY_MS"] = "400"  // slow enough to be interrupted mid-way
+        p.environment = environment
+        FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { p.terminate() } }
+        func lines() -> [Substring] { ((try? String(contentsOfFile: results, encoding: .utf8)) ?? "").split(separator: "\n") }
+        let deadline = Date().addingTimeInterval(120)
+        while lines().count < 2 && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertTrue(p.isRunning, "still running after two answers")
+        p.interrupt()
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let err = try String(contentsOfFile: dir + "/err", encoding: .utf8)
+        XCTAssertEqual(p.terminationStatus, 130, err)
+        XCTAssertTrue(err.contains("partial: interrupted after"), err)
+        let kept = lines()
+        XCTAssertGreaterThanOrEqual(kept.count, 2)
+        XCTAssertLessThan(kept.count, 12)
+        let partial = try XCTUnwrap(JSONValue.parse(String(contentsOfFile: dir + "/out/summary.json", encoding: .utf8)))
+        XCTAssertEqual(partial["complete"], false)
+        XCTAssertEqual(partial["stopped"], "interrupted")
+        XCTAssertEqual(partial["answered"]?.intValue, kept.count)
+        XCTAssertTrue(try String(contentsOfFile: dir + "/out/report.md", encoding: .utf8).contains("**Partial:** interrupted after"))
+
+        let other = try aragora(args + ["--seed", "2"], dataDir: dir)
+        XCTAssertEqual(other.status, 2)
+        XCTAssertTrue(other.err.contains("seed 1 there, 2 here"), other.err)
+        XCTAssertEqual(lines(), kept, "a refused rerun changes nothing")
+
+        let rerun = try aragora(args + ["--json"], dataDir: dir)
+        XCTAssertEqual(rerun.status, 0, rerun.err)
+        XCTAssertTrue(rerun.err.contains("(\(kept.count) resumed)"), rerun.err)
+        let all = lines()
+        XCTAssertEqual(all.count, 12, "six items under two configurations")
+        XCTAssertEqual(Array(all.prefix(kept.count)), kept, "finished answers are kept as they were")
+        XCTAssertEqual(Set(all.compactMap { JSONValue.parse(String($0)) }.map { "\($0["item"]!)/\($0["configuration"]!)" }).count, 12,
+                       "no answer done twice")
+        let summary = try XCTUnwrap(JSONValue.parse(rerun.out))
+        XCTAssertEqual(summary["complete"], true)
+        XCTAssertEqual(summary["configurations"]?.arrayValue?.compactMap { $0["total"]?.intValue }, [6, 6])
+    }
 }
