@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.26.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", exact: "0.12.1"),
     ],
     targets: [
         .target(
@@ -91,7 +92,7 @@ let package = Package(
         .target(
             name: "AragoraServer",
             dependencies: [
-                "AragoraCore", "AragoraStore", "AragoraRedis", "AragoraDebates",
+                "AragoraCore", "AragoraStore", "AragoraRedis", "AragoraDebates", "AragoraMCP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -110,15 +111,25 @@ let package = Package(
             exclude: ["Web"],
             plugins: ["WebAssetsPlugin"]
         ),
-        // `aragora eval`: evaluation sets, answer extraction and statistics (issue 22; the runner comes next).
+        // `aragora eval`: evaluation sets, answer extraction, the runner, statistics and reports.
         .target(name: "AragoraEval", dependencies: ["AragoraCore"]),
+        // The MCP server: tools and resources on the debate service, for stdio (`aragora mcp`) and `/mcp`.
+        .target(
+            name: "AragoraMCP",
+            dependencies: [
+                "AragoraCore", "AragoraStore", "AragoraDebates",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The web page's files, embedded into AragoraServer at build time (no bundle to ship beside the binary).
         .executableTarget(name: "EmbedWebAssets", path: "Plugins/EmbedWebAssets"),
         .plugin(name: "WebAssetsPlugin", capability: .buildTool(), dependencies: ["EmbedWebAssets"]),
         .executableTarget(
             name: "aragora",
             dependencies: [
-                "AragoraCore", "AragoraStore", "AragoraDebates", "AragoraServer", "AragoraProviders", "AragoraAWS", "AragoraRedis", "AragoraEval",
+                "AragoraCore", "AragoraStore", "AragoraDebates", "AragoraServer", "AragoraProviders", "AragoraAWS", "AragoraRedis", "AragoraEval", "AragoraMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

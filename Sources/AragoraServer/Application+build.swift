@@ -28,6 +28,7 @@ public func buildApplication(
     DebateController(service: service).register(on: router)
     ReceiptController(service: service).register(on: router)
     AgentController(service: service).register(on: router)
+    MCPController(service: service).register(on: router)
     WebController().register(on: router)
     router.get("/metrics") { _, _ in
         // State read at scrape time: connections, the database pool, Redis, the build.

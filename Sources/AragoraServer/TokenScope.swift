@@ -2,7 +2,7 @@ import AragoraCore
 import HTTPTypes
 
 /// What a valid token may do, from its loop_id (CONTRACT §2): `admin` everything; a debate id read, watch and
-/// cancel that one debate; anything else (empty, `ADMIN`, `admin `) nothing beyond the public routes.
+/// cancel that one debate (on /mcp too, where the tools enforce it); anything else (empty, `ADMIN`, `admin `) nothing beyond the public routes.
 enum TokenScope: Equatable {
     case admin
     case debate(String)
@@ -19,6 +19,8 @@ enum TokenScope: Equatable {
         case .admin: return true
         case .none: return false
         case .debate(let id):
+            // MCP: the tools and resources themselves hold a debate's token to its debate.
+            if RouteTable.canonical(path) == "/mcp" { return method == .post }
             let segments = RouteTable.canonical(path).split(separator: "/")
             guard segments.count >= 3, segments[0] == "api", segments[1] == "debates", segments[2] == id,
                   routes.isParameter(at: 2, of: RouteTable.canonical(path)) else { return false }

@@ -8,7 +8,7 @@ struct Aragora: AsyncParsableCommand {
         commandName: "aragora",
         abstract: "A panel of AI agents debates a question and returns a verifiable answer.",
         version: AragoraVersion.current,
-        subcommands: [AskCommand.self, EvalCommand.self, ServeCommand.self, AgentsCommand.self, TokenCommand.self, DatabaseCommand.self, DoctorCommand.self, BackupCommand.self, RestoreCommand.self,
+        subcommands: [AskCommand.self, EvalCommand.self, ServeCommand.self, MCPCommand.self, AgentsCommand.self, TokenCommand.self, DatabaseCommand.self, DoctorCommand.self, BackupCommand.self, RestoreCommand.self,
                       DebatesCommand.self, ReceiptCommand.self]
     )
 

@@ -1,3 +1,4 @@
+import AragoraDebates
 import AragoraCore
 @testable import AragoraProviders
 @testable import AragoraServer

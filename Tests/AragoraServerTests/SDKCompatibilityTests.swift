@@ -8,9 +8,7 @@ import XCTest
 final class SDKCompatibilityTests: XCTestCase {
     static let sdkVersion = "2.11.0"
 
-    func packageRoot() -> URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
+    func packageRoot() -> URL { ServerProcess.packageRoot() }
 
     @discardableResult
     func run(_ path: String, _ args: [String], env: [String: String] = [:]) throws -> (Int32, String) {

@@ -6,6 +6,11 @@ import XCTest
 enum ServerProcess {
     static func binary() throws -> URL { try BuiltBinary.aragora() }
 
+    /// The checkout's root, for its scripts.
+    static func packageRoot() -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
     static func start(_ bin: URL, dataDir: String, extra: [String: String] = [:]) throws -> (Process, Int) {
         let p = Process()
         p.executableURL = bin

@@ -2,12 +2,12 @@ import AragoraCore
 import Foundation
 
 /// Renders a debate record for download: JSON, Markdown, HTML, CSV or plain text.
-enum DebateExporter {
-    enum Format: String, CaseIterable {
+public enum DebateExporter {
+    public enum Format: String, CaseIterable, Sendable {
         case json, md, html, csv, txt
     }
 
-    static func render(_ r: DebateRecord, as format: Format) throws -> (String, String) {
+    public static func render(_ r: DebateRecord, as format: Format) throws -> (String, String) {
         switch format {
         case .json: return (String(decoding: try r.jsonData(), as: UTF8.self), "application/json; charset=utf-8")
         case .md: return (markdown(r), "text/markdown; charset=utf-8")
@@ -17,7 +17,7 @@ enum DebateExporter {
         }
     }
 
-    static func outcome(_ r: DebateRecord) -> String {
+    public static func outcome(_ r: DebateRecord) -> String {
         guard let c = r.consensus else { return "no result (status \(r.status.rawValue))" }
         let confidence = c.confidence.map { String(format: "%.2f", $0) } ?? "not given"
         return "\(c.reached ? "consensus reached" : "no consensus") by \(c.method.rawValue), confidence \(confidence) · \(c.summary)"
@@ -27,7 +27,7 @@ enum DebateExporter {
     /// (quotes stay as written: they mean nothing outside an HTML attribute), and brackets and backslashes are
     /// backslash-escaped so no link or image can form: a `[x](javascript:...)` link or a remote image (a tracking
     /// pixel loaded when the export is opened) shows as the characters it was written with.
-    static func md(_ text: String) -> String {
+    public static func md(_ text: String) -> String {
         var out = ""
         for ch in escape(text, quotes: false) {
             if ch == "[" || ch == "]" || ch == "\\" { out.append("\\") }
@@ -36,7 +36,7 @@ enum DebateExporter {
         return out
     }
 
-    static func markdown(_ r: DebateRecord) -> String {
+    public static func markdown(_ r: DebateRecord) -> String {
         var s = "# \(md(r.task))\n\n"
         s += "- Debate: `\(r.id)`\n- Status: \(r.status.rawValue)\n- Agents: \(md(r.agents.map(\.name).joined(separator: ", ")))\n"
         s += "- Rounds: \(r.roundsUsed) of \(r.rounds)\n- Result: \(outcome(r))\n"
@@ -64,7 +64,7 @@ enum DebateExporter {
     }
 
     /// HTML text and attribute escaping; `quotes: false` leaves `"` and `'` alone.
-    static func escape(_ s: String, quotes: Bool = true) -> String {
+    public static func escape(_ s: String, quotes: Bool = true) -> String {
         var out = ""
         for ch in s {
             switch ch {
@@ -79,7 +79,7 @@ enum DebateExporter {
         return out
     }
 
-    static func html(_ r: DebateRecord) -> String {
+    public static func html(_ r: DebateRecord) -> String {
         var s = "<!doctype html><html><head><meta charset=\"utf-8\"><title>\(escape(r.task))</title>"
         s += "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}pre{white-space:pre-wrap}</style></head><body>"
         s += "<h1>\(escape(r.task))</h1><p>Debate <code>\(escape(r.id))</code> · \(escape(r.status.rawValue)) · \(escape(outcome(r)))</p>"
@@ -98,13 +98,13 @@ enum DebateExporter {
 
     /// A CSV cell: a cell a spreadsheet would read as a formula (leading `=`, `+`, `-`, `@`, tab or CR, OWASP's
     /// rule) is prefixed with `'`; cells with separators, quotes or line breaks are quoted.
-    static func csvField(_ raw: String) -> String {
+    public static func csvField(_ raw: String) -> String {
         let s = raw.first.map { "=+-@\t\r".contains($0) } == true ? "'" + raw : raw
         return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
             ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    static func csv(_ r: DebateRecord) -> String {
+    public static func csv(_ r: DebateRecord) -> String {
         var rows = [["kind", "round", "agent", "target", "content", "score"]]
         for m in r.messages { rows.append([m.role, String(m.round), m.agent, "", m.content, ""]) }
         for c in r.critiques {
@@ -115,7 +115,7 @@ enum DebateExporter {
         return rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 
-    static func text(_ r: DebateRecord) -> String {
+    public static func text(_ r: DebateRecord) -> String {
         var s = "Question: \(r.task)\nDebate: \(r.id)\nStatus: \(r.status.rawValue)\nResult: \(outcome(r))\n"
         for m in r.messages { s += "\n[Round \(m.round)] \(m.agent) (\(m.role)):\n\(m.content)\n" }
         if let c = r.consensus { s += "\nFINAL ANSWER:\n\(c.finalAnswer)\n" }
