@@ -86,6 +86,18 @@ async def common(s, label):
     tampered = (await s.call_tool("verify_receipt", {"receipt": receipt})).structured_content
     check(f"{label}: verify_receipt refuses a tampered one, saying why", not tampered["valid"] and "edited" in (tampered["reason"] or ""),
           tampered["reason"])
+
+    follow = (await s.call_tool("follow_up", {"debate_id": debate_id, "question": "What is the first step?", "rounds": 1,
+                                              "consensus": "majority"})).structured_content
+    check(f"{label}: follow_up debates a new question with the earlier answer as context",
+          follow["follows"] == debate_id and follow["status"] == "completed" and follow["debate_id"] != debate_id, follow["status"])
+    found = (await s.call_tool("search_debates", {"text": "trunk-based", "status": "completed"})).structured_content
+    check(f"{label}: search_debates finds it", debate_id in [d["debate_id"] for d in found["debates"]], found["total"])
+    agents = (await s.call_tool("list_agents", {})).structured_content
+    say(f"default panel: {', '.join(agents['default_panel'])}; {len(agents['agents'])} agents listed")
+    check(f"{label}: list_agents names the default panel", len(agents["default_panel"]) >= 2 and agents["agents"])
+    board = (await s.call_tool("leaderboard", {"limit": 3})).structured_content
+    check(f"{label}: leaderboard ranks the agents that debated", [r["rank"] for r in board["rows"]] == [1, 2, 3], board["rows"][:1])
     return debate_id
 
 

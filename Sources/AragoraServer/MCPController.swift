@@ -26,13 +26,20 @@ struct MCPController {
 
     func handle(_ request: Request, _ context: AppRequestContext, _ endpoint: MCPHTTPEndpoint) async throws -> Response {
         let body = try await request.body.collect(upTo: service.config.maxRequestSize)
+        let bytes = Array(body.readableBytesView)
+        // A debate started over MCP spends from the same creation budget as POST /api/debates.
+        if !service.config.rateLimitsDisabled, Self.startsDebate(bytes) {
+            let limiter = RateLimitMiddleware(service: service)
+            let decision = try await limiter.take("create:" + context.credential, perMinute: service.config.createRateLimit)
+            guard decision.allowed else { throw RateLimitMiddleware.refusal(decision, service: service) }
+        }
         let access: MCPAccess
         switch context.loopID.map(TokenScope.init(loopID:)) {
         case .debate(let id)?: access = .debate(id)
         default: access = .everything  // auth off, or an admin token (the middleware refused every other token)
         }
         let accepts = request.headers[.accept]?.contains("text/event-stream") ?? false
-        switch await endpoint.handle(body: Array(body.readableBytesView), acceptsEventStream: accepts, access: access) {
+        switch await endpoint.handle(body: bytes, acceptsEventStream: accepts, access: access) {
         case .accepted:
             return Response(status: .accepted)
         case .json(let status, let data):
@@ -46,5 +53,11 @@ struct MCPController {
                 try await writer.finish(nil)
             })
         }
+    }
+
+    /// A `tools/call` of a tool that starts a debate.
+    static func startsDebate(_ body: [UInt8]) -> Bool {
+        guard let message = JSONValue.parse(bytes: body), message["method"] == "tools/call" else { return false }
+        return ["debate", "follow_up"].contains(message["params"]?["name"]?.stringValue ?? "")
     }
 }

@@ -35,7 +35,7 @@ final class MCPClientTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (status, output) = try runCheck(["stdio", try ServerProcess.binary().path, dir])
         XCTAssertEqual(status, 0, output)
-        XCTAssertTrue(output.contains("mcp checks: 9 ok, 0 failing"), output)
+        XCTAssertTrue(output.contains("mcp checks: 13 ok, 0 failing"), output)
     }
 
     func testPythonClientOverHTTPWithAuth() throws {
@@ -47,6 +47,6 @@ final class MCPClientTests: XCTestCase {
         defer { server.terminate(); server.waitUntilExit() }
         let (status, output) = try runCheck(["http", "http://127.0.0.1:\(port)/mcp", bin.path], env: ["ARAGORA_API_TOKEN": "mcp-secret"])
         XCTAssertEqual(status, 0, output)
-        XCTAssertTrue(output.contains("mcp checks: 17 ok, 0 failing"), output)
+        XCTAssertTrue(output.contains("mcp checks: 21 ok, 0 failing"), output)
     }
 }

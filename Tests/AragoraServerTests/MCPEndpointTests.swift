@@ -80,4 +80,17 @@ final class MCPEndpointTests: XCTestCase {
                            "a debate's token lists its debate only")
         }
     }
+
+    func testDebatesStartedOverMCPSpendTheCreationBudget() async throws {
+        let env = ["ARAGORA_DISABLE_ALL_RATE_LIMITS": "0", "ARAGORA_CREATE_RATE_LIMIT": "1", "ARAGORA_BURST_MULTIPLIER": "1"]
+        try await withServer(env) { client, _ in
+            let first = try await client.json(.post, "/mcp", body: call, headers: [.accept: "application/json"])
+            XCTAssertEqual(first.status, 200)
+            let second = try await client.json(.post, "/mcp", body: call, headers: [.accept: "application/json"])
+            XCTAssertEqual(second.status, 429, "one debate a minute, as on POST /api/debates")
+            XCTAssertEqual(second.json["code"], "rate_limit_exceeded")
+            let read = try await client.json(.post, "/mcp", body: #"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#)
+            XCTAssertEqual(read.status, 200, "other calls are not creations")
+        }
+    }
 }
