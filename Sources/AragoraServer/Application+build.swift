@@ -55,7 +55,9 @@ public func buildApplication(
     live.registerWebSocket(on: wsRouter)
     // /ws is answered by the WebSocket router (upgrade) and by the HTTP router (why not): one route.
     router.get("/ws") { request, _ -> Response in throw live.refusedUpgrade(request.headers, authority: request.head.authority) }
-    service.routes.set(router.routes.map { ($0.method, "\($0.path)") })
+    // GET and DELETE /mcp exist only to refuse (405), as MCP requires of a server without a standalone stream or
+    // sessions: they are not operations of the API, so neither the route list nor the OpenAPI document names them.
+    service.routes.set(router.routes.filter { !("\($0.path)" == "/mcp" && $0.method != .post) }.map { ($0.method, "\($0.path)") })
 
     return Application(
         router: router,

@@ -43,7 +43,7 @@ enum OpenAPIDocument {
     static let errorMeanings: [String: String] = [
         "400": "Malformed input (code names it)", "401": "Missing, malformed or expired token",
         "403": "Outside the token's scope", "404": "No such debate", "409": "Not in a state that allows this",
-        "413": "Body larger than ARAGORA_MAX_REQUEST_SIZE", "405": "Method not allowed here", "422": "A value out of range",
+        "413": "Body larger than ARAGORA_MAX_REQUEST_SIZE", "422": "A value out of range",
         "415": "A body that is not Content-Type: application/json",
         "431": "Request head too large (a long query string: q may hold up to 10,000 characters, percent-encoded)", "421": "A Host this server does not answer to",
         "429": "Rate limited (Retry-After)", "503": "Overloaded or storage unavailable", "507": "No space to store it",
@@ -175,8 +175,6 @@ enum OpenAPIDocument {
                 .merging(["responses": ["202": ["description": "A notification or a response: accepted, nothing to answer"],
                                         "400": json(object(["jsonrpc": ["const": "2.0"], "error": object(["code": ["type": "integer"], "message": string], required: ["code", "message"])],
                                                            required: ["jsonrpc", "error"]), "Not one JSON-RPC message: a JSON-RPC error")]]),
-            "get": op("No standalone event stream (stateless MCP): 405", tag: "mcp", ok: ["description": "Never"], errors: ["405"]),
-            "delete": op("No session to end (stateless MCP): 405", tag: "mcp", ok: ["description": "Never"], errors: ["405"]),
         ],
         // A WebSocket handshake is not expressible here: a plain GET says how to connect (426).
         "/ws": ["get": op("WebSocket (upgrade with a handshake): send {type: subscribe, debate_id, replay_from_seq?}, unsubscribe, ping",
