@@ -13,7 +13,7 @@
 #   --interrupt_requests False; tests start their own servers from the same install for kill and interrupt cases;
 #   aragora-verify 0.2.0 from PyPI (the original Aragora's offline verifier of Open Decision Receipts, with its
 #   optional full JSON Schema check), and Node (ECMAScript's own number printing) for the RFC 8785 tests.
-#   mcp 2.3.0 from PyPI (the official MCP Python SDK), the real client of the MCP server tests.
+#   mcp 2.3.0 and openai 3.63.0 from PyPI (the official Python clients) for the MCP and OpenAI-compatible tests.
 # Usage: eval "$(scripts/test-services.sh)"      stop: scripts/test-services.sh stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -216,6 +216,13 @@ if ! "$ROOT/mcp-venv/bin/python" -c 'import importlib.metadata as m, sys; sys.ex
   "$ROOT/mcp-venv/bin/pip" install -q 'mcp==2.3.0' >&2
 fi
 echo "export ARAGORA_TEST_MCP_PYTHON=$ROOT/mcp-venv/bin/python"
+
+# The official OpenAI Python package (PyPI), pinned: the real client of the OpenAI-compatible endpoint's tests.
+if ! "$ROOT/openai-venv/bin/python" -c 'import importlib.metadata as m, sys; sys.exit(m.version("openai") != "3.63.0")' 2>/dev/null; then
+  python3 -m venv "$ROOT/openai-venv" >&2
+  "$ROOT/openai-venv/bin/pip" install -q 'openai==3.63.0' >&2
+fi
+echo "export ARAGORA_TEST_OPENAI_PYTHON=$ROOT/openai-venv/bin/python"
 
 echo "export ARAGORA_TEST_ODR_VERIFY=$ROOT/odr-venv/bin/aragora-verify ARAGORA_TEST_ODR_PYTHON=$ROOT/odr-venv/bin/python ARAGORA_TEST_NODE=$(command -v node)"
 echo "export ARAGORA_TEST_REDIS_URL=redis://:$PASSWORD@127.0.0.1:$REDIS_PORT/0"

@@ -1,9 +1,9 @@
 import AragoraCore
 
-/// One line per debate event a person would follow (token deltas and heartbeats are not news): what an MCP
-/// client shows as the `debate` tool's progress.
-enum ProgressMessage {
-    static func of(_ e: DebateEvent) -> String? {
+/// One line per debate event a person would follow (token deltas and heartbeats are not news): what an MCP client
+/// shows as the `debate` tool's progress, and an OpenAI client as the panel's reasoning.
+public enum ProgressMessage {
+    public static func of(_ e: DebateEvent) -> String? {
         let d = e.data
         let agent = e.agent ?? "?"
         let round = e.round.map { "round \($0)" } ?? ""

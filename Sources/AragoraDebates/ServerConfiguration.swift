@@ -61,6 +61,8 @@ public struct ServerConfiguration: Sendable {
     public var logJSON = false
     public var logLevel = "info"
     public var demoLatencyMS = 0
+    /// Named panels (`ARAGORA_PANELS_FILE`): the OpenAI-compatible endpoint's models `aragora/<name>`.
+    public var panels: [String: NamedPanel] = [:]
     public var receiptKey: String?
     /// The most any one debate may spend, USD (`ARAGORA_MAX_DEBATE_COST_USD`); nil: no server-wide cap.
     public var maxDebateCostUSD: Double?
@@ -151,6 +153,8 @@ public struct ServerConfiguration: Sendable {
         webSocket.messagesPerSecond = try double("ARAGORA_WS_MESSAGE_RATE", 0.1...10_000) ?? webSocket.messagesPerSecond
         webSocket.messageBurst = try int("ARAGORA_WS_MESSAGE_BURST", 1...100_000) ?? webSocket.messageBurst
         webSocket.maxReplayBytes = try int("ARAGORA_WS_MAX_REPLAY_BYTES", 1024...(1 << 34)) ?? webSocket.maxReplayBytes
+
+        if let file = value("ARAGORA_PANELS_FILE") { panels = try NamedPanels.load(file, maxRounds: maxRounds) }
 
         guard defaultRounds <= maxRounds else {
             throw ConfigurationError("ARAGORA_DEFAULT_ROUNDS (\(defaultRounds)) exceeds ARAGORA_MAX_ROUNDS (\(maxRounds))")

@@ -29,6 +29,7 @@ public func buildApplication(
     ReceiptController(service: service).register(on: router)
     AgentController(service: service).register(on: router)
     MCPController(service: service).register(on: router)
+    OpenAIController(service: service).register(on: router)
     WebController().register(on: router)
     router.get("/metrics") { _, _ in
         // State read at scrape time: connections, the database pool, Redis, the build.

@@ -18,27 +18,29 @@ struct RequestLogMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         let incoming = request.headers[HTTPField.Name("X-Request-ID")!].flatMap { DebateID.isValid($0) ? $0 : nil }
         context.requestID = incoming ?? RequestID.make()
-        var response: Response
+        var answered: Response?
+        var failure = APIError(.internalServerError, "internal_error", "internal server error")
         do {
-            response = try await next(request, context)
+            answered = try await next(request, context)
         } catch let error as APIError {
-            response = error.response()
+            failure = error
         } catch let error as HTTPError {
-            response = service.routes.table.errorResponse(for: error, request: request)
+            failure = service.routes.table.apiError(for: error, request: request)
         } catch is HTTPParserError {
             // A body the parser could not read (a malformed chunk): the client's fault, and the connection is done.
             var error = APIError.badRequest("malformed request body", code: "malformed_request")
             error.headers[.connection] = "close"
-            response = error.response()
+            failure = error
         } catch let error as StoreError {
-            response = APIError(storeError: error).response()
+            failure = APIError(storeError: error)
         } catch is NIOTooManyBytesError {
-            response = APIError(.contentTooLarge, "request_too_large",
-                                "request body exceeds \(service.config.maxRequestSize) bytes (ARAGORA_MAX_REQUEST_SIZE)").response()
+            failure = APIError(.contentTooLarge, "request_too_large",
+                               "request body exceeds \(service.config.maxRequestSize) bytes (ARAGORA_MAX_REQUEST_SIZE)")
         } catch {
             service.logger.error("unhandled error", metadata: ["request_id": "\(context.requestID)", "error": "\(error)"])
-            response = APIError(.internalServerError, "internal_error", "internal server error").response()
         }
+        // OpenAI clients read errors in OpenAI's shape: everything under /v1/ answers that way.
+        var response = answered ?? (OpenAIRoutes.isOpenAI(request.uri.path) ? failure.openAIResponse() : failure.response())
         response.headers[HTTPField.Name("X-Request-ID")!] = context.requestID
         response.headers.append(contentsOf: SecurityHeaders.all)
         let seconds = (ContinuousClock.now - start).seconds

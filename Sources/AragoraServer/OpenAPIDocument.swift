@@ -68,6 +68,37 @@ enum OpenAPIDocument {
         return .object(o)
     }
 
+    /// What `POST /v1/chat/completions` accepts (`ChatCompletionRequest`): one answer, text only, a user question
+    /// among the messages; other fields OpenAI defines are ignored.
+    static var chatRequest: Schema {
+        let text: Schema = ["type": "string", "pattern": .string(DebateLimits.questionPattern)]
+        let parts: Schema = ["type": "array", "minItems": 1, "items": exact(["type": ["const": "text"], "text": text], required: ["type", "text"])]
+        let content: Schema = ["anyOf": [text, parts]]
+        let message: Schema = ["type": "object", "required": ["role", "content"], "properties": [
+            "role": ["type": "string", "enum": ["system", "developer", "user", "assistant"]], "content": content]]
+        let userText: Schema = ["type": "string", "pattern": .string(DebateLimits.questionPattern), "maxLength": .int(DebateLimits.questionCharacters)]
+        let question: Schema = ["type": "object", "required": ["role"], "properties": ["role": ["const": "user"],
+                                "content": ["anyOf": [userText, parts]]]]
+        return object([
+            "model": ["type": "string", "minLength": 1],
+            "messages": ["type": "array", "minItems": 1, "items": message, "contains": question],
+            "stream": boolean, "stream_options": object(["include_usage": boolean]),
+            "max_tokens": ["type": "integer", "minimum": 1], "max_completion_tokens": ["type": "integer", "minimum": 1],
+            "n": ["const": 1], "tools": ["type": "array", "maxItems": 0], "functions": ["type": "array", "maxItems": 0],
+            "user": string,
+        ], required: ["model", "messages"])
+    }
+
+    /// The same operation with its errors in OpenAI's shape, as every `/v1/` route answers them.
+    static func openAI(_ operation: JSONValue) -> JSONValue {
+        guard case .object(var o) = operation, case .object(var responses)? = o["responses"] else { return operation }
+        for (code, response) in responses where code >= "400" {
+            responses[code] = json(ref("OpenAIError"), response["description"]?.stringValue ?? "Error")
+        }
+        o["responses"] = .object(responses)
+        return .object(o)
+    }
+
     // MARK: - Paths
 
     /// Paths under `/api`, each also served as `/api/v1/...`.
@@ -176,6 +207,17 @@ enum OpenAPIDocument {
                                         "400": json(object(["jsonrpc": ["const": "2.0"], "error": object(["code": ["type": "integer"], "message": string], required: ["code", "message"])],
                                                            required: ["jsonrpc", "error"]), "Not one JSON-RPC message: a JSON-RPC error")]]),
         ],
+        // The OpenAI-compatible endpoint: OpenAI's shapes, and errors in OpenAI's shape (docs/openai.md).
+        "/v1/models": ["get": openAI(op("The panels as models: aragora, and aragora/<name> per ARAGORA_PANELS_FILE entry", tag: "openai",
+                                        ok: json(exact(["object": ["const": "list"], "data": ["type": "array", "items": exact(
+                                            ["id": string, "object": ["const": "model"], "created": integer, "owned_by": string],
+                                            required: ["id", "object", "created", "owned_by"])]], required: ["object", "data"]))))],
+        "/v1/chat/completions": ["post": openAI(op("A debate as a chat completion (stream: chat.completion.chunk events, then [DONE])", tag: "openai",
+                                                   body: chatRequest,
+                                                   ok: ["description": "A chat.completion, or with stream: Server-Sent Events",
+                                                        "content": ["application/json": ["schema": ref("ChatCompletion")],
+                                                                    "text/event-stream": ["schema": string]]],
+                                                   errors: ["400", "404", "413", "500", "503"]))],
         // A WebSocket handshake is not expressible here: a plain GET says how to connect (426).
         "/ws": ["get": op("WebSocket (upgrade with a handshake): send {type: subscribe, debate_id, replay_from_seq?}, unsubscribe, ping",
                           tag: "live", ok: ["description": "Never: a plain GET answers 426; a handshake switches protocols (101)"],
@@ -229,6 +271,24 @@ enum OpenAPIDocument {
         return [
             "Error": object(["error": string, "code": string, "details": ["type": "object"], "retry_after": integer],
                             required: ["error", "code"]),
+            "OpenAIError": exact(["error": exact(["message": string, "type": string, "param": ["type": ["string", "null"]], "code": string],
+                                                 required: ["message", "type", "param", "code"])], required: ["error"]),
+            "ChatCompletion": exact([
+                "id": string, "object": ["const": "chat.completion"], "created": integer, "model": string,
+                "choices": ["type": "array", "items": exact([
+                    "index": integer, "logprobs": ["type": "null"], "finish_reason": ["type": "string", "enum": ["stop", "length"]],
+                    "message": exact(["role": ["const": "assistant"], "content": string, "refusal": ["type": "null"]],
+                                     required: ["role", "content", "refusal"]),
+                ], required: ["index", "message", "logprobs", "finish_reason"])],
+                "usage": exact(["prompt_tokens": integer, "completion_tokens": integer, "total_tokens": integer],
+                               required: ["prompt_tokens", "completion_tokens", "total_tokens"]),
+                "aragora": exact([
+                    "debate_id": string, "status": string, "url": string,
+                    "consensus": ["type": ["object", "null"]], "confidence": ["type": ["number", "null"]],
+                    "supporters": ["type": "array", "items": string], "dissent": ["type": "array", "items": ["type": "object"]],
+                    "cost_usd": number, "receipt_digest": ["type": ["string", "null"]],
+                ], required: ["debate_id", "status", "url", "consensus", "confidence", "supporters", "dissent", "cost_usd", "receipt_digest"]),
+            ], required: ["id", "object", "created", "model", "choices", "usage", "aragora"]),
             "Health": object(["status": ["type": "string", "enum": ["healthy", "degraded", "unhealthy"]], "version": string,
                               "instance_id": string, "uptime_seconds": number, "timestamp": string,
                               "checks": object(["database": check, "redis": check, "providers": check, "debates": check,

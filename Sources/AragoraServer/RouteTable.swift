@@ -55,15 +55,15 @@ struct RouteTable: Sendable {
     }
 
     /// 405 when the path exists under another method, else 404; always JSON.
-    func errorResponse(for error: HTTPError, request: Request) -> Response {
+    func apiError(for error: HTTPError, request: Request) -> APIError {
         if error.status == .notFound {
             let allowed = methods(for: request.uri.path)
             if !allowed.isEmpty, !allowed.contains(request.method) {
                 var e = APIError(.methodNotAllowed, "method_not_allowed", "\(request.method.rawValue) is not allowed on \(request.uri.path)")
                 e.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
-                return e.response()
+                return e
             }
-            return APIError.notFound("no route for \(request.method.rawValue) \(request.uri.path)").response()
+            return APIError.notFound("no route for \(request.method.rawValue) \(request.uri.path)")
         }
         let code: String
         switch error.status {
@@ -73,7 +73,7 @@ struct RouteTable: Sendable {
         default: code = error.status.code >= 500 ? "internal_error" : "http_\(error.status.code)"
         }
         let message = error.status.code >= 500 ? "internal server error" : (error.body ?? error.status.reasonPhrase)
-        return APIError(error.status, code, message).response()
+        return APIError(error.status, code, message)
     }
 
     // Public with auth on (CONTRACT §2).
@@ -97,7 +97,8 @@ struct RouteTable: Sendable {
     /// The web page and its files: cheap, cached, fetched several at a time; not rate limited.
     static func isWebFile(_ path: String) -> Bool { path == "/" || path.hasPrefix("/static/") }
 
-    static func isCreate(_ path: String) -> Bool { canonical(path) == "/api/debates" }
+    /// Routes that start a debate (each spends from the creation rate budget).
+    static func isCreate(_ path: String) -> Bool { canonical(path) == "/api/debates" || path == "/v1/chat/completions" }
 
     /// `/api/v1/x` -> `/api/x`.
     static func canonical(_ path: String) -> String {

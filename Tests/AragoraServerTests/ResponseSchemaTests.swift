@@ -25,6 +25,8 @@ final class ResponseSchemaTests: XCTestCase {
                     var body: String?
                     switch (method, path.replacingOccurrences(of: "/api/v1/", with: "/api/")) {
                     case ("post", "/api/debates"): body = #"{"question":"Created for the check?","rounds":1}"#
+                    case ("post", "/mcp"): body = #"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#
+                    case ("post", "/v1/chat/completions"): body = #"{"model":"aragora","messages":[{"role":"user","content":"Checked?"}]}"#
                     case ("post", "/api/debates/{id}/cancel"), ("delete", "/api/debates/{id}"):
                         // A debate of its own, still running, so the call succeeds.
                         let created = try await client.json(.post, "/api/debates", body: #"{"question":"Changed for the check?","rounds":5}"#)
@@ -40,7 +42,8 @@ final class ResponseSchemaTests: XCTestCase {
             }
             for expected in ["get /api/debates", "post /api/debates", "get /api/debates/{id}/messages", "get /api/debates/{id}/events",
                              "post /api/debates/{id}/cancel", "delete /api/debates/{id}", "get /api/agents", "get /api/leaderboard",
-                             "get /api/receipt-key", "get /api/debates/{id}/receipt", "get /api/debates/active"] {
+                             "get /api/receipt-key", "get /api/debates/{id}/receipt", "get /api/debates/active", "post /mcp",
+                             "get /v1/models", "post /v1/chat/completions"] {
                 XCTAssertTrue(checked.contains(expected), "\(expected) not checked: \(checked)")
             }
             print("response schemas checked: \(checked.count) operations")
