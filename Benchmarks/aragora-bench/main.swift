@@ -22,6 +22,10 @@ if which == "search" {
     try await SearchBench.run(n: args.dropFirst().first.flatMap { Int($0) } ?? 100_000)
     exit(0)
 }
+if which == "bare-server" {
+    try await BareServer.serve(port: args.dropFirst().first.flatMap { Int($0) } ?? 18090)
+    exit(0)
+}
 if which == "fake-provider" {
     try await ProviderBench.serveFake()
     exit(0)
