@@ -199,6 +199,7 @@ public actor DebateRunner {
                 logger.error("saving the finished debate failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
             }
             metrics.increment("aragora_debates_finished_total", labels: [("status", record.status.rawValue)])
+            stats.finishedOne()
             logger.info("debate finished", metadata: [
                 "debate_id": "\(id)", "status": "\(record.status.rawValue)", "rounds_used": "\(record.roundsUsed)",
                 "duration_s": "\(record.durationSeconds ?? 0)",
@@ -394,7 +395,11 @@ public actor DebateRunner {
 /// A snapshot of the runner's load, updated whenever it changes.
 public final class RunnerStats: Sendable {
     private let counts = Mutex((active: 0, queued: 0))
+    private let finishedCount = Mutex(0)
     func set(active: Int, queued: Int) { counts.withLock { $0 = (active, queued) } }
+    func finishedOne() { finishedCount.withLock { $0 += 1 } }
+    /// Debates finished here (their ratings recorded): what changes the agents' ratings, for caches of them.
+    public var finished: Int { finishedCount.withLock { $0 } }
     public var active: Int { counts.withLock { $0.active } }
     public var queued: Int { counts.withLock { $0.queued } }
 }

@@ -30,6 +30,8 @@ public final class ServerContext: Sendable {
     let routes = RouteRegistry()
     /// Open connections, bounded by `ARAGORA_MAX_CONNECTIONS`.
     let connections: ConnectionLimiter
+    /// `/api/agents`' body between changes.
+    let agentList = AgentListCache()
 
     public init(debates: DebateService, rateLimits: (any RateLimitStore)? = nil) {
         self.debates = debates
