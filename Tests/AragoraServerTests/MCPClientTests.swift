@@ -9,25 +9,8 @@ final class MCPClientTests: XCTestCase {
     func python() throws -> String { try TestServices.require("ARAGORA_TEST_MCP_PYTHON")[0] }
 
     func runCheck(_ args: [String], env: [String: String] = [:]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try python())
-        p.arguments = [ServerProcess.packageRoot().appendingPathComponent("scripts/mcp_client_check.py").path] + args
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-mcp-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        p.standardOutput = handle
-        p.standardError = handle
-        try p.run()
-        // The script bounds its own waits (anyio.fail_after); this only catches a wedged interpreter.
-        let deadline = Date().addingTimeInterval(600)
-        while p.isRunning && Date() < deadline { usleep(50_000) }
-        if p.isRunning { p.terminate() }
-        p.waitUntilExit()
-        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        print(output)
-        return (p.terminationStatus, output)
+        let run = try ServerProcess.runScript(try python(), "mcp_client_check.py", args, env: env, limit: 600)
+        return (run.status, run.output)
     }
 
     func testPythonClientOverStdio() throws {

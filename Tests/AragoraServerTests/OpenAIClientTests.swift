@@ -8,24 +8,8 @@ import XCTest
 /// plain and streamed calls with the real small model of the test services as the panel.
 final class OpenAIClientTests: XCTestCase {
     func runCheck(_ python: String, _ args: [String]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [ServerProcess.packageRoot().appendingPathComponent("scripts/openai_client_check.py").path] + args
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-openai-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: log) }
-        let handle = try FileHandle(forWritingTo: log)
-        p.standardOutput = handle
-        p.standardError = handle
-        try p.run()
-        // The client's own timeout bounds each call; this only catches a wedged interpreter.
-        let deadline = Date().addingTimeInterval(900)
-        while p.isRunning && Date() < deadline { usleep(50_000) }
-        if p.isRunning { p.terminate() }
-        p.waitUntilExit()
-        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        print(output)
-        return (p.terminationStatus, output)
+        let run = try ServerProcess.runScript(python, "openai_client_check.py", args)
+        return (run.status, run.output)
     }
 
     func panelsFile(_ dir: String, _ json: String) throws -> String {

@@ -11,6 +11,30 @@ enum ServerProcess {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
+    /// Runs one of `scripts/` with `python` to its end, output to a file (no pipe can fill) and printed; the
+    /// scripts bound their own waits, so `limit` only catches a wedged interpreter.
+    static func runScript(_ python: String, _ script: String, _ args: [String], env: [String: String] = [:],
+                          limit: TimeInterval = 900) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = [packageRoot().appendingPathComponent("scripts/" + script).path] + args
+        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-script-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
+        let handle = try FileHandle(forWritingTo: log)
+        p.standardOutput = handle
+        p.standardError = handle
+        try p.run()
+        let deadline = Date().addingTimeInterval(limit)
+        while p.isRunning && Date() < deadline { usleep(50_000) }
+        if p.isRunning { p.terminate() }
+        p.waitUntilExit()
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        print(output)
+        return (p.terminationStatus, output)
+    }
+
     static func start(_ bin: URL, dataDir: String, extra: [String: String] = [:]) throws -> (Process, Int) {
         let p = Process()
         p.executableURL = bin
