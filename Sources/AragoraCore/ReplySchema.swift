@@ -44,27 +44,34 @@ public struct ReplySchema: Sendable, Equatable {
 
     /// The schema for servers that constrain decoding with a grammar built from it (llama.cpp, Ollama): their
     /// grammars cannot bound a number, so bounded numbers become enums of steps (confidence 0, 0.05 ... 1;
-    /// severity 0 ... 10), and short strings and lists get lengths (two items of 120 characters, a reasoning of 200),
-    /// so a small model cannot ramble past the token cap with its JSON unclosed. The reply is still checked against
-    /// the plain schema.
-    public var forGrammar: JSONValue { Self.bounded(schema, field: nil) }
+    /// severity 0 ... 10), and free text gets lengths (two list items of at most 120 characters, a reasoning of 200),
+    /// so a small model cannot ramble past the token cap with its JSON unclosed: every text together fits in
+    /// `maxTokens` less some for the JSON around it (a token is at least a character here; a critique on a 135M
+    /// model spent 94 tokens on 129 characters of timestamps). The reply is still checked against the plain schema.
+    public func forGrammar(maxTokens: Int) -> JSONValue {
+        let texts = name == "critique" ? 4 : 1  // two lists of two items, or one reasoning or final answer
+        return Self.bounded(schema, field: nil, share: max(16, (maxTokens - 48) / texts))
+    }
 
-    static func bounded(_ schema: JSONValue, field: String?) -> JSONValue {
+    static func bounded(_ schema: JSONValue, field: String?, share: Int) -> JSONValue {
         guard case .object(var o) = schema else { return schema }
         switch o["type"]?.stringValue {
         case "object":
             if case .object(let properties) = o["properties"] {
-                o["properties"] = .object(Dictionary(uniqueKeysWithValues: properties.map { ($0.key, bounded($0.value, field: $0.key)) }))
+                o["properties"] = .object(Dictionary(uniqueKeysWithValues: properties.map { ($0.key, bounded($0.value, field: $0.key, share: share)) }))
             }
         case "array":
             o["maxItems"] = 2
-            if let items = o["items"] { o["items"] = bounded(items, field: "item") }
+            if let items = o["items"] { o["items"] = bounded(items, field: "item", share: share) }
         case "string" where field == "final_answer":
-            o["minLength"] = 1  // SmolLM2 wrote an empty one, twice
+            // It must hold words: SmolLM2 wrote an empty one, and "..." copied from the prompt's example. A letter
+            // first, then any character a JSON string holds unescaped; a length only when the cap is short.
+            let rest = share <= 1000 ? "{0,\(share - 1)}" : "*"
+            o["pattern"] = .string(#"^[A-Za-z][^"\\\x7F\x00-\x1F]"# + rest + "$")
         case "string" where o["enum"] == nil:
-            // Not the final answer: llama.cpp spells a length out as nested rules, and at 1,200 characters
-            // llama-cpp-python 0.3.36 failed to parse the grammar and its server died.
-            o["maxLength"] = field == "item" ? 120 : 200
+            // llama.cpp spells a maxLength out as nested rules: at 1,200 characters llama-cpp-python 0.3.36 failed
+            // to parse the grammar and its server died.
+            o["maxLength"] = .int(min(field == "item" ? 120 : 200, share))
         case "number" where o["minimum"] == 0 && o["maximum"] == 1:
             o = ["enum": .array((0...20).map { .double(Double($0) / 20) })]
         case "integer":

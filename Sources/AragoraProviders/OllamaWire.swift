@@ -13,7 +13,7 @@ struct OllamaWire: WireFormat {
             "stream": .bool(stream), "options": ["num_predict": .int(maxTokens)],
         ]
         switch structured?.mode {
-        case .jsonSchema?: body["format"] = structured!.schema.forGrammar  // llama.cpp's grammar underneath
+        case .jsonSchema?: body["format"] = structured!.schema.forGrammar(maxTokens: maxTokens)  // llama.cpp's grammar underneath
         case .jsonObject?: body["format"] = "json"
         case .off?, nil: break
         }

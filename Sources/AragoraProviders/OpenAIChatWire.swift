@@ -24,7 +24,7 @@ struct OpenAIChatWire: WireFormat {
         case .jsonObject?:
             // llama.cpp's servers constrain decoding to `schema` (a grammar: see `forGrammar`); OpenAI-style JSON mode
             // ignores it.
-            body["response_format"] = ["type": "json_object", "schema": structured!.schema.forGrammar]
+            body["response_format"] = ["type": "json_object", "schema": structured!.schema.forGrammar(maxTokens: maxTokens)]
         case .off?, nil:
             break
         }

@@ -1,3 +1,4 @@
+import Foundation
 import AragoraCore
 import XCTest
 
@@ -72,6 +73,33 @@ final class ReplyParserTests: XCTestCase {
         XCTAssertThrowsError(try ReplyParser.judgment(#"{"winner": "Answer Q", "final_answer": "x y"}"#, labels: labels))
         XCTAssertThrowsError(try ReplyParser.judgment(#"{"winner": "Answer A", "confidence": 2, "final_answer": "x y"}"#, labels: labels))
         XCTAssertThrowsError(try ReplyParser.judgment(#"{"winner": "Answer A", "final_answer": ""}"#, labels: labels))
+    }
+
+    /// The grammar a constrained server decodes with cannot write a final answer the parser refuses: words first.
+    func testTheGrammarsFinalAnswerStartsWithWords() throws {
+        let pattern = try XCTUnwrap(ReplySchema.judgment(labels: labels).forGrammar(maxTokens: 2048)["properties"]?["final_answer"]?["pattern"]?.stringValue)
+        let regex = try NSRegularExpression(pattern: pattern)
+        func matches(_ s: String) -> Bool { regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil }
+        XCTAssertTrue(matches("Do it in stages, then review." + String(repeating: " and more", count: 200)), "no length at a long cap")
+        for refused in ["", "...", " Do it", "Do \"it\"", "Do\nit", "Do \\ it"] { XCTAssertFalse(matches(refused), refused) }
+        let short = try XCTUnwrap(ReplySchema.judgment(labels: labels).forGrammar(maxTokens: 160)["properties"]?["final_answer"]?["pattern"]?.stringValue)
+        XCTAssertTrue(short.hasSuffix("{0,111}$"), "at a short cap the answer fits in it: \(short)")
+        for accepted in ["Do it in stages, then review.", "Oui, c'est évident"] {
+            XCTAssertTrue(matches(accepted), accepted)
+            XCTAssertNoThrow(try ReplyParser.judgment(#"{"final_answer": "\#(accepted)"}"#, labels: labels))
+        }
+    }
+
+    /// At a short token cap every text of a grammar-constrained reply together fits in it, so its JSON closes.
+    func testTheGrammarsTextsFitTheTokenCap() {
+        let item = { (cap: Int) in ReplySchema.critique.forGrammar(maxTokens: cap)["properties"]?["issues"]?["items"]?["maxLength"] }
+        XCTAssertEqual(item(2048), 120)
+        XCTAssertEqual(item(160), 28, "four items of (160 - 48) / 4 characters")
+        XCTAssertEqual(item(20), 16, "never below 16")
+        let reasoning = { (cap: Int) in ReplySchema.vote(labels: self.labels).forGrammar(maxTokens: cap)["properties"]?["reasoning"]?["maxLength"] }
+        XCTAssertEqual(reasoning(2048), 200)
+        XCTAssertEqual(reasoning(160), 112)
+        XCTAssertEqual(ReplySchema.critique.forGrammar(maxTokens: 160)["properties"]?["severity"]?["enum"]?.arrayValue?.count, 11)
     }
 
     func testSchemasOfferOnlyTheLabelsShown() {
