@@ -69,7 +69,8 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         return out
     }
 
-    func write(into out: inout [UInt8]) {
+    /// Compact JSON (object keys sorted) appended to `out`.
+    public func write(into out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: [110, 117, 108, 108])
         case .bool(let b): out.append(contentsOf: b ? Array("true".utf8) : Array("false".utf8))
@@ -102,7 +103,7 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Escapes quotes, backslashes and control characters; everything else is copied as UTF-8.
-    static func writeString(_ s: String, into out: inout [UInt8]) {
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { buf in

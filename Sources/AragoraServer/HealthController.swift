@@ -8,42 +8,46 @@ import Synchronization
 /// `/api/health` (CONTRACT §3), `/healthz` (liveness), `/readyz` (readiness).
 struct HealthController {
     let service: ServerContext
-    /// Health calls arriving while a check is running share its result instead of each querying the database
-    /// (a result at most one query old: still a live check, not a cached one; see docs/benchmarks.md).
-    let databaseChecks = SharedCheck()
-    let redisChecks = SharedCheck()
+    /// Health calls arriving while a check is running share its result instead of each querying the database and
+    /// Redis (a result at most one query old: still a live check, not a cached one; see docs/benchmarks.md). One
+    /// shared check runs both, so a call awaits one task rather than starting two child tasks of its own.
+    let checks = SharedCheck<Checked>()
+    /// `/healthz`'s body never changes: encoded once.
+    static let alive = (try? JSONByteEncoder().encode(ProbeResponse(status: "ok"))) ?? []
 
     func register(on router: Router<AppRequestContext>) {
         router.api(.get, "/health") { _, _ in await health() }
-        router.get("/healthz") { _, _ in try JSONResponse.encode(ProbeResponse(status: "ok")) }
+        router.get("/healthz") { _, _ in JSONResponse.bytes(Self.alive) }
         router.get("/readyz") { _, _ in try await readiness() }
     }
 
     func health() async -> Response {
-        async let databaseResult = databaseChecks.run { await databaseCheck() }
-        async let redisResult = redisChecks.run { await redisCheck() }
-        let (database, redis) = await (databaseResult, redisResult)
-        let dbHealthy = database["healthy"]?.boolValue == true
-        let redisHealthy = redis["healthy"]?.boolValue == true
-        let status = !dbHealthy ? "unhealthy" : (redisHealthy ? "healthy" : "degraded")
-        let active = service.debates.runner.stats.active
-        let queued = service.debates.runner.stats.queued
-        let body: JSONValue = [
-            "status": .string(status),
-            "version": .string(AragoraVersion.current),
-            "instance_id": .string(service.config.instanceID),
-            "uptime_seconds": .double((service.uptime * 1000).rounded() / 1000),
-            "timestamp": .string(Timestamp.iso8601(Timestamp.now())),
-            "checks": [
-                "database": database,
-                "redis": redis,
-                "providers": ["healthy": true, "available": JSONValue(service.debates.factory.availableProviders)],
-                "debates": ["healthy": true, "active": .int(active), "queued": .int(queued),
-                            "max_concurrent": .int(service.config.maxConcurrentDebates)],
-                "auth": ["enabled": .bool(service.config.authEnabled)],
-            ],
-        ]
-        return JSONResponse.make(body, status: status == "healthy" ? .ok : .serviceUnavailable)
+        let checked = await checks.run {
+            async let database = databaseCheck()
+            async let redis = redisCheck()
+            return Checked(database: await database, redis: await redis)
+        }
+        let status = !checked.databaseHealthy ? "unhealthy" : (checked.redisHealthy ? "healthy" : "degraded")
+        let stats = service.debates.runner.stats
+        var body = JSONObjectWriter(capacity: 640)
+        body.add("status", .string(status))
+        body.add("version", .string(AragoraVersion.current))
+        body.add("instance_id", .string(service.config.instanceID))
+        body.add("uptime_seconds", .double((service.uptime * 1000).rounded() / 1000))
+        body.add("timestamp", .string(Timestamp.iso8601(Timestamp.now())))
+        body.add("checks") { checks in
+            checks.add("database", json: checked.database)
+            checks.add("redis", json: checked.redis)
+            checks.add("providers") { $0.add("healthy", true); $0.add("available", JSONValue(service.debates.factory.availableProviders)) }
+            checks.add("debates") { d in
+                d.add("healthy", true)
+                d.add("active", .int(stats.active))
+                d.add("queued", .int(stats.queued))
+                d.add("max_concurrent", .int(service.config.maxConcurrentDebates))
+            }
+            checks.add("auth") { $0.add("enabled", .bool(service.config.authEnabled)) }
+        }
+        return JSONResponse.bytes(body.finished(), status: status == "healthy" ? .ok : .serviceUnavailable)
     }
 
     /// Ready when serving and the store can be read and written; else 503 with the reason.
@@ -96,13 +100,26 @@ struct HealthController {
     }
 }
 
+/// One flight's checks of the database and Redis, written once for every caller that shares them.
+struct Checked: Sendable {
+    var databaseHealthy: Bool, redisHealthy: Bool
+    var database: [UInt8], redis: [UInt8]
+
+    init(database: JSONValue, redis: JSONValue) {
+        databaseHealthy = database["healthy"] == true
+        redisHealthy = redis["healthy"] == true
+        self.database = database.bytes()
+        self.redis = redis.bytes()
+    }
+}
+
 /// Runs a check once for everyone who asks while it runs (single flight): under a flood of health probes the
 /// database sees one query at a time, and every caller gets the answer of a query that was running when it asked.
-final class SharedCheck: Sendable {
-    private let inFlight = Mutex<Task<JSONValue, Never>?>(nil)
+final class SharedCheck<Value: Sendable>: Sendable {
+    private let inFlight = Mutex<Task<Value, Never>?>(nil)
 
-    func run(_ check: @escaping @Sendable () async -> JSONValue) async -> JSONValue {
-        let task: Task<JSONValue, Never> = inFlight.withLock { current in
+    func run(_ check: @escaping @Sendable () async -> Value) async -> Value {
+        let task: Task<Value, Never> = inFlight.withLock { current in
             if let running = current { return running }
             let started = Task {
                 let result = await check()

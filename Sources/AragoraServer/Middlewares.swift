@@ -89,6 +89,9 @@ struct AuthMiddleware: RouterMiddleware {
     let service: ServerContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // Probes are public and never rate limited: nothing after this needs the client's address or credential,
+        // and working them out was about 3% of a probe's time (docs/benchmarks.md).
+        if RouteTable.isProbe(request.uri.path) { return try await next(request, context) }
         var context = context
         context.clientIP = service.clientIP.resolve(peer: context.remoteAddress?.ipAddress ?? "unknown") { name in
             HTTPField.Name(name).flatMap { request.headers[$0] }

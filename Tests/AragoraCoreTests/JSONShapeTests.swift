@@ -68,4 +68,18 @@ import Testing
         }
         #expect(throws: EncodingError.self) { _ = try Nested().jsonBytes() }
     }
+
+    @Test func theObjectWriterWritesFieldsInOrderAndNestsInPlace() {
+        var w = JSONObjectWriter()
+        w.add("status", "ok \"quoted\"")
+        w.add("checks") { c in
+            c.add("db", ["healthy": true, "latency_ms": 0.5])
+            c.add("empty") { _ in }
+            c.add("n", .int(3))
+        }
+        w.add("last", .null)
+        let text = String(decoding: w.finished(), as: UTF8.self)
+        #expect(text == #"{"status":"ok \"quoted\"","checks":{"db":{"healthy":true,"latency_ms":0.5},"empty":{},"n":3},"last":null}"#)
+        #expect(JSONValue.parse(text)?["checks"]?["n"] == 3)
+    }
 }
