@@ -46,6 +46,8 @@ struct MCPCommand: AsyncParsableCommand {
             group.addTask { await server.waitUntilCompleted() }
             group.addTask { await stop.wait() }
             await group.next()
+            // A signal: end the message loop, which a cancelled waiter does not (the group waits for both).
+            if stop.received { await server.stop() }
             group.cancelAll()
         }
         // stdin closed: answer what was asked, then finish the debates still running unless told to stop now.
@@ -68,13 +70,13 @@ struct MCPCommand: AsyncParsableCommand {
 }
 
 /// SIGTERM or SIGINT, once: the process should stop now (running debates are checkpointed by the shutdown).
-/// Unchecked: the dispatch sources are only held to keep them alive; the state they touch is the Mutex and stream.
-final class StopSignal: @unchecked Sendable {
+final class StopSignal: Sendable {
     private final class Flag: Sendable {
         let value = Mutex(false)
     }
 
-    private let sources: [any DispatchSourceSignal]
+    /// Held only to keep the sources alive (a Mutex, since a dispatch source is not Sendable).
+    private let sources: Mutex<[any DispatchSourceSignal]>
     private let stream: AsyncStream<Void>
     private let flag = Flag()
 
@@ -93,7 +95,7 @@ final class StopSignal: @unchecked Sendable {
             source.resume()
             sources.append(source)
         }
-        self.sources = sources
+        self.sources = Mutex(sources)
     }
 
     var received: Bool { flag.value.withLock { $0 } }

@@ -438,4 +438,50 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(summary["complete"], true)
         XCTAssertEqual(summary["configurations"]?.arrayValue?.compactMap { $0["total"]?.intValue }, [6, 6])
     }
+
+    /// `aragora mcp` with its client still attached (stdin open) and a debate running: SIGTERM stops it promptly, and
+    /// the debate is checkpointed in the store as unfinished, for the next `aragora mcp` or `serve` to resume.
+    func testMCPStopsOnSIGTERMWithItsClientAttachedAndKeepsTheDebate() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let p = Process()
+        p.executableURL = try ServerProcess.binary()
+        p.arguments = ["mcp"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["ARAGORA_DATA_DIR"] = dir
+        environment["ARAGORA_DEMO_LATENCY_MS"] = "2000"  // a debate that lasts well past the signal
+        p.environment = environment
+        let input = Pipe()
+        p.standardInput = input
+        p.standardOutput = FileHandle.nullDevice
+        FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
+        try p.run()
+        defer { if p.isRunning { p.terminate() } }
+        let messages = [
+            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"test","version":"1"}}}"#,
+            #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            #"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"debate","arguments":{"question":"Tea or coffee for a night shift?"}}}"#,
+        ]
+        input.fileHandleForWriting.write(Data((messages.joined(separator: "\n") + "\n").utf8))
+        func active() throws -> [JSONValue] {
+            let run = try aragora(["debates", "--active", "--json"], dataDir: dir)
+            return JSONValue.parse(run.out)?["debates"]?.arrayValue ?? []
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while try active().isEmpty && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        XCTAssertEqual(try active().count, 1, "the debate is running")
+        p.terminate()  // SIGTERM; stdin stays open
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let err = try String(contentsOfFile: dir + "/err", encoding: .utf8)
+        guard !p.isRunning else { return XCTFail("still running after SIGTERM with stdin open: \(err)") }
+        XCTAssertEqual(p.terminationReason, .exit, err)
+        XCTAssertEqual(p.terminationStatus, 0, err)
+        let kept = try active()
+        XCTAssertEqual(kept.count, 1, "checkpointed, unfinished, for the next instance to resume")
+        XCTAssertEqual(kept.first?["task"], "Tea or coffee for a night shift?")
+        try input.fileHandleForWriting.close()
+    }
 }
+
