@@ -78,7 +78,7 @@ public enum ReplyParser {
     public static func judgment(_ text: String, labels: [String]) throws -> ParsedJudgment {
         let json = try object(text, "judgment")
         guard let answer = json["final_answer"]?.stringValue, hasWords(answer) else {
-            throw MalformedReply("final_answer must be a non-empty string")
+            throw MalformedReply("final_answer must be a non-empty string, got \(shown(json["final_answer"]))")
         }
         return ParsedJudgment(finalAnswer: answer.trimmed(), confidence: try figure(json["confidence"]),
                               choice: try label(json["winner"], "winner", labels))

@@ -73,6 +73,9 @@ final class ReplyParserTests: XCTestCase {
         XCTAssertThrowsError(try ReplyParser.judgment(#"{"winner": "Answer Q", "final_answer": "x y"}"#, labels: labels))
         XCTAssertThrowsError(try ReplyParser.judgment(#"{"winner": "Answer A", "confidence": 2, "final_answer": "x y"}"#, labels: labels))
         XCTAssertThrowsError(try ReplyParser.judgment(#"{"winner": "Answer A", "final_answer": ""}"#, labels: labels))
+        XCTAssertThrowsError(try ReplyParser.judgment(#"{"winner": "Answer A", "final_answer": "..."}"#, labels: labels)) {
+            XCTAssertEqual("\($0)", #"final_answer must be a non-empty string, got "...""#, "what was wrong, with what came")
+        }
     }
 
     /// The grammar a constrained server decodes with cannot write a final answer the parser refuses: words first.
