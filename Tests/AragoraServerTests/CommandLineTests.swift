@@ -483,5 +483,40 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(kept.first?["task"], "Tea or coffee for a night shift?")
         try input.fileHandleForWriting.close()
     }
+
+    /// `ARAGORA_LOG_FORMAT=json`: every line on stderr is one JSON object with the message, level and metadata (the
+    /// text format is read by every test that starts a server: it finds the port in `address=`).
+    func testJSONLogLinesAreObjects() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = Process()
+        p.executableURL = try ServerProcess.binary()
+        p.arguments = ["serve", "--port", "0"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["ARAGORA_DATA_DIR"] = dir
+        environment["ARAGORA_LOG_FORMAT"] = "json"
+        p.environment = environment
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        defer { p.terminate(); p.waitUntilExit() }
+        var seen = ""
+        let deadline = Date().addingTimeInterval(30)
+        while !seen.contains("aragora serving") && Date() < deadline {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        let lines = seen.split(separator: "\n").filter { $0.contains("aragora serving") || $0.hasSuffix("}") }
+        let serving = try XCTUnwrap(lines.compactMap { JSONValue.parse(String($0)) }.first { $0["msg"] == "aragora serving" }, seen)
+        XCTAssertEqual(serving["level"], "info")
+        XCTAssertEqual(serving["logger"], "aragora")
+        XCTAssertTrue(serving["address"]?.stringValue?.hasPrefix("127.0.0.1:") == true, "\(serving)")
+        XCTAssertNotNil(serving["ts"]?.stringValue)
+        for line in seen.split(separator: "\n") where line.contains("aragora serving") || line.contains("database migrated") {
+            XCTAssertNotNil(JSONValue.parse(String(line))?.objectValue, "one object per line: \(line)")
+        }
+    }
 }
 
