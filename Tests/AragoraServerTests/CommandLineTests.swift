@@ -17,6 +17,16 @@ final class CommandLineTests: XCTestCase {
     }
 
     func aragora(_ args: [String], env: [String: String] = [:], dataDir: String) throws -> Run {
+        let out = Pipe(), err = Pipe()
+        let p = try launch(args, env: env, dataDir: dataDir, stdout: out, stderr: err)
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    }
+
+    /// Starts `aragora ARGS` on `dataDir` without waiting for it: for tests that signal it or read it as it runs.
+    func launch(_ args: [String], env: [String: String] = [:], dataDir: String, stdin: Pipe? = nil,
+                stdout: Any = FileHandle.nullDevice, stderr: Any) throws -> Process {
         let p = Process()
         p.executableURL = try ServerProcess.binary()
         p.arguments = args
@@ -24,13 +34,17 @@ final class CommandLineTests: XCTestCase {
         environment["ARAGORA_DATA_DIR"] = dataDir
         environment.merge(env) { _, b in b }
         p.environment = environment
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
+        if let stdin { p.standardInput = stdin }
+        p.standardOutput = stdout
+        p.standardError = stderr
         try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+        return p
+    }
+
+    /// A file for a launched process's stderr, read after it exits (it cannot fill a pipe meanwhile).
+    func errorLog(in dir: String) throws -> FileHandle {
+        _ = FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+        return try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
     }
 
     func tempDir() -> String {
@@ -391,17 +405,8 @@ final class CommandLineTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let args = ["eval", "--n", "6", "--configs", "majority,debate:1", "--concurrency", "2", "--out", dir + "/out"]
         let results = dir + "/out/results.jsonl"
-        let p = Process()
-        p.executableURL = try ServerProcess.binary()
-        p.arguments = args
-        var environment = ProcessInfo.processInfo.environment
-        environment["ARAGORA_DATA_DIR"] = dir
-        environment["ARAGORA_DEMO_LATENCY_MS"] = "400"  // slow enough to be interrupted mid-way
-        p.environment = environment
-        FileManager.default.createFile(atPath: dir + "/err", contents: nil)
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
+        // Demo replies slow enough to be interrupted mid-way.
+        let p = try launch(args, env: ["ARAGORA_DEMO_LATENCY_MS": "400"], dataDir: dir, stderr: try errorLog(in: dir))
         defer { if p.isRunning { p.terminate() } }
         func lines() -> [Substring] { ((try? String(contentsOfFile: results, encoding: .utf8)) ?? "").split(separator: "\n") }
         let deadline = Date().addingTimeInterval(120)
@@ -445,19 +450,9 @@ final class CommandLineTests: XCTestCase {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let p = Process()
-        p.executableURL = try ServerProcess.binary()
-        p.arguments = ["mcp"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["ARAGORA_DATA_DIR"] = dir
-        environment["ARAGORA_DEMO_LATENCY_MS"] = "2000"  // a debate that lasts well past the signal
-        p.environment = environment
+        // A debate that lasts well past the signal.
         let input = Pipe()
-        p.standardInput = input
-        p.standardOutput = FileHandle.nullDevice
-        FileManager.default.createFile(atPath: dir + "/err", contents: nil)
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
-        try p.run()
+        let p = try launch(["mcp"], env: ["ARAGORA_DEMO_LATENCY_MS": "2000"], dataDir: dir, stdin: input, stderr: try errorLog(in: dir))
         defer { if p.isRunning { p.terminate() } }
         let messages = [
             #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"test","version":"1"}}}"#,
@@ -489,17 +484,8 @@ final class CommandLineTests: XCTestCase {
     func testJSONLogLinesAreObjects() throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let p = Process()
-        p.executableURL = try ServerProcess.binary()
-        p.arguments = ["serve", "--port", "0"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["ARAGORA_DATA_DIR"] = dir
-        environment["ARAGORA_LOG_FORMAT"] = "json"
-        p.environment = environment
         let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
+        let p = try launch(["serve", "--port", "0"], env: ["ARAGORA_LOG_FORMAT": "json"], dataDir: dir, stderr: err)
         defer { p.terminate(); p.waitUntilExit() }
         var seen = ""
         let deadline = Date().addingTimeInterval(30)
