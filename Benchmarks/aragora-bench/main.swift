@@ -18,6 +18,10 @@ if which == "open-loop", args.count >= 4, let rate = Double(args[args.startIndex
     try await OpenLoop.run(url: args[args.startIndex + 1], rate: rate, seconds: seconds)
     exit(0)
 }
+if which == "closed-loop", args.count >= 4, let n = Int(args[args.startIndex + 2]), let clients = Int(args[args.startIndex + 3]) {
+    try await ClosedLoop.run(url: args[args.startIndex + 1], total: n, clients: clients)
+    exit(0)
+}
 if which == "search" {
     try await SearchBench.run(n: args.dropFirst().first.flatMap { Int($0) } ?? 100_000)
     exit(0)

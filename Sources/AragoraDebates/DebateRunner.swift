@@ -7,7 +7,8 @@ import Synchronization
 
 /// Runs accepted debates in the background: at most `maxConcurrentDebates` at once, the rest queued in
 /// arrival order. Every debate it holds is leased in the store: it renews the leases, saves a fenced checkpoint
-/// after every phase (a crash loses at most the phase in progress), stops a debate whose lease was lost or whose
+/// after every phase (written while the next runs: a crash loses the phase in progress and at most the one
+/// being written), stops a debate whose lease was lost or whose
 /// cancellation was requested from any instance, and takes over debates whose owner died.
 public actor DebateRunner {
     let store: any DebateStore
@@ -152,13 +153,6 @@ public actor DebateRunner {
 
     private func execute(_ id: String, _ job: Job) async {
         let start = job.start
-        if start.record.status == .created {
-            // Visible to clients at once as running; the engine makes the same change in its record.
-            var visible = start.record
-            visible.status = .running
-            visible.startedAt = Timestamp.now()
-            try? await store.save(visible, progress: nil, events: [], lease: job.lease)
-        }
         let logger = self.logger
         let bus = self.bus
         let gate = gates[id]
@@ -185,7 +179,15 @@ public actor DebateRunner {
             logger.warning("debate stopped here: its lease was lost (taken over elsewhere or deleted)", metadata: ["debate_id": "\(id)"])
         } else if interruptedByShutdown {
             // Keep the last checkpoint (status running) and give the lease up: the next start, or another instance, resumes it.
-            try? await store.release(persisted.lease)
+            // From a fresh task: this one is cancelled, and the newest checkpoint may still be unwritten.
+            let (store, unwritten) = (store, outcome.unwritten)
+            await Task {
+                if let unwritten {
+                    try? await store.save(unwritten.checkpoint.record, progress: unwritten.checkpoint.progress,
+                                          events: unwritten.events, lease: persisted.lease)
+                }
+                try? await store.release(persisted.lease)
+            }.value
             logger.info("debate checkpointed for shutdown", metadata: ["debate_id": "\(id)"])
         } else {
             // A cancelled debate's task is itself cancelled: save from a fresh task so the write still happens.

@@ -17,16 +17,21 @@ public struct PersistedDebate: Sendable {
 
     public struct Outcome: Sendable {
         public var record: DebateRecord
-        /// Events emitted since the last checkpoint: pass them to `finish`.
+        /// Events not saved yet (emitted since the last checkpoint written): pass them to `finish`.
         public var unsaved: [DebateEvent]
         /// The lease was lost mid-debate (another owner, or deleted): the caller must not write again.
         public var leaseLost: Bool
+        /// The newest checkpoint, when it was still waiting for the store as the run ended, with its events (also in
+        /// `unsaved`): a final save supersedes it; a debate interrupted to be resumed elsewhere writes it first.
+        public var unwritten: (checkpoint: DebateCheckpoint, events: [DebateEvent])?
     }
 
     /// Runs (or resumes) to a terminal status. `publish` sees every event as it happens.
     /// `persisted` hears the last seq of each checkpoint's events once they are committed.
     /// `leaseLost` is told at once when a save finds the lease gone, before the run is cancelled (whose `debate_end`
     /// must not reach anyone).
+    /// A debate that has not started is saved as running first (resuming it still starts it over). Checkpoints are
+    /// written while the debate goes on (`CheckpointWriter`); a lost lease cancels the run.
     public func run(_ engine: DebateEngine, from start: DebateCheckpoint, publish: DebateEventSink? = nil,
                     persisted: (@Sendable (Int) -> Void)? = nil, leaseLost: (@Sendable () -> Void)? = nil) async -> Outcome {
         var engine = engine
@@ -35,31 +40,49 @@ public struct PersistedDebate: Sendable {
             engine.config.ratings = ratings.mapValues(\.rating)
         }
         let pending = PendingEvents()
-        let lost = Mutex(false)
+        let cancel = RunCancellation()
         let (store, lease, onError) = (self.store, self.lease, self.onError)
-        let final = await engine.resume(start, sink: { event in
-            pending.append(event)
-            publish?(event)
-        }, checkpoint: { checkpoint in
-            // Saved from a fresh task: a debate being cancelled (shutdown) still completes the write it started.
-            let events = pending.drain()
-            let save = Task { try await store.save(checkpoint.record, progress: checkpoint.progress, events: events, lease: lease) }
+        let writer = CheckpointWriter(save: { item in
             do {
-                try await save.value
-                if let last = events.last?.seq { persisted?(last) }
+                try await store.save(item.record, progress: item.progress, events: item.events, lease: lease)
+                return .saved
             } catch StoreError.leaseLost {
-                // Someone else owns the debate now (or it was deleted): stop running it here.
-                lost.withLock { $0 = true }
-                leaseLost?()
-                withUnsafeCurrentTask { $0?.cancel() }
+                return .leaseLost
             } catch {
-                // Kept for the next save (events are upserted by seq, so a save that landed after all is harmless):
-                // an outage loses no event.
-                pending.restore(events)
+                // The events go with the next write (they are upserted by seq, so one that landed after all is
+                // harmless): an outage loses no event.
                 onError(lease.debateID, error)
+                return .failed
             }
+        }, saved: { item in
+            if let last = item.events.last?.seq { persisted?(last) }
+        }, lost: {
+            // Someone else owns the debate now (or it was deleted): stop running it here.
+            leaseLost?()
+            cancel.cancel()
         })
-        return Outcome(record: final, unsaved: pending.drain(), leaseLost: lost.withLock { $0 })
+        if start.record.status == .created {
+            // Visible to clients at once as running; the engine makes the same change in its record.
+            var visible = start.record
+            visible.status = .running
+            visible.startedAt = Timestamp.now()
+            writer.offer(.init(record: visible, progress: nil, events: []))
+        }
+        let work = Task {
+            await engine.resume(start, sink: { event in
+                pending.append(event)
+                publish?(event)
+            }, checkpoint: { checkpoint in
+                writer.offer(.init(record: checkpoint.record, progress: checkpoint.progress, events: pending.drain()))
+            })
+        }
+        cancel.attach(work)
+        let final = await withTaskCancellationHandler { await work.value } onCancel: { work.cancel() }
+        let left = await writer.finish()
+        let unwritten = left.waiting.flatMap { item in
+            item.progress.map { (checkpoint: DebateCheckpoint(record: item.record, progress: $0), events: item.events) }
+        }
+        return Outcome(record: final, unsaved: left.unsaved + pending.drain(), leaseLost: writer.leaseLost, unwritten: unwritten)
     }
 
     /// Saves the final record and, for a completed debate, applies its ELO result.
@@ -83,4 +106,16 @@ final class PendingEvents: Sendable {
     func drain() -> [DebateEvent] { events.withLock { e in defer { e = [] }; return e } }
     /// Puts events whose save failed back in front of those emitted since.
     func restore(_ unsaved: [DebateEvent]) { events.withLock { $0.insert(contentsOf: unsaved, at: 0) } }
+}
+
+/// Cancels a run from outside its task (a save that found the lease gone), also when that happens before the
+/// run's task is known.
+final class RunCancellation: Sendable {
+    private let state = Mutex<(task: Task<DebateRecord, Never>?, cancelled: Bool)>((nil, false))
+    func attach(_ task: Task<DebateRecord, Never>) {
+        if state.withLock({ s in s.task = task; return s.cancelled }) { task.cancel() }
+    }
+    func cancel() {
+        state.withLock { s in s.cancelled = true; return s.task }?.cancel()
+    }
 }

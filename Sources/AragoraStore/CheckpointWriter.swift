@@ -1,0 +1,118 @@
+import AragoraCore
+import Synchronization
+
+/// A running debate's checkpoints, written one at a time and in order while the debate goes on: the engine hands
+/// one over after each phase and continues at once. A checkpoint that is still waiting when a newer one arrives is
+/// replaced by it (the newer holds everything the older did; their events go together), so a debate faster than
+/// the store costs one write per store round trip, not one per phase, and never waits on the writer between
+/// phases. A crash loses the phase in progress and, for the time a write takes, the phase before it.
+final class CheckpointWriter: Sendable {
+    struct Item: Sendable {
+        var record: DebateRecord
+        /// Where to resume; nil for the record shown as running before its first phase (resumes from the start).
+        var progress: DebateCheckpoint.Progress?
+        var events: [DebateEvent]
+    }
+
+    enum Result: Sendable {
+        case saved
+        /// The lease no longer holds: nothing more may be written.
+        case leaseLost
+        /// The storage failed: the events go with the next write.
+        case failed
+    }
+
+    private struct State {
+        var writing = false
+        var waiting: Item?
+        /// Events of a write that failed, for the next one.
+        var carried: [DebateEvent] = []
+        var lost = false
+        /// Set by `finish`: the write in progress completes, nothing waiting starts.
+        var finishing = false
+        var idle: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+    private let save: @Sendable (Item) async -> Result
+    private let saved: @Sendable (Item) -> Void
+    private let lost: @Sendable () -> Void
+
+    /// `save` writes one item; `saved` hears of each that landed; `lost` is told once when the lease is gone.
+    init(save: @escaping @Sendable (Item) async -> Result, saved: @escaping @Sendable (Item) -> Void,
+         lost: @escaping @Sendable () -> Void) {
+        self.save = save
+        self.saved = saved
+        self.lost = lost
+    }
+
+    var leaseLost: Bool { state.withLock { $0.lost } }
+    /// No write in progress.
+    var isIdle: Bool { state.withLock { !$0.writing } }
+
+    /// Hands a checkpoint over without waiting for it to be written.
+    func offer(_ item: Item) {
+        let start: Item? = state.withLock { s in
+            guard !s.lost, !s.finishing else { return nil }
+            var item = item
+            item.events = s.carried + (s.waiting?.events ?? []) + item.events
+            s.carried = []
+            if s.writing {
+                s.waiting = item
+                return nil
+            }
+            s.writing = true
+            return item
+        }
+        if let start { Task { await self.write(start) } }
+    }
+
+    private func write(_ first: Item) async {
+        var item = first
+        while true {
+            let result = await save(item)
+            switch result {
+            case .saved: saved(item)
+            case .leaseLost: lost()
+            case .failed: break
+            }
+            let next: Item? = state.withLock { s in
+                switch result {
+                case .saved: break
+                case .leaseLost:
+                    s.lost = true
+                    s.waiting = nil
+                case .failed:
+                    if s.waiting != nil { s.waiting!.events = item.events + s.waiting!.events } else { s.carried = item.events + s.carried }
+                }
+                guard !s.finishing, let w = s.waiting else {
+                    s.writing = false
+                    for c in s.idle { c.resume() }
+                    s.idle = []
+                    return nil
+                }
+                s.waiting = nil
+                return w
+            }
+            guard let next else { return }
+            item = next
+        }
+    }
+
+    /// Waits for the write in progress, then returns what was not written: the newest checkpoint still waiting (a
+    /// final save supersedes it) and every event not yet saved (carried ones first). Nothing is written after.
+    func finish() async -> (waiting: Item?, unsaved: [DebateEvent]) {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let idle = state.withLock { s in
+                s.finishing = true
+                if s.writing { s.idle.append(c) }
+                return !s.writing
+            }
+            if idle { c.resume() }
+        }
+        return state.withLock { s in
+            defer { s.waiting = nil; s.carried = [] }
+            return (s.waiting, s.carried + (s.waiting?.events ?? []))
+        }
+    }
+}
