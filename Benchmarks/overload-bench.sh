@@ -7,6 +7,7 @@
 # target >= 0.9), and the p50/p99 of the creations that were accepted. Usage: Benchmarks/overload-bench.sh [SECONDS per load, default 30]
 # PostgreSQL through PgBouncer instead of SQLite: set BENCH_POSTGRES_ADMIN_URL and BENCH_PGBOUNCER_URL (see
 # Benchmarks/bench-database.sh). ARAGORA_MAX_CONCURRENT_DEBATES is 64 here (default 16): see docs/benchmarks.md.
+# ARAGORA_BIN=path measures another build of aragora.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . Benchmarks/bench-database.sh
@@ -20,7 +21,7 @@ export ARAGORA_PORT=$PORT ARAGORA_DISABLE_ALL_RATE_LIMITS=1 ARAGORA_LOG_LEVEL=er
 PID=; DATA=
 stop() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; [ -n "$DATA" ] && rm -rf "$DATA"; PID=; DATA=; }
 trap stop EXIT
-fresh() { stop; bench_database; DATA=$(mktemp -d); ARAGORA_DATA_DIR="$DATA" "$BIN/aragora" serve & PID=$!; until curl -sf "$URL/healthz" >/dev/null; do sleep 0.01; done; }
+fresh() { stop; bench_database; DATA=$(mktemp -d); ARAGORA_DATA_DIR="$DATA" "${ARAGORA_BIN:-$BIN/aragora}" serve & PID=$!; until curl -sf "$URL/healthz" >/dev/null; do sleep 0.01; done; }
 completed() { curl -s "$URL/api/debates?status=completed&limit=1" | sed 's/.*"total":\([0-9]*\).*/\1/'; }
 waiting() { curl -s "$URL/api/health" | python3 -c "import json,sys; d=json.load(sys.stdin)['checks']['debates']; print(d['queued'] + d['active'])"; }
 rate() { python3 -c "print(round(($2 - $1) / $3, 1))"; }

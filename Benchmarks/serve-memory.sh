@@ -2,6 +2,7 @@
 # Memory per debate in flight through `aragora serve` (store, event hub, runner included): N demo debates (3 agents
 # x 3 rounds, 1 s per reply) all running at once on SQLite; peak RSS growth over the idle server, divided by N.
 # Usage: Benchmarks/serve-memory.sh [N, default 2000]   (PostgreSQL: see Benchmarks/bench-database.sh)
+# ARAGORA_BIN=path measures another build of aragora.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . Benchmarks/bench-database.sh
@@ -13,7 +14,7 @@ BIN="$(swift build -c release --show-bin-path)"
 PORT=${BENCH_PORT:-18083}; URL="http://127.0.0.1:$PORT"
 DATA=$(mktemp -d)
 ARAGORA_DATA_DIR="$DATA" ARAGORA_PORT=$PORT ARAGORA_DISABLE_ALL_RATE_LIMITS=1 ARAGORA_LOG_LEVEL=error \
-  ARAGORA_DEMO_LATENCY_MS=1000 ARAGORA_MAX_CONCURRENT_DEBATES=$N "$BIN/aragora" serve & PID=$!
+  ARAGORA_DEMO_LATENCY_MS=1000 ARAGORA_MAX_CONCURRENT_DEBATES=$N "${ARAGORA_BIN:-$BIN/aragora}" serve & PID=$!
 trap 'kill $PID 2>/dev/null; rm -rf "$DATA"' EXIT
 until curl -sf "$URL/healthz" >/dev/null; do sleep 0.01; done
 # Warm up (first debates, pools, caches), then the baseline.

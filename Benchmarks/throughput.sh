@@ -2,7 +2,8 @@
 # Debates completed per second from outside: a fresh `aragora serve` (SQLite, default configuration but rate limits
 # off and logs at warning) on loopback, CLIENTS clients posting N zero-latency 3x3 demo debates (each posts the next
 # once answered; a 503 is retried), timed from the first post to the last completion (`aragora-bench closed-loop`).
-# Runs REPS times on fresh data and prints each run and the median. Usage: Benchmarks/throughput.sh [N] [CLIENTS] [REPS]
+# Runs REPS times on fresh data and prints each run and the median. ARAGORA_BIN=path measures another build.
+# Usage: Benchmarks/throughput.sh [N] [CLIENTS] [REPS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-3000}; CLIENTS=${2:-16}; REPS=${3:-3}
@@ -17,7 +18,7 @@ trap stop EXIT
 rates=()
 for i in $(seq "$REPS"); do
   stop; DATA=$(mktemp -d)
-  ARAGORA_DATA_DIR="$DATA" "$BIN/aragora" serve & PID=$!
+  ARAGORA_DATA_DIR="$DATA" "${ARAGORA_BIN:-$BIN/aragora}" serve & PID=$!
   until curl -sf "$URL/healthz" >/dev/null; do sleep 0.01; done
   out=$("$BIN/aragora-bench" closed-loop "$URL" "$N" "$CLIENTS")
   echo "run $i: $out"

@@ -160,7 +160,10 @@ public actor DebateRunner {
             logger.error("checkpoint failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
         }
         let outcome = await persisted.run(job.engine, from: start, publish: { event in gate?.send(event) },
-                                          persisted: { bus.persisted(id, through: $0) }, leaseLost: { gate?.lose() })
+                                          persisted: { bus.persisted(id, through: $0) }, leaseLost: { [weak self] in
+            gate?.lose()
+            Task { await self?.stopRunning(id) }
+        })
         await finished(id, outcome, persisted: persisted)
     }
 
@@ -263,6 +266,11 @@ public actor DebateRunner {
         cancelRequested.insert(id)
         entry.task.cancel()
         return true
+    }
+
+    /// A checkpoint found the lease gone: the debate stops now rather than at the end of its phase.
+    private func stopRunning(_ id: String) {
+        running[id]?.task.cancel()
     }
 
     /// Stops a debate whose lease is gone without writing anything more for it.

@@ -18,13 +18,14 @@ public func buildApplication(
     let config = service.config
     let logger = service.logger
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: RequestLogMiddleware(service: service))
+    let health = HealthController(service: service)
+    router.add(middleware: RequestLogMiddleware(service: service, probes: health.probes))
     // Inside the request log, so it sees errors as thrown: unknown paths count as one `NotFound` route.
     router.add(middleware: RouteMetricsMiddleware())
     router.add(middleware: OriginMiddleware(policy: service.originPolicy))
     router.add(middleware: AuthMiddleware(service: service))
     router.add(middleware: RateLimitMiddleware(service: service))
-    HealthController(service: service).register(on: router)
+    health.register(on: router)
     DebateController(service: service).register(on: router)
     ReceiptController(service: service).register(on: router)
     AgentController(service: service).register(on: router)

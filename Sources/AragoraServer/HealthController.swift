@@ -21,6 +21,14 @@ struct HealthController {
         router.get("/readyz") { _, _ in try await readiness() }
     }
 
+    /// The same handlers by exact path, for `RequestLogMiddleware` to answer GETs before the router.
+    var probes: [String: @Sendable () async throws -> Response] {
+        [
+            "/api/health": health, "/api/v1/health": health,
+            "/healthz": { JSONResponse.bytes(Self.alive) }, "/readyz": readiness,
+        ]
+    }
+
     func health() async -> Response {
         let checked = await checks.run {
             async let database = databaseCheck()

@@ -28,10 +28,10 @@ public struct PersistedDebate: Sendable {
 
     /// Runs (or resumes) to a terminal status. `publish` sees every event as it happens.
     /// `persisted` hears the last seq of each checkpoint's events once they are committed.
-    /// `leaseLost` is told at once when a save finds the lease gone, before the run is cancelled (whose `debate_end`
-    /// must not reach anyone).
+    /// `leaseLost` is told at once when a save finds the lease gone (the runner stops the debate then; its
+    /// `debate_end` must not reach anyone); the run cancels itself at its next checkpoint in any case.
     /// A debate that has not started is saved as running first (resuming it still starts it over). Checkpoints are
-    /// written while the debate goes on (`CheckpointWriter`); a lost lease cancels the run.
+    /// written while the debate goes on (`CheckpointWriter`).
     public func run(_ engine: DebateEngine, from start: DebateCheckpoint, publish: DebateEventSink? = nil,
                     persisted: (@Sendable (Int) -> Void)? = nil, leaseLost: (@Sendable () -> Void)? = nil) async -> Outcome {
         var engine = engine
@@ -40,7 +40,6 @@ public struct PersistedDebate: Sendable {
             engine.config.ratings = ratings.mapValues(\.rating)
         }
         let pending = PendingEvents()
-        let cancel = RunCancellation()
         let (store, lease, onError) = (self.store, self.lease, self.onError)
         let writer = CheckpointWriter(save: { item in
             do {
@@ -59,7 +58,6 @@ public struct PersistedDebate: Sendable {
         }, lost: {
             // Someone else owns the debate now (or it was deleted): stop running it here.
             leaseLost?()
-            cancel.cancel()
         })
         if start.record.status == .created {
             // Visible to clients at once as running; the engine makes the same change in its record.
@@ -68,16 +66,13 @@ public struct PersistedDebate: Sendable {
             visible.startedAt = Timestamp.now()
             writer.offer(.init(record: visible, progress: nil, events: []))
         }
-        let work = Task {
-            await engine.resume(start, sink: { event in
-                pending.append(event)
-                publish?(event)
-            }, checkpoint: { checkpoint in
-                writer.offer(.init(record: checkpoint.record, progress: checkpoint.progress, events: pending.drain()))
-            })
-        }
-        cancel.attach(work)
-        let final = await withTaskCancellationHandler { await work.value } onCancel: { work.cancel() }
+        let final = await engine.resume(start, sink: { event in
+            pending.append(event)
+            publish?(event)
+        }, checkpoint: { checkpoint in
+            writer.offer(.init(record: checkpoint.record, progress: checkpoint.progress, events: pending.drain()))
+            if writer.leaseLost { withUnsafeCurrentTask { $0?.cancel() } }
+        })
         let left = await writer.finish()
         let unwritten = left.waiting.flatMap { item in
             item.progress.map { (checkpoint: DebateCheckpoint(record: item.record, progress: $0), events: item.events) }
@@ -104,18 +99,5 @@ final class PendingEvents: Sendable {
     private let events = Mutex<[DebateEvent]>([])
     func append(_ e: DebateEvent) { events.withLock { $0.append(e) } }
     func drain() -> [DebateEvent] { events.withLock { e in defer { e = [] }; return e } }
-    /// Puts events whose save failed back in front of those emitted since.
-    func restore(_ unsaved: [DebateEvent]) { events.withLock { $0.insert(contentsOf: unsaved, at: 0) } }
 }
 
-/// Cancels a run from outside its task (a save that found the lease gone), also when that happens before the
-/// run's task is known.
-final class RunCancellation: Sendable {
-    private let state = Mutex<(task: Task<DebateRecord, Never>?, cancelled: Bool)>((nil, false))
-    func attach(_ task: Task<DebateRecord, Never>) {
-        if state.withLock({ s in s.task = task; return s.cancelled }) { task.cancel() }
-    }
-    func cancel() {
-        state.withLock { s in s.cancelled = true; return s.task }?.cancel()
-    }
-}
