@@ -224,7 +224,7 @@ public struct DemoAgent: Agent {
         if let named = context.agents.first(where: { $0.name == answer.agent })?.persona { return named }
         for agent in context.agents {
             guard let name = agent.persona else { continue }
-            if topic.openings(of: name).contains(where: { answer.content.hasPrefix($0) }) { return name }
+            if DemoPersona.named(name).stances.contains(where: { answer.content.hasPrefix(topic.fill($0)) }) { return name }
         }
         return answer.agent
     }
@@ -263,9 +263,6 @@ struct DemoTopic: Sendable {
     var gist: String
     var a: String
     var b: String
-    /// Each persona's stances filled in: how an answer's author is recognised when the panel is anonymous (built
-    /// once per debate and agent, not once per answer read).
-    var openings: [String: [String]]
 
     static let stopwords: Set<String> = [
         "should", "would", "could", "shall", "will", "what", "which", "when", "where", "why", "how", "who", "whom",
@@ -300,8 +297,6 @@ struct DemoTopic: Sendable {
         }.map(\.element)
         a = ranked.first ?? "this change"
         b = ranked.dropFirst().first ?? "the current approach"
-        openings = [:]
-        for persona in DemoPersona.all { openings[persona.name] = persona.stances.map(fill) }
     }
 
     /// Replaces each `{name}` of the template with its value; unknown names stay as written.
@@ -316,11 +311,6 @@ struct DemoTopic: Sendable {
             rest = rest[rest.index(after: close)...]
         }
         return out + rest
-    }
-
-    /// The persona's stances filled in (an unknown persona's borrowed voice is filled on each call).
-    func openings(of persona: String) -> [String] {
-        openings[persona] ?? DemoPersona.named(persona).stances.map(fill)
     }
 
     func fill(_ template: String) -> String {

@@ -55,8 +55,10 @@ final class CheckpointWriter: Sendable {
         let start: Item? = state.withLock { s in
             guard !s.lost, !s.finishing else { return nil }
             var item = item
-            item.events = s.carried + (s.waiting?.events ?? []) + item.events
-            s.carried = []
+            if !s.carried.isEmpty || s.waiting != nil {
+                item.events = s.carried + (s.waiting?.events ?? []) + item.events
+                s.carried = []
+            }
             if s.writing {
                 s.waiting = item
                 return nil
