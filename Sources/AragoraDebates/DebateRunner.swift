@@ -151,6 +151,12 @@ public actor DebateRunner {
         metrics.setGauge("aragora_debates_queued", Double(jobs.count))
     }
 
+    /// Checkpoints are written behind their debates (the next phase starts at once) while at most this many debates
+    /// run: that keeps the single writer's batches full when few fast debates run. With more, the batches are full
+    /// anyway, and a debate waiting for its write does not carry the checkpoint into its next phase (memory per
+    /// debate in flight; docs/benchmarks.md). The writer's largest transaction.
+    static let writesBehindUpTo = 256
+
     private func execute(_ id: String, _ job: Job) async {
         let start = job.start
         let logger = self.logger
@@ -159,11 +165,12 @@ public actor DebateRunner {
         let persisted = PersistedDebate(store: store, lease: job.lease) { id, error in
             logger.error("checkpoint failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
         }
+        let stats = self.stats
         let outcome = await persisted.run(job.engine, from: start, publish: { event in gate?.send(event) },
                                           persisted: { bus.persisted(id, through: $0) }, leaseLost: { [weak self] in
             gate?.lose()
             Task { await self?.stopRunning(id) }
-        })
+        }, behind: { stats.active <= Self.writesBehindUpTo })
         await finished(id, outcome, persisted: persisted)
     }
 

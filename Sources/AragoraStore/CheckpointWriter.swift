@@ -101,6 +101,17 @@ final class CheckpointWriter: Sendable {
         }
     }
 
+    /// Returns once no write is in progress (what was handed over is written, or failed).
+    func settled() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let idle = state.withLock { s in
+                if s.writing { s.idle.append(c) }
+                return !s.writing
+            }
+            if idle { c.resume() }
+        }
+    }
+
     /// Waits for the write in progress, then returns what was not written: the newest checkpoint still waiting (a
     /// final save supersedes it) and every event not yet saved (carried ones first). Nothing is written after.
     func finish() async -> (waiting: Item?, unsaved: [DebateEvent]) {

@@ -32,8 +32,10 @@ public struct PersistedDebate: Sendable {
     /// `debate_end` must not reach anyone); the run cancels itself at its next checkpoint in any case.
     /// A debate that has not started is saved as running first (resuming it still starts it over). Checkpoints are
     /// written while the debate goes on (`CheckpointWriter`).
+    /// `behind`: whether the next phase may start while its checkpoint is written (else it waits for the write).
     public func run(_ engine: DebateEngine, from start: DebateCheckpoint, publish: DebateEventSink? = nil,
-                    persisted: (@Sendable (Int) -> Void)? = nil, leaseLost: (@Sendable () -> Void)? = nil) async -> Outcome {
+                    persisted: (@Sendable (Int) -> Void)? = nil, leaseLost: (@Sendable () -> Void)? = nil,
+                    behind: @escaping @Sendable () -> Bool = { true }) async -> Outcome {
         var engine = engine
         let names = start.record.agents.map(\.name)
         if engine.config.ratings.isEmpty, let ratings = try? await store.ratings(for: names) {
@@ -71,6 +73,7 @@ public struct PersistedDebate: Sendable {
             publish?(event)
         }, checkpoint: { checkpoint in
             writer.offer(.init(record: checkpoint.record, progress: checkpoint.progress, events: pending.drain()))
+            if !behind() { await writer.settled() }
             if writer.leaseLost { withUnsafeCurrentTask { $0?.cancel() } }
         })
         let left = await writer.finish()
