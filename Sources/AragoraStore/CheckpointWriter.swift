@@ -102,30 +102,26 @@ final class CheckpointWriter: Sendable {
     }
 
     /// Returns once no write is in progress (what was handed over is written, or failed).
-    func settled() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let idle = state.withLock { s in
-                if s.writing { s.idle.append(c) }
-                return !s.writing
-            }
-            if idle { c.resume() }
-        }
-    }
+    func settled() async { await untilIdle(finishing: false) }
 
     /// Waits for the write in progress, then returns what was not written: the newest checkpoint still waiting (a
     /// final save supersedes it) and every event not yet saved (carried ones first). Nothing is written after.
     func finish() async -> (waiting: Item?, unsaved: [DebateEvent]) {
+        await untilIdle(finishing: true)
+        return state.withLock { s in
+            defer { s.waiting = nil; s.carried = [] }
+            return (s.waiting, s.carried + (s.waiting?.events ?? []))
+        }
+    }
+
+    private func untilIdle(finishing: Bool) async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let idle = state.withLock { s in
-                s.finishing = true
+                if finishing { s.finishing = true }
                 if s.writing { s.idle.append(c) }
                 return !s.writing
             }
             if idle { c.resume() }
-        }
-        return state.withLock { s in
-            defer { s.waiting = nil; s.carried = [] }
-            return (s.waiting, s.carried + (s.waiting?.events ?? []))
         }
     }
 }
