@@ -33,14 +33,24 @@ public struct DebateEngine: Sendable {
     ///   - checkpoint: called after each completed phase with the state to resume from.
     public func run(_ record: DebateRecord, sink: DebateEventSink? = nil,
                     checkpoint: (@Sendable (DebateCheckpoint) async -> Void)? = nil) async -> DebateRecord {
-        await resume(DebateCheckpoint(starting: record), sink: sink, checkpoint: checkpoint)
+        let run = prepare(DebateCheckpoint(starting: record), sink: sink, checkpoint: checkpoint)
+        await run.execute()
+        return run.result()
     }
 
     /// Continues a debate from a saved checkpoint (or starts it, from a fresh one).
     public func resume(_ start: DebateCheckpoint, sink: DebateEventSink? = nil,
                        checkpoint: (@Sendable (DebateCheckpoint) async -> Void)? = nil) async -> DebateRecord {
-        let run = DebateRun(engine: self, state: start, sink: sink, checkpoint: checkpoint)
-        return await run.execute()
+        let run = prepare(start, sink: sink, checkpoint: checkpoint)
+        await run.execute()
+        return run.result()
+    }
+
+    // Built outside the async callers' frames: a debate in flight holds those frames until it ends, and a
+    // checkpoint built inline would stay in them.
+    @inline(never) func prepare(_ start: @autoclosure () -> DebateCheckpoint, sink: DebateEventSink?,
+                                checkpoint: (@Sendable (DebateCheckpoint) async -> Void)?) -> DebateRun {
+        DebateRun(engine: self, state: start(), sink: sink, checkpoint: checkpoint)
     }
 
     /// Runs a debate and exposes its events as an AsyncSequence; the task's value is the final record.

@@ -35,36 +35,89 @@ final class DebateRun {
 
     // MARK: - Main loop
 
-    @inline(never) func execute() async -> DebateRecord {
-        if state.progress.step == .done { return record }
+    /// Runs the debate to its end; `result()` is then its record.
+    @inline(never) func execute() async {
+        if begin() {
+            while await runPhase() {}
+        }
+    }
+
+    @inline(never) func result() -> DebateRecord { record }
+
+    // Every debate in flight holds these async frames while it waits for its agents, so they only branch and
+    // await: the checks, the copy handed to `checkpoint` and `finish` (signing) live in frames of their own,
+    // allocated only while they run.
+
+    /// Marks a new debate running; false when it had already ended.
+    @inline(never) func begin() -> Bool {
+        if state.progress.step == .done { return false }
         if record.status == .created {
             record.status = .running
             record.startedAt = Timestamp.now()
             announceStart()
         }
-        while state.progress.step != .done {
-            if let stop = stopReason() { return finish(stop.status, error: stop.message) }
-            if state.progress.active.count < 2 {
-                let reasons = record.failures.filter(\.removed).map { "\($0.agent): \($0.error)" }
-                return finish(.error, error: "fewer than two agents remain (\(reasons.joined(separator: "; ")))")
-            }
-            if let stop = budgetStop() { return finish(stop.status, error: stop.message) }
-            switch state.progress.step {
-            case .answer: await answerPhase()
-            case .critique: await critiquePhase()
-            case .vote: await votePhase()
-            case .finalize: await finalize()
-            case .done: break
-            }
-            if let stop = stopReason() { return finish(stop.status, error: stop.message) }
-            if state.progress.step != .done, let checkpoint { await checkpoint(state) }
+        return true
+    }
+
+    /// Runs the next phase and saves its checkpoint; false once the debate has ended (and `finish` was called).
+    @inline(never) func runPhase() async -> Bool {
+        guard let step = nextStep() else { return false }
+        switch step {
+        case .answer: await answerPhase()
+        case .critique: await critiquePhase()
+        case .vote: await votePhase()
+        case .finalize: await finalize()
+        case .done: break
         }
-        return finish(.completed, error: nil)
+        guard afterPhase() else { return false }
+        if checkpoint != nil { await saveCheckpoint() }
+        return true
+    }
+
+    /// The phase to run now, or nil after finishing the debate (done, stopped, too few agents, over budget).
+    @inline(never) func nextStep() -> DebateCheckpoint.Step? {
+        if state.progress.step == .done {
+            finish(.completed, error: nil)
+            return nil
+        }
+        if let stop = stopReason() ?? tooFewAgents() ?? budgetStop() {
+            finish(stop.status, error: stop.message)
+            return nil
+        }
+        return state.progress.step
+    }
+
+    /// After a phase: false when the debate was stopped during it (and is now finished); true to go on.
+    @inline(never) func afterPhase() -> Bool {
+        if let stop = stopReason() {
+            finish(stop.status, error: stop.message)
+            return false
+        }
+        if state.progress.step == .done {
+            finish(.completed, error: nil)
+            return false
+        }
+        return true
+    }
+
+    func tooFewAgents() -> Stop? {
+        guard state.progress.active.count < 2 else { return nil }
+        let reasons = record.failures.filter(\.removed).map { "\($0.agent): \($0.error)" }
+        return Stop(status: .error, message: "fewer than two agents remain (\(reasons.joined(separator: "; ")))")
+    }
+
+    @inline(never) func saveCheckpoint() async {
+        await checkpoint?(state)
+    }
+
+    final class Saved {
+        let state: DebateCheckpoint
+        init(_ state: DebateCheckpoint) { self.state = state }
     }
 
     struct Stop { var status: DebateStatus; var message: String }
 
-    func stopReason() -> Stop? {
+    @inline(never) func stopReason() -> Stop? {
         if Task.isCancelled { return Stop(status: .cancelled, message: "cancelled") }
         if let deadline, ContinuousClock.now >= deadline {
             return Stop(status: .timeout, message: "debate timed out after \(config.debateTimeout!.seconds.formatted2)s")
@@ -104,7 +157,7 @@ final class DebateRun {
         return min(config.callTimeout, max(.zero, deadline - ContinuousClock.now))
     }
 
-    func finish(_ status: DebateStatus, error: String?) -> DebateRecord {
+    @discardableResult @inline(never) func finish(_ status: DebateStatus, error: String?) -> DebateRecord {
         state.progress.step = .done
         record.status = status
         record.error = error
@@ -136,137 +189,187 @@ final class DebateRun {
                              agents: state.progress.active, previousRound: record.roundSummaries.last), round: round)
     }
 
+    // Each phase's async function only awaits its calls: building them before and handling each result after run
+    // in synchronous steps, with what they share kept in the phase's `Calls`. Every debate in flight holds its
+    // phase's async frame while it waits, and temporaries written inline would all take room in it.
+
+    /// One phase's calls and what their results are read against.
+    final class Calls<Output: Sendable, Item> {
+        var calls: [PhaseRunner.Call<Output>] = []
+        /// Per call index: who was asked, and what the reply is checked against.
+        var items: [Item] = []
+        let round: Int
+        var count: RoundSummary.Count
+        init(round: Int) {
+            self.round = round
+            count = RoundSummary.Count(valid: 0, requested: 0)
+        }
+    }
+
     @inline(never) func answerPhase() async {
+        guard let plan = answerCalls() else { return }
+        _ = await PhaseRunner.run(plan.calls, timeout: callTimeout,
+                                  onDelta: { i, text in streamed(text, agent: plan.items[i].name, round: plan.round, phase: plan.items[i].phase) },
+                                  onResult: { i, result in answerArrived(plan, i, result) })
+        state.progress.step = .critique
+    }
+
+    @inline(never) func answerCalls() -> Calls<AgentReply, (name: String, phase: DebatePhase)>? {
         let round = state.progress.round
         if round > record.rounds {
             state.progress.step = .finalize
-            return
+            return nil
         }
         // How the round before ended (convergence, provisional consensus), for a live view; the last round's
         // summary comes with the `consensus` event.
         announceRound(round)
         let previous = Dictionary(record.latestAnswers().map { ($0.agent, $0.content) }, uniquingKeysWith: { a, _ in a })
-        var calls: [PhaseRunner.Call<AgentReply>] = []
-        let names = state.progress.active
-        // An agent whose earlier proposal failed proposes now: it sat that phase out, it did not leave.
-        let phases = names.map { previous[$0] == nil ? DebatePhase.propose : .revise }
+        let plan = Calls<AgentReply, (name: String, phase: DebatePhase)>(round: round)
         let timeout = callTimeout
-        for (i, name) in names.enumerated() {
+        for (i, name) in state.progress.active.enumerated() {
+            // An agent whose earlier proposal failed proposes now: it sat that phase out, it did not leave.
+            let phase = previous[name] == nil ? DebatePhase.propose : .revise
+            plan.items.append((name, phase))
             guard let agent = engine.agent(named: name) else { continue }
-            let request = PhaseRequest(
-                phase: phases[i], round: round, ownAnswer: previous[name],
-                critiquesReceived: critiquesFor(name, round: round - 1),
-                deadline: .now + timeout)
-            calls.append(streamedCall(i, agent, request))
+            let request = PhaseRequest(phase: phase, round: round, ownAnswer: previous[name],
+                                       critiquesReceived: critiquesFor(name, round: round - 1), deadline: .now + timeout)
+            plan.calls.append(streamedCall(i, agent, request))
         }
-        let results = await PhaseRunner.run(calls, timeout: timeout, onDelta: { i, text in
-            streamed(text, agent: names[i], round: round, phase: phases[i])
-        }) { i, result in
-            guard stopReason() == nil else { return }
-            let name = names[i]
-            let phase = phases[i]
-            switch result.flatMap(Self.parseAnswer) {
-            case .success(let (reply, text)):
-                succeeded(name, reply)
-                // A round counts once it has an answer in it.
-                record.roundsUsed = max(record.roundsUsed, round)
-                let role = phase == .propose ? "proposal" : "revision"
-                record.messages.append(DebateMessage(role: role, agent: name, content: text, round: round, timestamp: Timestamp.now()))
-                emit(AgentMessageEvent(content: text, role: role, phase: phase.rawValue, debateUsage: record.usage), round: round, agent: name)
-            case .failure(let failure):
-                failed(name, round: round, phase: phase, failure)
-            }
+        return plan
+    }
+
+    @inline(never) func answerArrived(_ plan: Calls<AgentReply, (name: String, phase: DebatePhase)>, _ i: Int,
+                                      _ result: Result<AgentReply, CallFailure>) {
+        guard stopReason() == nil else { return }
+        let (name, phase) = plan.items[i]
+        let round = plan.round
+        switch result.flatMap(Self.parseAnswer) {
+        case .success(let (reply, text)):
+            succeeded(name, reply)
+            // A round counts once it has an answer in it.
+            record.roundsUsed = max(record.roundsUsed, round)
+            let role = phase == .propose ? "proposal" : "revision"
+            record.messages.append(DebateMessage(role: role, agent: name, content: text, round: round, timestamp: Timestamp.now()))
+            emit(AgentMessageEvent(content: text, role: role, phase: phase.rawValue, debateUsage: record.usage), round: round, agent: name)
+        case .failure(let failure):
+            failed(name, round: round, phase: phase, failure)
         }
-        _ = results
-        state.progress.step = .critique
+    }
+
+    /// Critic and the author of the answer it critiques.
+    typealias CritiquePair = (critic: String, target: String)
+
+    final class CritiqueTally {
+        var failuresByCritic: [String: CallFailure] = [:]
+        var successByCritic: Set<String> = []
     }
 
     @inline(never) func critiquePhase() async {
+        let (plan, tally) = critiqueCalls()
+        _ = await PhaseRunner.run(plan.calls, timeout: callTimeout) { i, result in critiqueArrived(plan, tally, i, result) }
+        if Task.isCancelled { return }
+        closeCritiques(plan, tally)
+    }
+
+    @inline(never) func critiqueCalls() -> (Calls<Structured<ReplyParser.ParsedCritique>, CritiquePair>, CritiqueTally) {
         let round = state.progress.round
         let answers = currentAnswers()
+        let plan = Calls<Structured<ReplyParser.ParsedCritique>, CritiquePair>(round: round)
         // Each critic sees the others' answers through its own view (labels under blind review).
-        var pairs: [(critic: String, target: String, shown: Position)] = []
         for critic in state.progress.active {
             let view = readerView(answers.filter { $0.agent != critic }, for: critic, round: round, purpose: "critique")
-            for shown in view.positions { pairs.append((critic, view.agentOf[shown.agent]!, shown)) }
-        }
-        var calls: [PhaseRunner.Call<Structured<ReplyParser.ParsedCritique>>] = []
-        for (i, pair) in pairs.enumerated() {
-            guard let agent = engine.agent(named: pair.critic) else { continue }
-            let request = PhaseRequest(phase: .critique, round: round, ownAnswer: answers.first { $0.agent == pair.critic }?.content,
-                                       target: pair.shown, deadline: .now + callTimeout)
-            calls.append(structuredCall(i, agent, request, parse: ReplyParser.critique))
-        }
-        var failuresByCritic: [String: CallFailure] = [:]
-        var successByCritic: Set<String> = []
-        var count = RoundSummary.Count(valid: 0, requested: calls.count)
-        _ = await PhaseRunner.run(calls, timeout: callTimeout) { i, result in
-            guard stopReason() == nil else { return }
-            let (critic, target, _) = pairs[i]
-            switch Self.settle(result, &count) { charge(critic, $0) } {
-            case .success(let parsed):
-                successByCritic.insert(critic)
-                let c = Critique(agent: critic, target: target, issues: parsed.issues, suggestions: parsed.suggestions,
-                                 severity: parsed.severity, round: round)
-                record.critiques.append(c)
-                emit(CritiqueEvent(c, debateUsage: record.usage), round: round, agent: critic)
-            case .failure(let failure):
-                failuresByCritic[critic] = failure
+            let own = answers.first { $0.agent == critic }?.content
+            for shown in view.positions {
+                let i = plan.items.count
+                plan.items.append((critic, view.agentOf[shown.agent]!))
+                guard let agent = engine.agent(named: critic) else { continue }
+                let request = PhaseRequest(phase: .critique, round: round, ownAnswer: own, target: shown, deadline: .now + callTimeout)
+                plan.calls.append(structuredCall(i, agent, request, parse: ReplyParser.critique))
             }
         }
-        if Task.isCancelled { return }
+        plan.count.requested = plan.calls.count
+        return (plan, CritiqueTally())
+    }
+
+    @inline(never) func critiqueArrived(_ plan: Calls<Structured<ReplyParser.ParsedCritique>, CritiquePair>, _ tally: CritiqueTally,
+                                        _ i: Int, _ result: Result<Structured<ReplyParser.ParsedCritique>, CallFailure>) {
+        guard stopReason() == nil else { return }
+        let (critic, target) = plan.items[i]
+        switch Self.settle(result, &plan.count, charge: { charge(critic, $0) }) {
+        case .success(let parsed):
+            tally.successByCritic.insert(critic)
+            let c = Critique(agent: critic, target: target, issues: parsed.issues, suggestions: parsed.suggestions,
+                             severity: parsed.severity, round: plan.round)
+            record.critiques.append(c)
+            emit(CritiqueEvent(c, debateUsage: record.usage), round: plan.round, agent: critic)
+        case .failure(let failure):
+            tally.failuresByCritic[critic] = failure
+        }
+    }
+
+    @inline(never) func closeCritiques(_ plan: Calls<Structured<ReplyParser.ParsedCritique>, CritiquePair>, _ tally: CritiqueTally) {
         // One failure per agent and step, however many of its critiques failed.
         for name in state.progress.active {
-            if let failure = failuresByCritic[name], !successByCritic.contains(name) {
-                failed(name, round: round, phase: .critique, failure)
-            } else if let failure = failuresByCritic[name] {
+            if let failure = tally.failuresByCritic[name], !tally.successByCritic.contains(name) {
+                failed(name, round: plan.round, phase: .critique, failure)
+            } else if let failure = tally.failuresByCritic[name] {
                 // Some of its critiques failed, not all: recorded, but it does not count towards leaving.
-                recordFailure(name, round: round, phase: .critique, failure, removed: false)
-            } else if successByCritic.contains(name) {
+                recordFailure(name, round: plan.round, phase: .critique, failure, removed: false)
+            } else if tally.successByCritic.contains(name) {
                 state.progress.consecutiveFailures[name] = 0
             }
         }
-        state.progress.critiques = count
+        state.progress.critiques = plan.count
         state.progress.step = record.consensusMethod == .none ? .answer : .vote
         if record.consensusMethod == .none { closeRound(votes: [], count: nil) }
     }
 
     @inline(never) func votePhase() async {
+        let (plan, votes) = voteCalls()
+        _ = await PhaseRunner.run(plan.calls, timeout: callTimeout) { i, result in voteArrived(plan, votes, i, result) }
+        if Task.isCancelled { return }
+        closeRound(votes: votes.votes, count: plan.count)
+    }
+
+    final class VoteTally {
+        var votes: [Vote] = []
+    }
+
+    @inline(never) func voteCalls() -> (Calls<Structured<ReplyParser.ParsedVote>, (name: String, view: ReaderView)>, VoteTally) {
         let round = state.progress.round
         let answers = currentAnswers()
+        let plan = Calls<Structured<ReplyParser.ParsedVote>, (name: String, view: ReaderView)>(round: round)
         // A voter is offered every answer but its own (an agent without an answer this round votes too).
-        var voters: [(name: String, view: ReaderView)] = []
         for voter in state.progress.active {
             let view = readerView(answers.filter { $0.agent != voter }, for: voter, round: round, purpose: "vote")
-            if !view.positions.isEmpty { voters.append((voter, view)) }
+            guard !view.positions.isEmpty else { continue }
+            let i = plan.items.count
+            plan.items.append((voter, view))
+            guard let agent = engine.agent(named: voter) else { continue }
+            let request = PhaseRequest(phase: .vote, round: round, ownAnswer: answers.first { $0.agent == voter }?.content,
+                                       candidates: view.positions, deadline: .now + callTimeout)
+            let labels = view.positions.map(\.agent)
+            plan.calls.append(structuredCall(i, agent, request) { try ReplyParser.vote($0, labels: labels) })
         }
-        var calls: [PhaseRunner.Call<Structured<ReplyParser.ParsedVote>>] = []
-        for (i, voter) in voters.enumerated() {
-            guard let agent = engine.agent(named: voter.name) else { continue }
-            let request = PhaseRequest(phase: .vote, round: round, ownAnswer: answers.first { $0.agent == voter.name }?.content,
-                                       candidates: voter.view.positions, deadline: .now + callTimeout)
-            let labels = voter.view.positions.map(\.agent)
-            calls.append(structuredCall(i, agent, request) { try ReplyParser.vote($0, labels: labels) })
+        plan.count.requested = plan.calls.count
+        return (plan, VoteTally())
+    }
+
+    @inline(never) func voteArrived(_ plan: Calls<Structured<ReplyParser.ParsedVote>, (name: String, view: ReaderView)>, _ tally: VoteTally,
+                                    _ i: Int, _ result: Result<Structured<ReplyParser.ParsedVote>, CallFailure>) {
+        guard stopReason() == nil else { return }
+        let (voter, view) = plan.items[i]
+        switch Self.settle(result, &plan.count, charge: { charge(voter, $0) }) {
+        case .success(let parsed):
+            state.progress.consecutiveFailures[voter] = 0
+            let v = Vote(agent: voter, choice: view.agentOf[parsed.choice]!, confidence: parsed.confidence,
+                         reasoning: parsed.reasoning, round: plan.round)
+            tally.votes.append(v)
+            record.votes.append(v)
+            emit(VoteEvent(v, debateUsage: record.usage), round: plan.round, agent: voter)
+        case .failure(let failure):
+            failed(voter, round: plan.round, phase: .vote, failure)
         }
-        var votes: [Vote] = []
-        var count = RoundSummary.Count(valid: 0, requested: calls.count)
-        _ = await PhaseRunner.run(calls, timeout: callTimeout) { i, result in
-            guard stopReason() == nil else { return }
-            let (voter, view) = voters[i]
-            switch Self.settle(result, &count) { charge(voter, $0) } {
-            case .success(let parsed):
-                state.progress.consecutiveFailures[voter] = 0
-                let v = Vote(agent: voter, choice: view.agentOf[parsed.choice]!, confidence: parsed.confidence,
-                             reasoning: parsed.reasoning, round: round)
-                votes.append(v)
-                record.votes.append(v)
-                emit(VoteEvent(v, debateUsage: record.usage), round: round, agent: voter)
-            case .failure(let failure):
-                failed(voter, round: round, phase: .vote, failure)
-            }
-        }
-        if Task.isCancelled { return }
-        closeRound(votes: votes, count: count)
     }
 
     /// Records convergence, the valid critiques and votes, and the provisional outcome; then moves on or stops early.
@@ -308,29 +411,85 @@ final class DebateRun {
         }
     }
 
+    // The final phase's async frames stay small like the others': what a call needs before and after it is
+    // worked out in synchronous steps and carried across the wait in `FinalCall`.
     @inline(never) func finalize() async {
+        switch finalPlan() {
+        case .decided(let decided): if !Task.isCancelled { conclude(decided) }
+        case .judge(let call): await finalCall(call, judgmentCall(call), settle: settleJudgment)
+        case .synthesize(let call): await finalCall(call, streamedCall(0, call.agent, call.request), settle: settleSynthesis)
+        }
+    }
+
+    /// The judge's or the synthesizer's call, with what its outcome is read against.
+    final class FinalCall {
+        let agent: any Agent
+        let request: PhaseRequest
+        let round: Int
+        let answers: [Position]
+        let votes: [Vote]
+        let requested: Int
+        /// What the votes decide without the judge (judge method).
+        let fallback: ConsensusResult?
+        /// The judge's view of the answers (judge method).
+        let view: ReaderView?
+
+        init(agent: any Agent, request: PhaseRequest, round: Int, answers: [Position], votes: [Vote] = [], requested: Int = 0,
+             fallback: ConsensusResult? = nil, view: ReaderView? = nil) {
+            (self.agent, self.request, self.round, self.answers) = (agent, request, round, answers)
+            (self.votes, self.requested, self.fallback, self.view) = (votes, requested, fallback, view)
+        }
+    }
+
+    enum FinalPlan {
+        case decided(ConsensusResult)
+        case judge(FinalCall)
+        case synthesize(FinalCall)
+    }
+
+    /// A judge or a synthesis decide by a call; every other method counts the votes by its rule (`ConsensusRule`).
+    @inline(never) func finalPlan() -> FinalPlan {
         let answers = currentAnswers()
         let lastRound = record.roundsUsed
         let votes = record.votes.filter { $0.round == lastRound }
         let requested = record.roundSummaries.last { $0.round == lastRound }?.votes?.requested ?? state.progress.active.count
-        let method = record.consensusMethod
-        var result: ConsensusResult
-        // A judge or a synthesis decide by a call; every other method counts the votes by its rule (`ConsensusRule`).
-        if method == .judge {
-            result = await judged(answers: answers, votes: votes, requested: requested)
-        } else if method == .none {
-            result = await synthesized(answers: answers)
-        } else {
-            result = ConsensusRule(method: method, ratings: config.ratings)
-                .decide(votes: votes, agents: state.progress.active, answers: answers, requested: requested, quorum: record.requiredVotes)
+        switch record.consensusMethod {
+        case .judge: return judgePlan(answers: answers, votes: votes, requested: requested)
+        case .none: return synthesisPlan(answers: answers)
+        case let method:
+            return .decided(ConsensusRule(method: method, ratings: config.ratings)
+                .decide(votes: votes, agents: state.progress.active, answers: answers, requested: requested, quorum: record.requiredVotes))
         }
-        if Task.isCancelled { return }
+    }
+
+    @inline(never) func conclude(_ result: ConsensusResult) {
         record.consensus = result
         announceConsensus(result)
         state.progress.step = .done
     }
 
-    func judged(answers: [Position], votes: [Vote], requested: Int) async -> ConsensusResult {
+    /// The final call, its streamed text shown as it comes, and the consensus its result gives.
+    @inline(never) func finalCall<Output: Sendable>(_ call: FinalCall, _ runner: PhaseRunner.Call<Output>,
+                                                    settle: @escaping (FinalCall, Result<Output, CallFailure>) -> ConsensusResult) async {
+        let (name, round, phase) = (call.agent.identity.name, call.round, call.request.phase)
+        let results = await PhaseRunner.run([runner], timeout: callTimeout, onDelta: { _, text in
+            streamed(text, agent: name, round: round, phase: phase)
+        }) { _, _ in }
+        concludeFinal(call, results, settle)
+    }
+
+    @inline(never) func concludeFinal<Output: Sendable>(_ call: FinalCall, _ results: [Int: Result<Output, CallFailure>],
+                                                        _ settle: (FinalCall, Result<Output, CallFailure>) -> ConsensusResult) {
+        let result = settle(call, results[0]!)
+        if !Task.isCancelled { conclude(result) }
+    }
+
+    func judgmentCall(_ call: FinalCall) -> PhaseRunner.Call<Structured<ReplyParser.ParsedJudgment>> {
+        let labels = call.view!.positions.map(\.agent)
+        return structuredCall(0, call.agent, call.request, streamed: true) { try ReplyParser.judgment($0, labels: labels) }
+    }
+
+    @inline(never) func judgePlan(answers: [Position], votes: [Vote], requested: Int) -> FinalPlan {
         let quorum = record.requiredVotes
         let fallback = ConsensusRule(method: .majority, ratings: config.ratings)
             .decide(votes: votes, agents: state.progress.active, answers: answers, requested: requested, quorum: quorum)
@@ -343,7 +502,7 @@ final class DebateRun {
             var r = fallback
             r.method = .judge
             r.summary = "no judge available; " + r.summary
-            return r
+            return .decided(r)
         }
         let round = record.roundsUsed
         // The judge reads the answers, critiques and votes through its own view: labels, not names, when blind.
@@ -358,63 +517,68 @@ final class DebateRun {
         }
         let request = PhaseRequest(phase: .judge, round: round, candidates: view.positions, critiques: shownCritiques, votes: shownVotes,
                                    deadline: .now + callTimeout)
-        let labels = view.positions.map(\.agent)
-        let results = await PhaseRunner.run([structuredCall(0, judge, request, streamed: true) { try ReplyParser.judgment($0, labels: labels) }],
-                                            timeout: callTimeout, onDelta: { _, text in
-            streamed(text, agent: judgeID.name, round: round, phase: .judge)
-        }) { _, _ in }
+        return .judge(FinalCall(agent: judge, request: request, round: round, answers: answers, votes: votes, requested: requested,
+                                fallback: fallback, view: view))
+    }
+
+    @inline(never) func settleJudgment(_ call: FinalCall, _ result: Result<Structured<ReplyParser.ParsedJudgment>, CallFailure>)
+        -> ConsensusResult {
+        let (judgeName, round, votes, quorum) = (call.agent.identity.name, call.round, call.votes, record.requiredVotes)
+        let view = call.view!
         var ignored = RoundSummary.Count(valid: 0, requested: 1)
-        switch Self.settle(results[0]!, &ignored) { charge(judgeID.name, $0) } {
+        switch Self.settle(result, &ignored, charge: { charge(judgeName, $0) }) {
         case .success(let parsed):
-            record.messages.append(DebateMessage(role: "judgment", agent: judgeID.name, content: parsed.finalAnswer,
+            record.messages.append(DebateMessage(role: "judgment", agent: judgeName, content: parsed.finalAnswer,
                                                  round: round, timestamp: Timestamp.now()))
-            announceSynthesis(parsed.finalAnswer, method: "judge", by: judgeID.name)
+            announceSynthesis(parsed.finalAnswer, method: "judge", by: judgeName)
             // Only the answer the judge named is sided with; a judge that named none sides with nobody.
             let winner = parsed.choice.flatMap { view.agentOf[$0] }
             let supporters = winner.map { w in [w] + votes.filter { $0.choice == w }.map(\.agent) } ?? []
             let dissent = winner.map { w in votes.filter { $0.choice != w && $0.agent != w }
                 .map { Dissent(agent: $0.agent, choice: $0.choice, reason: $0.reasoning) } } ?? []
             let quorate = votes.count >= quorum
-            var summary = "judged by \(judgeID.name)" + (winner.map { ", siding with \($0)" } ?? "")
-            if !quorate { summary = "no consensus: \(votes.count) of \(requested) votes valid (\(quorum) needed); " + summary }
+            var summary = "judged by \(judgeName)" + (winner.map { ", siding with \($0)" } ?? "")
+            if !quorate { summary = "no consensus: \(votes.count) of \(call.requested) votes valid (\(quorum) needed); " + summary }
             return ConsensusResult(method: .judge, reached: quorate, confidence: parsed.confidence, finalAnswer: parsed.finalAnswer,
                                    winner: winner, supportingAgents: supporters, dissentingAgents: dissent.map(\.agent),
                                    dissent: dissent, summary: summary, validVotes: votes.count, quorum: quorum)
         case .failure(let failure):
-            recordFailure(judgeID.name, round: round, phase: .judge, failure, removed: false)
-            var r = fallback
+            recordFailure(judgeName, round: round, phase: .judge, failure, removed: false)
+            var r = call.fallback!
             r.method = .judge
-            r.summary = "judge \(judgeID.name) failed (\(failure.description)); decided by vote: " + r.summary
+            r.summary = "judge \(judgeName) failed (\(failure.description)); decided by vote: " + r.summary
             return r
         }
     }
 
-    func synthesized(answers: [Position]) async -> ConsensusResult {
+    @inline(never) func synthesisPlan(answers: [Position]) -> FinalPlan {
         let writer = state.progress.active.first { engine.agent(named: $0)?.identity.role == "synthesizer" } ?? state.progress.active[0]
-        let agreement = Self.agreement(answers)
+        guard let agent = engine.agent(named: writer) else { return .decided(synthesis(nil, answers: answers)) }
         let request = PhaseRequest(phase: .synthesize, round: record.roundsUsed, candidates: answers,
                                    critiques: record.critiques.filter { $0.round == record.roundsUsed }, deadline: .now + callTimeout)
-        var text = ConsensusRule.noConsensusAnswer(answers)
-        var summary = "no vote (method none); positions combined"
-        if let agent = engine.agent(named: writer) {
-            let round = record.roundsUsed
-            let results = await PhaseRunner.run([streamedCall(0, agent, request)], timeout: callTimeout, onDelta: { _, delta in
-                streamed(delta, agent: writer, round: round, phase: .synthesize)
-            }) { _, _ in }
-            switch results[0]!.flatMap(Self.parseAnswer) {
-            case .success(let (reply, synthesis)):
-                charge(writer, reply)
-                text = synthesis
-                summary = "no vote (method none); synthesis by \(writer)"
-                record.messages.append(DebateMessage(role: "synthesis", agent: writer, content: synthesis,
-                                                     round: record.roundsUsed, timestamp: Timestamp.now()))
-                announceSynthesis(synthesis, method: "none", by: writer)
-            case .failure(let failure):
-                recordFailure(writer, round: record.roundsUsed, phase: .synthesize, failure, removed: false)
-            }
+        return .synthesize(FinalCall(agent: agent, request: request, round: record.roundsUsed, answers: answers))
+    }
+
+    @inline(never) func settleSynthesis(_ call: FinalCall, _ result: Result<AgentReply, CallFailure>) -> ConsensusResult {
+        let writer = call.agent.identity.name
+        switch result.flatMap(Self.parseAnswer) {
+        case .success(let (reply, text)):
+            charge(writer, reply)
+            record.messages.append(DebateMessage(role: "synthesis", agent: writer, content: text, round: call.round, timestamp: Timestamp.now()))
+            announceSynthesis(text, method: "none", by: writer)
+            return synthesis((text, writer), answers: call.answers)
+        case .failure(let failure):
+            recordFailure(writer, round: call.round, phase: .synthesize, failure, removed: false)
+            return synthesis(nil, answers: call.answers)
         }
-        return ConsensusResult(method: .none, reached: false, confidence: agreement, finalAnswer: text, winner: nil,
-                               supportingAgents: [], dissentingAgents: [], dissent: [], summary: summary)
+    }
+
+    /// The outcome of a debate without a vote: the synthesis, or the positions combined when there is none.
+    func synthesis(_ written: (text: String, by: String)?, answers: [Position]) -> ConsensusResult {
+        ConsensusResult(method: .none, reached: false, confidence: Self.agreement(answers),
+                        finalAnswer: written?.text ?? ConsensusRule.noConsensusAnswer(answers), winner: nil,
+                        supportingAgents: [], dissentingAgents: [], dissent: [],
+                        summary: written.map { "no vote (method none); synthesis by \($0.by)" } ?? "no vote (method none); positions combined")
     }
 
     // MARK: - Helpers
@@ -422,7 +586,15 @@ final class DebateRun {
     /// A call that streams its text (answers, judgments, syntheses).
     func streamedCall(_ index: Int, _ agent: any Agent, _ request: PhaseRequest) -> PhaseRunner.Call<AgentReply> {
         let ctx = context
-        return .init(index: index, inline: agent.respondsInstantly) { sink in try await agent.stream(to: request, in: ctx, onDelta: sink) }
+        var call = PhaseRunner.Call<AgentReply>(index: index, inline: agent.respondsInstantly) { sink in
+            try await agent.stream(to: request, in: ctx, onDelta: sink)
+        }
+        if let scheduled = agent as? any ScheduledAgent {
+            call.start = { sink, done in
+                scheduled.start(request, in: ctx, streaming: true, onDelta: sink) { done($0.mapError(PhaseRunner.failure)) }
+            }
+        }
+        return call
     }
 
     /// A machine-read reply (critique, vote, judgment) with its parse. One that does not parse is sent back once
@@ -431,26 +603,62 @@ final class DebateRun {
         var reply: AgentReply
         var parsed: Result<T, MalformedReply>
         var repaired: Bool
-    }
 
-    func structuredCall<T: Sendable>(_ index: Int, _ agent: any Agent, _ request: PhaseRequest, streamed: Bool = false,
-                                     parse: @escaping @Sendable (String) throws -> T) -> PhaseRunner.Call<Structured<T>> {
-        let ctx = context
-        return .init(index: index, inline: agent.respondsInstantly) { sink in
-            let first = streamed ? try await agent.stream(to: request, in: ctx, onDelta: sink) : try await agent.respond(to: request, in: ctx)
-            let problem: MalformedReply
-            do { return Structured(reply: first, parsed: .success(try parse(first.text)), repaired: false) } catch {
-                problem = error as? MalformedReply ?? MalformedReply("\(error)")
+        /// The first reply parsed, or the request that asks for the repair.
+        static func first(_ reply: AgentReply, of request: PhaseRequest, parse: (String) throws -> T) -> Result<Self, Repair> {
+            do { return .success(Structured(reply: reply, parsed: .success(try parse(reply.text)), repaired: false)) } catch {
+                let problem = error as? MalformedReply ?? MalformedReply("\(error)")
+                var again = request
+                again.repair = .init(previousReply: reply.text, problem: problem.description)
+                return .failure(Repair(request: again))
             }
-            var again = request
-            again.repair = .init(previousReply: first.text, problem: problem.description)
-            var second = try await agent.respond(to: again, in: ctx)
+        }
+
+        /// The repaired reply, charged for both tries.
+        static func second(_ reply: AgentReply, after first: AgentReply, parse: (String) throws -> T) -> Self {
+            var second = reply
             second.usage = first.usage + second.usage
             second.contextTrimmedCharacters = max(first.contextTrimmedCharacters, second.contextTrimmedCharacters)
             let parsed = Result { try parse(second.text) }.mapError { $0 as? MalformedReply ?? MalformedReply("\($0)") }
             return Structured(reply: second, parsed: parsed.mapError { MalformedReply("\($0.description) (after one repair attempt)") },
                               repaired: true)
         }
+    }
+
+    struct Repair: Error {
+        var request: PhaseRequest
+    }
+
+    func structuredCall<T: Sendable>(_ index: Int, _ agent: any Agent, _ request: PhaseRequest, streamed: Bool = false,
+                                     parse: @escaping @Sendable (String) throws -> T) -> PhaseRunner.Call<Structured<T>> {
+        let ctx = context
+        var call = PhaseRunner.Call<Structured<T>>(index: index, inline: agent.respondsInstantly) { sink in
+            let first = streamed ? try await agent.stream(to: request, in: ctx, onDelta: sink) : try await agent.respond(to: request, in: ctx)
+            switch Structured.first(first, of: request, parse: parse) {
+            case .success(let done): return done
+            case .failure(let repair):
+                return Structured.second(try await agent.respond(to: repair.request, in: ctx), after: first, parse: parse)
+            }
+        }
+        if let scheduled = agent as? any ScheduledAgent {
+            call.start = { sink, done in
+                scheduled.start(request, in: ctx, streaming: streamed, onDelta: sink) { reply in
+                    let first: AgentReply
+                    switch reply {
+                    case .failure(let error): return done(.failure(PhaseRunner.failure(error)))
+                    case .success(let r): first = r
+                    }
+                    switch Structured.first(first, of: request, parse: parse) {
+                    case .success(let structured): done(.success(structured))
+                    case .failure(let repair):
+                        scheduled.start(repair.request, in: ctx, streaming: false, onDelta: { _ in }) { second in
+                            done(second.map { Structured.second($0, after: first, parse: parse) }.mapError(PhaseRunner.failure))
+                        }
+                    }
+                }
+            }
+        }
+        return call
     }
 
     /// A structured call's outcome: its tokens charged (a reply that did not parse still cost them), counted
@@ -513,14 +721,7 @@ final class DebateRun {
     }
 
     static func parseAnswer(_ reply: AgentReply) -> Result<(AgentReply, String), CallFailure> {
-        Result { (reply, try ReplyParser.answer(reply.text)) }.mapError(asFailure)
-    }
-
-    static func asFailure(_ error: any Error) -> CallFailure {
-        if let f = error as? CallFailure { return f }
-        if let m = error as? MalformedReply { return .malformed(m.description) }
-        if let a = error as? AgentError { return .agent(a) }
-        return .failed(PhaseRunner.describe(error))
+        Result { (reply, try ReplyParser.answer(reply.text)) }.mapError(PhaseRunner.failure)
     }
 
     func succeeded(_ name: String, _ reply: AgentReply) {

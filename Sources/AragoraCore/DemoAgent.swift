@@ -6,7 +6,7 @@ import Synchronization
 /// Its text is built from the question's own words, differs between personas, answers the critiques it
 /// received when it revises, and its votes follow persona affinities plus seeded noise, so that across
 /// questions every consensus outcome (clear win, tie, failed unanimity) occurs.
-public struct DemoAgent: Agent {
+public struct DemoAgent: ScheduledAgent {
     public let identity: AgentIdentity
     let persona: DemoPersona
     /// Waited before each reply (`ARAGORA_DEMO_LATENCY_MS`), so demos can be watched and latency simulated.
@@ -44,6 +44,31 @@ public struct DemoAgent: Agent {
             onDelta(piece)
         }
         return whole
+    }
+
+    /// The same replies as `respond` and `stream`, waited for on the timer wheel instead of in a task.
+    static let replies = DispatchQueue(label: "aragora-demo-replies", attributes: .concurrent)
+
+    public func start(_ request: PhaseRequest, in context: DebateContext, streaming: Bool,
+                      onDelta: @escaping TokenSink, done: @escaping @Sendable (Result<AgentReply, any Error>) -> Void) {
+        guard latency > .zero else { return done(.success(reply(to: request, in: context))) }
+        guard streaming else {
+            // Built when due, off the timer thread, so that a pending call holds no reply text.
+            _ = TimerWheel.shared.schedule(at: .now + latency) {
+                Self.replies.async { done(.success(reply(to: request, in: context))) }
+            }
+            return
+        }
+        let whole = reply(to: request, in: context)
+        let pieces = Self.pieces(of: whole.text, count: min(8, max(2, Int(latency / .milliseconds(100)))))
+        let step = latency / pieces.count
+        @Sendable func emit(_ next: Int) {
+            _ = TimerWheel.shared.schedule(at: .now + step) {
+                onDelta(pieces[next])
+                if next + 1 < pieces.count { emit(next + 1) } else { done(.success(whole)) }
+            }
+        }
+        emit(0)
     }
 
     /// Splits text at spaces into about `count` pieces that concatenate back to it.

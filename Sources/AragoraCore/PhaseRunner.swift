@@ -40,17 +40,22 @@ public enum CallFailure: Error, Sendable, CustomStringConvertible {
 
 /// Runs one phase's calls at once and hands back each result as it arrives.
 ///
-/// Every call runs in its own task; one deadline bounds the whole phase (all calls start together, so this
-/// is the per-call timeout). A call that hangs past it, even one that ignores cancellation, is abandoned
-/// and reported as timed out: the debate never waits on it. Unstructured tasks on purpose: a child task of
-/// a group could not be abandoned.
+/// A call either runs in its own task or, when its agent waits on a timer rather than on a task (`ScheduledAgent`),
+/// is started here and calls back: thousands of pending calls then cost a timer entry each, not a task with its
+/// frames. One deadline bounds the whole phase (all calls start together, so this is the per-call timeout). A call
+/// that hangs past it, even one that ignores cancellation, is abandoned and reported as timed out: the debate never
+/// waits on it. Unstructured tasks on purpose: a child task of a group could not be abandoned.
 struct PhaseRunner {
+    typealias Completion<Output> = @Sendable (Result<Output, CallFailure>) -> Void
+
     struct Call<Output: Sendable>: Sendable {
         var index: Int
         /// The agent never suspends: run it in the calling task.
         var inline: Bool = false
         /// The call; it may hand text to the sink as it is written (streaming).
         var work: @Sendable (TokenSink) async throws -> Output
+        /// Starts the call without a task of its own; it completes exactly once, from any thread.
+        var start: (@Sendable (@escaping TokenSink, @escaping Completion<Output>) -> Void)? = nil
     }
 
     enum Arrival<Output: Sendable>: Sendable {
@@ -72,66 +77,100 @@ struct PhaseRunner {
         guard !calls.isEmpty else { return [:] }
         if calls.allSatisfy(\.inline) { return await runInline(calls, onDelta: onDelta, onResult: onResult) }
         let (stream, continuation) = AsyncStream<Arrival<Output>>.makeStream()
-        var tasks: [Task<Void, Never>] = []
-        tasks.reserveCapacity(calls.count)
-        for call in calls {
-            tasks.append(Task {
-                let result = await outcome(of: call) { continuation.yield(.delta(call.index, $0)) }
-                continuation.yield(.done(call.index, result))
-            })
-        }
+        let tasks = launch(calls, continuation)
         // The deadline is an entry in the shared timer wheel, not a sleeping task: cancelled at the phase's end, it
         // leaves nothing armed behind.
         let timer = TimerWheel.shared.schedule(at: .now + timeout) { continuation.yield(.deadline) }
-        let order = calls.map(\.index)
-        var results: [Int: Result<Output, CallFailure>] = [:]
-        var released = 0
-        func release() {
-            while released < order.count, let r = results[order[released]] {
-                onResult(order[released], r)
-                released += 1
-            }
-        }
+        // Every debate in flight holds this frame while its calls are pending: the loop only awaits; the
+        // bookkeeping (and the callers' handlers, inlined into it) runs in `Collector`'s synchronous frames.
+        let collector = Collector<Output>(order: calls.map(\.index), timeout: timeout)
         await withTaskCancellationHandler {
             for await arrival in stream {
-                switch arrival {
-                case .done(let i, let r):
-                    results[i] = r
-                case .delta(let i, let text):
-                    if results[i] == nil { onDelta(i, text) }
-                case .deadline:
-                    for i in order where results[i] == nil { results[i] = .failure(.timedOut(timeout)) }
-                }
-                release()
-                if results.count == order.count { break }
+                if collector.take(arrival, onDelta: onDelta, onResult: onResult) { break }
             }
         } onCancel: {
             continuation.finish()
         }
         TimerWheel.shared.cancel(timer)
         continuation.finish()
-        if results.count < order.count {
-            for t in tasks { t.cancel() }
-            for i in order where results[i] == nil { results[i] = .failure(.cancelled) }
-        } else {
-            for (i, t) in zip(order, tasks) where results[i].map(Self.isTimeout) == true { t.cancel() }
+        return collector.close(tasks)
+    }
+
+    /// Starts every call: a task each, or the call's own `start`.
+    @inline(never) static func launch<Output: Sendable>(
+        _ calls: [Call<Output>], _ continuation: AsyncStream<Arrival<Output>>.Continuation
+    ) -> [Task<Void, Never>?] {
+        calls.map { call in
+            let index = call.index
+            if let start = call.start {
+                start({ continuation.yield(.delta(index, $0)) }) { continuation.yield(.done(index, $0)) }
+                return nil
+            }
+            return Task {
+                let result = await outcome(of: call) { continuation.yield(.delta(index, $0)) }
+                continuation.yield(.done(index, result))
+            }
         }
-        return results
+    }
+
+    /// The results so far, released in index order.
+    final class Collector<Output: Sendable> {
+        let order: [Int]
+        let timeout: Duration
+        var results: [Int: Result<Output, CallFailure>] = [:]
+        var released = 0
+
+        init(order: [Int], timeout: Duration) {
+            self.order = order
+            self.timeout = timeout
+        }
+
+        /// Records an arrival and releases what it completes; true once every call has a result.
+        @inline(never) func take(_ arrival: Arrival<Output>, onDelta: (Int, String) -> Void,
+                                 onResult: (Int, Result<Output, CallFailure>) -> Void) -> Bool {
+            switch arrival {
+            case .done(let i, let r):
+                results[i] = r
+            case .delta(let i, let text):
+                if results[i] == nil { onDelta(i, text) }
+            case .deadline:
+                for i in order where results[i] == nil { results[i] = .failure(.timedOut(timeout)) }
+            }
+            while released < order.count, let r = results[order[released]] {
+                onResult(order[released], r)
+                released += 1
+            }
+            return results.count == order.count
+        }
+
+        /// Cancels the tasks of calls that have no result (the phase was cancelled) or timed out.
+        @inline(never) func close(_ tasks: [Task<Void, Never>?]) -> [Int: Result<Output, CallFailure>] {
+            if results.count < order.count {
+                for t in tasks { t?.cancel() }
+                for i in order where results[i] == nil { results[i] = .failure(.cancelled) }
+            } else {
+                for (i, t) in zip(order, tasks) where results[i].map(PhaseRunner.isTimeout) == true { t?.cancel() }
+            }
+            return results
+        }
     }
 
     static func outcome<Output: Sendable>(of call: Call<Output>, onDelta: @escaping TokenSink) async -> Result<Output, CallFailure> {
         do {
             return .success(try await call.work(onDelta))
-        } catch let failure as CallFailure {
-            return .failure(failure)
-        } catch let error as AgentError {
-            return .failure(.agent(error))
-        } catch is CancellationError {
-            return .failure(.cancelled)
-        } catch let m as MalformedReply {
-            return .failure(.malformed(m.description))
         } catch {
-            return .failure(.failed(Self.describe(error)))
+            return .failure(failure(error))
+        }
+    }
+
+    /// What a thrown error means for the call.
+    static func failure(_ error: any Error) -> CallFailure {
+        switch error {
+        case let failure as CallFailure: return failure
+        case let error as AgentError: return .agent(error)
+        case is CancellationError: return .cancelled
+        case let m as MalformedReply: return .malformed(m.description)
+        default: return .failed(describe(error))
         }
     }
 

@@ -47,9 +47,9 @@ public enum ReplyParser {
         guard hasWords(trimmed) else { throw MalformedReply("empty or unreadable answer") }
         if let json = jsonObject(in: trimmed), let inner = (json["answer"] ?? json["content"])?.stringValue,
            hasWords(inner) {
-            return inner
+            return inner.compacted
         }
-        return trimmed
+        return trimmed.compacted
     }
 
     /// `{"issues": [string], "suggestions": [string], "severity": integer 0-10}`.

@@ -11,3 +11,12 @@ extension StringProtocol {
         return String(self[first...last])
     }
 }
+
+extension String {
+    /// The same text in storage of exactly its size. Text built by appending (interpolation, streamed deltas) can
+    /// carry up to twice its length in capacity, and the transcript keeps every answer for the debate's life.
+    var compacted: String {
+        var copy = self
+        return copy.withUTF8 { String(decoding: $0, as: UTF8.self) }
+    }
+}
