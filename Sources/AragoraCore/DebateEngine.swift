@@ -46,6 +46,15 @@ public struct DebateEngine: Sendable {
         return run.result()
     }
 
+    /// Like `resume`, handing the final record to `end` and returning what it makes of it: a caller that keeps the
+    /// record in a class then holds no record-sized value in its async frame for the debate's whole life.
+    public func resume<T>(_ start: DebateCheckpoint, sink: DebateEventSink? = nil,
+                          checkpoint: (@Sendable (DebateCheckpoint) async -> Void)? = nil, end: (DebateRecord) -> T) async -> T {
+        let run = prepare(start, sink: sink, checkpoint: checkpoint)
+        await run.execute()
+        return run.handOver(end)
+    }
+
     // Built outside the async callers' frames: a debate in flight holds those frames until it ends, and a
     // checkpoint built inline would stay in them.
     @inline(never) func prepare(_ start: @autoclosure () -> DebateCheckpoint, sink: DebateEventSink?,

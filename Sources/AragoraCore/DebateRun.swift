@@ -44,6 +44,8 @@ final class DebateRun {
 
     @inline(never) func result() -> DebateRecord { record }
 
+    @inline(never) func handOver<T>(_ end: (DebateRecord) -> T) -> T { end(record) }
+
     // Every debate in flight holds these async frames while it waits for its agents, so they only branch and
     // await: the checks, the copy handed to `checkpoint` and `finish` (signing) live in frames of their own,
     // allocated only while they run.

@@ -49,10 +49,10 @@ public final class LocalEventBus: EventBus {
     public func persisted(_ id: String, through seq: Int) {
         guard store != nil else { return }
         state.withLock { s in
-            guard var log = s.logs[id], seq > log.storedThrough else { return }
-            log.storedThrough = seq
-            log.tail.removeAll { $0.seq <= seq }
-            s.logs[id] = log
+            guard let stored = s.logs[id]?.storedThrough, seq > stored else { return }
+            // In place: a copy taken out of the dictionary would copy its tail to change it.
+            s.logs[id]!.storedThrough = seq
+            s.logs[id]!.tail.removeAll { $0.seq <= seq }
         }
     }
 

@@ -7,11 +7,21 @@ import Synchronization
 /// the store costs one write per store round trip, not one per phase, and never waits on the writer between
 /// phases. A crash loses the phase in progress and, for the time a write takes, the phase before it.
 final class CheckpointWriter: Sendable {
-    struct Item: Sendable {
-        var record: DebateRecord
+    /// A class: every frame that passes one along while it waits for the store holds a reference, not the record.
+    final class Item: Sendable {
+        let record: DebateRecord
         /// Where to resume; nil for the record shown as running before its first phase (resumes from the start).
-        var progress: DebateCheckpoint.Progress?
-        var events: [DebateEvent]
+        let progress: DebateCheckpoint.Progress?
+        let events: [DebateEvent]
+
+        init(record: DebateRecord, progress: DebateCheckpoint.Progress?, events: [DebateEvent]) {
+            (self.record, self.progress, self.events) = (record, progress, events)
+        }
+
+        /// The same checkpoint with `earlier` events before its own.
+        func after(_ earlier: [DebateEvent]) -> Item {
+            earlier.isEmpty ? self : Item(record: record, progress: progress, events: earlier + events)
+        }
     }
 
     enum Result: Sendable {
@@ -54,11 +64,8 @@ final class CheckpointWriter: Sendable {
     func offer(_ item: Item) {
         let start: Item? = state.withLock { s in
             guard !s.lost, !s.finishing else { return nil }
-            var item = item
-            if !s.carried.isEmpty || s.waiting != nil {
-                item.events = s.carried + (s.waiting?.events ?? []) + item.events
-                s.carried = []
-            }
+            let item = item.after(s.carried + (s.waiting?.events ?? []))
+            s.carried = []
             if s.writing {
                 s.waiting = item
                 return nil
@@ -73,31 +80,35 @@ final class CheckpointWriter: Sendable {
         var item = first
         while true {
             let result = await save(item)
-            switch result {
-            case .saved: saved(item)
-            case .leaseLost: lost()
-            case .failed: break
-            }
-            let next: Item? = state.withLock { s in
-                switch result {
-                case .saved: break
-                case .leaseLost:
-                    s.lost = true
-                    s.waiting = nil
-                case .failed:
-                    if s.waiting != nil { s.waiting!.events = item.events + s.waiting!.events } else { s.carried = item.events + s.carried }
-                }
-                guard !s.finishing, let w = s.waiting else {
-                    s.writing = false
-                    for c in s.idle { c.resume() }
-                    s.idle = []
-                    return nil
-                }
-                s.waiting = nil
-                return w
-            }
-            guard let next else { return }
+            guard let next = written(item, result) else { return }
             item = next
+        }
+    }
+
+    /// After a write: the next item to write, or nil when the writer is now idle.
+    @inline(never) private func written(_ item: Item, _ result: Result) -> Item? {
+        switch result {
+        case .saved: saved(item)
+        case .leaseLost: lost()
+        case .failed: break
+        }
+        return state.withLock { s in
+            switch result {
+            case .saved: break
+            case .leaseLost:
+                s.lost = true
+                s.waiting = nil
+            case .failed:
+                if let w = s.waiting { s.waiting = w.after(item.events) } else { s.carried = item.events + s.carried }
+            }
+            guard !s.finishing, let w = s.waiting else {
+                s.writing = false
+                for c in s.idle { c.resume() }
+                s.idle = []
+                return nil
+            }
+            s.waiting = nil
+            return w
         }
     }
 

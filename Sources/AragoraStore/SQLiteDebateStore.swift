@@ -14,6 +14,7 @@ public final class SQLiteDebateStore: DebateStore {
     private let reader: SQLiteConnection
     private let writer: SQLiteWriter
     private let saves: SQLiteBatch<SQLiteSaveBatch.Save>
+    private let encoding = AsyncSlots(SQLiteDebateStore.encodedSavesAtMost)
     private let creates: SQLiteBatch<SQLiteCreateBatch.Create>
     private let closed = Mutex(false)
 
@@ -142,9 +143,21 @@ public final class SQLiteDebateStore: DebateStore {
     /// deleted debate stays deleted.
     public func save(_ record: DebateRecord, progress: DebateCheckpoint.Progress?, events: [DebateEvent], lease: DebateLease) async throws {
         if closed.withLock({ $0 }) { throw StoreError.closed }
-        try await saves.submit(SQLiteSaveBatch.Save(
-            record: record, json: try record.jsonString(), progress: try progress.map { try $0.jsonString() },
-            events: events.map { (seq: $0.seq, type: $0.type.rawValue, body: $0.serialized()) }, lease: lease))
+        await encoding.acquire()
+        defer { encoding.release() }
+        try await saves.submit(try Self.encoded(record, progress: progress, events: events, lease: lease))
+    }
+
+    /// Saves encoded and waiting for the writer at most: two of its largest batches, one being written and the next.
+    /// Past that a save waits before encoding: with thousands of debates waiting on the writer, their encoded records
+    /// would otherwise be the largest part of the memory per debate in flight.
+    static let encodedSavesAtMost = 512
+
+    // Encoded outside the async frame, which the saving task holds until the batch is written.
+    @inline(never) static func encoded(_ record: DebateRecord, progress: DebateCheckpoint.Progress?, events: [DebateEvent],
+                                       lease: DebateLease) throws -> SQLiteSaveBatch.Save {
+        SQLiteSaveBatch.Save(record: record, json: try record.jsonString(), progress: try progress.map { try $0.jsonString() },
+                             events: events.map { (seq: $0.seq, type: $0.type.rawValue, body: $0.serialized()) }, lease: lease)
     }
 
     public func recordJSON(id: String) async throws -> [UInt8]? {

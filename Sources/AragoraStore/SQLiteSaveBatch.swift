@@ -71,12 +71,17 @@ final class SQLiteBatch<Item: Sendable>: Sendable {
 
 /// Debate checkpoints written together: one fenced UPDATE for the batch, then its events in multi-row INSERTs.
 enum SQLiteSaveBatch {
-    struct Save: Sendable {
-        var record: DebateRecord
-        var json: String
-        var progress: String?
-        var events: [(seq: Int, type: String, body: String)]
-        var lease: DebateLease
+    /// A class: the saving task waits with it in its frame until its batch is written.
+    final class Save: Sendable {
+        let record: DebateRecord
+        let json: String
+        let progress: String?
+        let events: [(seq: Int, type: String, body: String)]
+        let lease: DebateLease
+
+        init(record: DebateRecord, json: String, progress: String?, events: [(seq: Int, type: String, body: String)], lease: DebateLease) {
+            (self.record, self.json, self.progress, self.events, self.lease) = (record, json, progress, events, lease)
+        }
     }
 
     /// Each save's outcome: nil, or `leaseLost` when its lease no longer holds.
