@@ -591,7 +591,7 @@ final class DebateRun {
         var call = PhaseRunner.Call<AgentReply>(index: index, inline: agent.respondsInstantly) { sink in
             try await agent.stream(to: request, in: ctx, onDelta: sink)
         }
-        if let scheduled = agent as? any ScheduledAgent {
+        if !call.inline, let scheduled = agent as? any ScheduledAgent {
             call.start = { sink, done in
                 scheduled.start(request, in: ctx, streaming: true, onDelta: sink) { done($0.mapError(PhaseRunner.failure)) }
             }
@@ -642,7 +642,7 @@ final class DebateRun {
                 return Structured.second(try await agent.respond(to: repair.request, in: ctx), after: first, parse: parse)
             }
         }
-        if let scheduled = agent as? any ScheduledAgent {
+        if !call.inline, let scheduled = agent as? any ScheduledAgent {
             call.start = { sink, done in
                 scheduled.start(request, in: ctx, streaming: streamed, onDelta: sink) { reply in
                     let first: AgentReply

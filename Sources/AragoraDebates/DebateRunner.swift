@@ -26,14 +26,9 @@ public actor DebateRunner {
     }
 
     /// How a debate ended here: its record and ELO changes (empty unless completed).
-    /// A class: a debate's task passes it on while it waits, and a record-sized value would take room in its frames.
-    public final class Completion: Sendable {
-        public let record: DebateRecord
-        public let eloChanges: [EloRating.Change]
-
-        init(record: DebateRecord, eloChanges: [EloRating.Change]) {
-            (self.record, self.eloChanges) = (record, eloChanges)
-        }
+    public struct Completion: Sendable {
+        public var record: DebateRecord
+        public var eloChanges: [EloRating.Change]
     }
 
     private var queue = Deque<String>()
@@ -162,12 +157,16 @@ public actor DebateRunner {
     /// debate in flight; docs/benchmarks.md). The writer's largest transaction.
     static let writesBehindUpTo = 256
 
-    // A debate's task holds these frames from its start to its end: they only await; what is built before and
-    // after runs in synchronous steps (record-sized temporaries would take their size in every frame in flight).
     private func execute(_ id: String, _ job: Job) async {
-        let persisted = persistence(of: job)
-        let (bus, gate, stats) = (self.bus, gates[id], self.stats)
-        let outcome = await persisted.run(job.engine, from: job.start, publish: { event in gate?.send(event) },
+        let start = job.start
+        let logger = self.logger
+        let bus = self.bus
+        let gate = gates[id]
+        let persisted = PersistedDebate(store: store, lease: job.lease) { id, error in
+            logger.error("checkpoint failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
+        }
+        let stats = self.stats
+        let outcome = await persisted.run(job.engine, from: start, publish: { event in gate?.send(event) },
                                           persisted: { bus.persisted(id, through: $0) }, leaseLost: { [weak self] in
             gate?.lose()
             Task { await self?.stopRunning(id) }
@@ -175,83 +174,53 @@ public actor DebateRunner {
         await finished(id, outcome, persisted: persisted)
     }
 
-    @inline(never) private func persistence(of job: Job) -> PersistedDebate {
-        let logger = self.logger
-        return PersistedDebate(store: store, lease: job.lease) { id, error in
-            logger.error("checkpoint failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
-        }
-    }
-
-    private enum Ending { case leaseLost, shutdown, finished }
-
     /// The slot is free at once for the next debate; the debate stays active (`isActive`) until its final record
     /// is saved, so whoever awaits its completion reads the finished record.
     private func finished(_ id: String, _ outcome: PersistedDebate.Outcome, persisted: PersistedDebate) async {
+        running[id] = nil
+        finishing.insert(id)
+        pump()
+        let record = outcome.record
+        let wasLost = outcome.leaseLost || lost.remove(id) != nil
+        let interruptedByShutdown = shuttingDown && record.status == .cancelled && !cancelRequested.contains(id)
+        cancelRequested.remove(id)
         var completion: Completion?
-        switch ending(id, outcome) {
-        case .leaseLost:
+        if wasLost {
             logger.warning("debate stopped here: its lease was lost (taken over elsewhere or deleted)", metadata: ["debate_id": "\(id)"])
-        case .shutdown:
-            await checkpointForShutdown(id, outcome, persisted: persisted)
-        case .finished:
-            completion = await saveFinished(id, outcome, persisted: persisted)
+        } else if interruptedByShutdown {
+            // Keep the last checkpoint (status running) and give the lease up: the next start, or another instance, resumes it.
+            // From a fresh task: this one is cancelled, and the newest checkpoint may still be unwritten.
+            let (store, unwritten) = (store, outcome.unwritten)
+            await Task {
+                if let unwritten {
+                    try? await store.save(unwritten.checkpoint.record, progress: unwritten.checkpoint.progress,
+                                          events: unwritten.events, lease: persisted.lease)
+                }
+                try? await store.release(persisted.lease)
+            }.value
+            logger.info("debate checkpointed for shutdown", metadata: ["debate_id": "\(id)"])
+        } else {
+            // A cancelled debate's task is itself cancelled: save from a fresh task so the write still happens.
+            let save = Task { try await Self.finish(persisted, record, unsaved: outcome.unsaved, logger: logger) }
+            do {
+                completion = Completion(record: record, eloChanges: try await save.value)
+            } catch StoreError.leaseLost {
+                logger.info("debate ended after it was deleted or taken over: nothing more saved", metadata: ["debate_id": "\(id)"])
+            } catch {
+                completion = Completion(record: record, eloChanges: [])
+                logger.error("saving the finished debate failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
+            }
+            metrics.increment("aragora_debates_finished_total", labels: [("status", record.status.rawValue)])
+            stats.finishedOne()
+            logger.info("debate finished", metadata: [
+                "debate_id": "\(id)", "status": "\(record.status.rawValue)", "rounds_used": "\(record.roundsUsed)",
+                "duration_s": "\(record.durationSeconds ?? 0)",
+            ])
         }
         finishing.remove(id)
         gates[id] = nil
         bus.close(id)
         resumeWaiters(id, completion)
-    }
-
-    @inline(never) private func ending(_ id: String, _ outcome: PersistedDebate.Outcome) -> Ending {
-        running[id] = nil
-        finishing.insert(id)
-        pump()
-        let wasLost = outcome.leaseLost || lost.remove(id) != nil
-        let interruptedByShutdown = shuttingDown && outcome.record.status == .cancelled && !cancelRequested.contains(id)
-        cancelRequested.remove(id)
-        return wasLost ? .leaseLost : interruptedByShutdown ? .shutdown : .finished
-    }
-
-    /// Keeps the last checkpoint (status running) and gives the lease up: the next start, or another instance, resumes it.
-    /// From a fresh task: this one is cancelled, and the newest checkpoint may still be unwritten.
-    @inline(never) private func checkpointForShutdown(_ id: String, _ outcome: PersistedDebate.Outcome, persisted: PersistedDebate) async {
-        let store = store
-        await Task {
-            if let unwritten = outcome.unwritten {
-                try? await store.save(unwritten.checkpoint.record, progress: unwritten.checkpoint.progress,
-                                      events: unwritten.events, lease: persisted.lease)
-            }
-            try? await store.release(persisted.lease)
-        }.value
-        logger.info("debate checkpointed for shutdown", metadata: ["debate_id": "\(id)"])
-    }
-
-    /// Saves the final record (from a fresh task: a cancelled debate's task is itself cancelled, and the write must
-    /// still happen) and applies its ELO result.
-    @inline(never) private func saveFinished(_ id: String, _ outcome: PersistedDebate.Outcome, persisted: PersistedDebate) async -> Completion? {
-        let logger = logger
-        let save = Task { try await Self.finish(persisted, outcome.record, unsaved: outcome.unsaved, logger: logger) }
-        let completion: Completion?
-        do {
-            completion = Completion(record: outcome.record, eloChanges: try await save.value)
-        } catch StoreError.leaseLost {
-            logger.info("debate ended after it was deleted or taken over: nothing more saved", metadata: ["debate_id": "\(id)"])
-            completion = nil
-        } catch {
-            completion = Completion(record: outcome.record, eloChanges: [])
-            logger.error("saving the finished debate failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
-        }
-        counted(outcome.record)
-        return completion
-    }
-
-    @inline(never) private func counted(_ record: DebateRecord) {
-        metrics.increment("aragora_debates_finished_total", labels: [("status", record.status.rawValue)])
-        stats.finishedOne()
-        logger.info("debate finished", metadata: [
-            "debate_id": "\(record.id)", "status": "\(record.status.rawValue)", "rounds_used": "\(record.roundsUsed)",
-            "duration_s": "\(record.durationSeconds ?? 0)",
-        ])
     }
 
     /// Saves a finished debate, retrying while the storage fails (full disk, database away) with backoff up to about

@@ -16,6 +16,8 @@ final class AsyncSlots: Sendable {
     }
 
     func acquire() async {
+        // A free slot is taken without suspending: a suspension costs a trip through the executor per save.
+        if state.withLock({ s in s.free > 0 ? { s.free -= 1; return true }() : false }) { return }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let now = state.withLock { s in
                 guard s.free > 0 else {
