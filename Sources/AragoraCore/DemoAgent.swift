@@ -46,9 +46,10 @@ public struct DemoAgent: ScheduledAgent {
         return whole
     }
 
-    /// The same replies as `respond` and `stream`, waited for on the timer wheel instead of in a task.
+    /// Where replies that came due are built: off the timer thread, which must stay quick.
     static let replies = DispatchQueue(label: "aragora-demo-replies", attributes: .concurrent)
 
+    /// The same replies as `respond` and `stream`, waited for on the timer wheel instead of in a task.
     public func start(_ request: PhaseRequest, in context: DebateContext, streaming: Bool,
                       onDelta: @escaping TokenSink, done: @escaping @Sendable (Result<AgentReply, any Error>) -> Void) {
         guard latency > .zero else { return done(.success(reply(to: request, in: context))) }
