@@ -33,17 +33,13 @@ public struct DebateEngine: Sendable {
     ///   - checkpoint: called after each completed phase with the state to resume from.
     public func run(_ record: DebateRecord, sink: DebateEventSink? = nil,
                     checkpoint: (@Sendable (DebateCheckpoint) async -> Void)? = nil) async -> DebateRecord {
-        let run = prepare(DebateCheckpoint(starting: record), sink: sink, checkpoint: checkpoint)
-        await run.execute()
-        return run.result()
+        await resume(DebateCheckpoint(starting: record), sink: sink, checkpoint: checkpoint) { $0 }
     }
 
     /// Continues a debate from a saved checkpoint (or starts it, from a fresh one).
     public func resume(_ start: DebateCheckpoint, sink: DebateEventSink? = nil,
                        checkpoint: (@Sendable (DebateCheckpoint) async -> Void)? = nil) async -> DebateRecord {
-        let run = prepare(start, sink: sink, checkpoint: checkpoint)
-        await run.execute()
-        return run.result()
+        await resume(start, sink: sink, checkpoint: checkpoint) { $0 }
     }
 
     /// Like `resume`, handing the final record to `end` and returning what it makes of it: a caller that keeps the
@@ -55,11 +51,11 @@ public struct DebateEngine: Sendable {
         return run.handOver(end)
     }
 
-    // Built outside the async callers' frames: a debate in flight holds those frames until it ends, and a
-    // checkpoint built inline would stay in them.
-    @inline(never) func prepare(_ start: @autoclosure () -> DebateCheckpoint, sink: DebateEventSink?,
+    // A synchronous step: the run copies the checkpoint to the heap, so no async frame holds one while the debate
+    // runs.
+    @inline(never) func prepare(_ start: DebateCheckpoint, sink: DebateEventSink?,
                                 checkpoint: (@Sendable (DebateCheckpoint) async -> Void)?) -> DebateRun {
-        DebateRun(engine: self, state: start(), sink: sink, checkpoint: checkpoint)
+        DebateRun(engine: self, state: start, sink: sink, checkpoint: checkpoint)
     }
 
     /// Runs a debate and exposes its events as an AsyncSequence; the task's value is the final record.

@@ -35,14 +35,12 @@ final class DebateRun {
 
     // MARK: - Main loop
 
-    /// Runs the debate to its end; `result()` is then its record.
+    /// Runs the debate to its end; `handOver` then gives its record.
     @inline(never) func execute() async {
         if begin() {
             while await runPhase() {}
         }
     }
-
-    @inline(never) func result() -> DebateRecord { record }
 
     @inline(never) func handOver<T>(_ end: (DebateRecord) -> T) -> T { end(record) }
 
