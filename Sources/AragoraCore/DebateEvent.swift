@@ -73,10 +73,20 @@ public struct DebateEvent: Sendable, Codable, Equatable {
         try c.encode(loopID, forKey: .loopID)
     }
 
-    /// The envelope as one compact JSON object (sorted keys), as it travels on every channel.
+    /// The envelope as one compact JSON object, as it travels on every channel and is stored: the bytes of its
+    /// `Codable` shape (the same keys in the same order, `JSONShapeTests`), written field by field because every
+    /// event of every debate passes here and the generic encoder's metadata lookups were most of its cost.
     public func serialized() -> String {
-        // Cannot fail: every field is a string, number, null or JSONValue.
-        (try? jsonString()) ?? "{}"
+        var w = JSONObjectWriter(capacity: 160)
+        w.add("type", .string(type.rawValue))
+        w.add("data", data)
+        w.add("timestamp", .double(timestamp))
+        w.add("round", round.map(JSONValue.int) ?? .null)
+        w.add("agent", agent.map(JSONValue.string) ?? .null)
+        w.add("seq", .int(seq))
+        w.add("agent_seq", agentSeq.map(JSONValue.int) ?? .null)
+        w.add("loop_id", .string(loopID))
+        return String(decoding: w.finished(), as: UTF8.self)
     }
 
     /// Reads an envelope back; nil when the text is not one.

@@ -30,26 +30,30 @@ public enum TextSimilarity {
     }
 
     /// Token ids (FNV-1a hashes of the lowercased word): cheap to hash, collisions are negligible here.
+    /// Over the contiguous bytes: the `String.UTF8View` iterator cost as much as the hashing.
     static func tokenIDs(_ text: String) -> [UInt64] {
-        var out: [UInt64] = []
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        var length = 0
-        for b in text.utf8 {
-            let c: UInt8
-            switch b {
-            case 65...90: c = b + 32
-            case 97...122, 48...57, 128...255: c = b
-            default:
-                if length >= 2 { out.append(h) }
-                h = 0xcbf2_9ce4_8422_2325
-                length = 0
-                continue
+        var text = text
+        return text.withUTF8 { bytes in
+            var out: [UInt64] = []
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            var length = 0
+            for b in bytes {
+                let c: UInt8
+                switch b {
+                case 65...90: c = b + 32
+                case 97...122, 48...57, 128...255: c = b
+                default:
+                    if length >= 2 { out.append(h) }
+                    h = 0xcbf2_9ce4_8422_2325
+                    length = 0
+                    continue
+                }
+                h = (h ^ UInt64(c)) &* 0x100_0000_01b3
+                length += 1
             }
-            h = (h ^ UInt64(c)) &* 0x100_0000_01b3
-            length += 1
+            if length >= 2 { out.append(h) }
+            return out
         }
-        if length >= 2 { out.append(h) }
-        return out
     }
 
     /// Cosine similarity of each pair `(a[i], b[i])`, with IDF weights learned from all the texts given.

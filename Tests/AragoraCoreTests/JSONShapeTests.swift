@@ -41,8 +41,13 @@ import Testing
             let fast = try JSONValue(encoding: e)
             #expect(fast == (try Self.foundation(e)))
             #expect(DebateEvent.decode(e.serialized()) == e)
+            // `serialized` writes the envelope by hand: byte for byte what the Codable shape writes.
+            #expect(e.serialized() == (try e.jsonString()))
             for key in ["type", "data", "timestamp", "round", "agent", "seq", "agent_seq", "loop_id"] { #expect(fast[key] != nil) }
         }
+        let bare = DebateEvent(type: .error, data: .null, timestamp: 0.1 + 0.2, round: nil, agent: nil, seq: 0, agentSeq: nil,
+                               loopID: "l\"1")
+        #expect(bare.serialized() == (try bare.jsonString()), "absent values are null")
         let progress = DebateCheckpoint.Progress(round: 2, step: .critique, active: ["a", "b"], consecutiveFailures: ["c": 1],
                                                  seq: 9, agentSeq: ["a": 4])
         #expect(try JSONValue(encoding: progress) == (try Self.foundation(progress)))
