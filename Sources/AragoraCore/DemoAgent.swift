@@ -267,24 +267,23 @@ public struct DemoAgent: ScheduledAgent {
     }
 }
 
-/// The question reduced to what demo agents talk about: its gist and two key words.
-/// One debate's topic, kept by an agent between its replies (one entry: an agent answers one debate at a time,
-/// or a few, and recomputing on a miss is cheap and always right).
+/// The topic of the question an agent answered last, kept between its replies: read from the question once, not
+/// per reply. Keyed by the question alone (the topic depends on nothing else), so an agent shared by many debates
+/// of the same question (`aragora-bench`) hits too; a miss recomputes, which is cheap and always right.
 final class TopicCache: Sendable {
-    private let last = Mutex<(debateID: String, question: String, topic: DemoTopic)?>(nil)
+    private let last = Mutex<(question: String, topic: DemoTopic)?>(nil)
 
     func topic(of context: DebateContext) -> DemoTopic {
-        if let hit = last.withLock({ entry in
-            entry.flatMap { $0.debateID == context.debateID && $0.question == context.question ? $0.topic : nil }
-        }) {
+        if let hit = last.withLock({ entry in entry.flatMap { $0.question == context.question ? $0.topic : nil } }) {
             return hit
         }
         let topic = DemoTopic(question: context.question)
-        last.withLock { $0 = (context.debateID, context.question, topic) }
+        last.withLock { $0 = (context.question, topic) }
         return topic
     }
 }
 
+/// The question reduced to what demo agents talk about: its gist and two key words.
 struct DemoTopic: Sendable {
     var gist: String
     var a: String
