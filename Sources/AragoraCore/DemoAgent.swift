@@ -324,7 +324,6 @@ struct DemoTopic: Sendable {
         b = ranked.dropFirst().first ?? "the current approach"
     }
 
-    /// Replaces each `{name}` of the template with its value; unknown names stay as written.
     /// What `{name}` in a template stands for; nil leaves the placeholder as written.
     func value(of name: Substring) -> String? {
         switch name {
@@ -335,6 +334,7 @@ struct DemoTopic: Sendable {
         }
     }
 
+    /// Replaces each `{name}` of the template with its value; unknown names stay as written.
     func render(_ template: String) -> String {
         var out = ""
         var rest = Substring(template)
@@ -384,8 +384,10 @@ struct DemoTopic: Sendable {
                 rest = rest[rest.index(after: close)...]
             }
             guard let same = match(rest.utf8) else { return nil }
-            // Where the prefix ends, a combining mark in the text would extend its last character.
-            return same && i < hay.count && hay[i] >= 0x80 ? nil : same
+            // Where the prefix ends, a combining mark (or the "\n" of a "\r\n") in the text would extend its last
+            // character, which `hasPrefix` compares whole.
+            let extended = i < hay.count && (hay[i] >= 0x80 || (i > 0 && hay[i - 1] == 0x0D && hay[i] == 0x0A))
+            return same && extended ? nil : same
         }
         return verdict ?? text.hasPrefix(fill(template))
     }

@@ -9,7 +9,7 @@ import Testing
         "ß straße größe? 日本語の質問", "is it worth e\u{301}crire tests", "should we 9 lives cats", "",
     ]
     static let templates = DemoPersona.all.flatMap(\.stances) + [
-        "{topic}", "{topic}.", "{a} and {b}", "plain text", "{unknown} stays", "{topic} {", "Ünïcode {a}", "",
+        "{topic}", "{topic}.", "{a} and {b}", "plain text", "{unknown} stays", "{topic} {", "Ünïcode {a}", "", "ends with\r",
     ]
 
     @Test func agreesWithRenderingThenComparing() {
@@ -18,8 +18,9 @@ import Testing
             for template in Self.templates {
                 let filled = topic.fill(template)
                 // The filled text itself, with more after it, cut short, changed in its last byte, with a combining
-                // mark right after it, and unrelated text.
-                var texts = [filled, filled + " More.", String(filled.dropLast()), filled + "\u{301} tail", "Other text", ""]
+                // mark or a line feed right after it (one character with a closing "\r"), and unrelated text.
+                var texts = [filled, filled + " More.", String(filled.dropLast()), filled + "\u{301} tail", filled + "\n",
+                             "Other text", ""]
                 if let last = filled.last { texts.append(String(filled.dropLast()) + (last == "." ? "!" : ".")) }
                 texts.append(filled.lowercased())
                 for text in texts {
