@@ -334,18 +334,25 @@ struct DemoTopic: Sendable {
         }
     }
 
-    /// Replaces each `{name}` of the template with its value; unknown names stay as written.
-    func render(_ template: String) -> String {
-        var out = ""
+    /// The filled template piece by piece, in order: its literal runs and what each `{name}` stands for (an unknown
+    /// name as written), until `body` returns false. Rendering and `opens` read templates the same way through it.
+    func pieces(of template: String, _ body: (Substring) -> Bool) {
         var rest = Substring(template)
         while let open = rest.utf8.firstIndex(of: UInt8(ascii: "{")),
               let close = rest.utf8[open...].firstIndex(of: UInt8(ascii: "}")) {
-            out += rest[..<open]
-            let name = rest[rest.index(after: open)..<close]
-            out += value(of: name) ?? "{\(name)}"
+            guard body(rest[..<open]) else { return }
+            let value = value(of: rest[rest.index(after: open)..<close]).map { Substring($0) } ?? rest[open...close]
+            guard body(value) else { return }
             rest = rest[rest.index(after: close)...]
         }
-        return out + rest
+        _ = body(rest)
+    }
+
+    /// Every `{name}` replaced by its value; unknown names stay as written.
+    func render(_ template: String) -> String {
+        var out = ""
+        pieces(of: template) { out += $0; return true }
+        return out
     }
 
     func fill(_ template: String) -> String {
@@ -373,17 +380,12 @@ struct DemoTopic: Sendable {
                 }
                 return true
             }
-            var rest = Substring(template)
-            while let open = rest.utf8.firstIndex(of: UInt8(ascii: "{")),
-                  let close = rest.utf8[open...].firstIndex(of: UInt8(ascii: "}")) {
-                guard let value = value(of: rest[rest.index(after: open)..<close]) else { return nil }
-                guard let lead = match(rest[..<open].utf8) else { return nil }
-                if !lead { return false }
-                guard let inserted = match(value.utf8) else { return nil }
-                if !inserted { return false }
-                rest = rest[rest.index(after: close)...]
+            var same: Bool? = true
+            pieces(of: template) { piece in
+                same = match(piece.utf8)
+                return same == true
             }
-            guard let same = match(rest.utf8) else { return nil }
+            guard let same else { return nil }
             // Where the prefix ends, a combining mark (or the "\n" of a "\r\n") in the text would extend its last
             // character, which `hasPrefix` compares whole.
             let extended = i < hay.count && (hay[i] >= 0x80 || (i > 0 && hay[i - 1] == 0x0D && hay[i] == 0x0A))
