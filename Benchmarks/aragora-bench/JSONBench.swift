@@ -34,7 +34,10 @@ enum JSONBench {
         let sorted = JSONEncoder()
         sorted.outputFormatting = .sortedKeys
         print("json: hand-written paths vs Foundation (median of 7 × \(n), per document; record \(recordBytes.count) bytes)")
-        try compare("encode finished record", n / 4, ours: { _ = try record.jsonBytes() }, foundation: { _ = try sorted.encode(record) })
+        try compare("write finished record (storedJSON, every checkpoint)", n / 4, ours: { _ = record.storedJSON() },
+                    foundation: { _ = try sorted.encode(record) })
+        try compare("encode finished record (JSONByteEncoder)", n / 4, ours: { _ = try record.jsonBytes() },
+                    foundation: { _ = try sorted.encode(record) })
         try compare("encode event envelope", n * 5, ours: { _ = event.serialized() }, foundation: { _ = try sorted.encode(event) })
         try compare("parse agent reply to JSONValue", n * 5, ours: { _ = JSONValue.parse(bytes: reply) },
                     foundation: { _ = try JSONDecoder().decode(JSONValue.self, from: Data(reply)) })

@@ -27,6 +27,58 @@ public struct JSONObjectWriter {
     /// A nested object, written in place.
     public mutating func add(_ key: String, object fill: (inout JSONObjectWriter) -> Void) {
         separate(key)
+        writeObject(fill)
+    }
+
+    /// Typed values, written without building a `JSONValue` first; nil is written as `null`.
+    public mutating func add(_ key: String, string value: String?) {
+        separate(key)
+        if let value { JSONValue.writeString(value, into: &out) } else { writeNull() }
+    }
+
+    public mutating func add(_ key: String, int value: Int?) {
+        separate(key)
+        if let value { out.append(contentsOf: String(value).utf8) } else { writeNull() }
+    }
+
+    public mutating func add(_ key: String, double value: Double?) {
+        separate(key)
+        if let value { out.append(contentsOf: JSONValue.format(value).utf8) } else { writeNull() }
+    }
+
+    public mutating func add(_ key: String, bool value: Bool) {
+        separate(key)
+        out.append(contentsOf: value ? "true".utf8 : "false".utf8)
+    }
+
+    public mutating func add(_ key: String, strings: [String]) {
+        separate(key)
+        out.append(UInt8(ascii: "["))
+        for (i, s) in strings.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(s, into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// An array of objects, each written in place by `fill`.
+    public mutating func add<T>(_ key: String, objects items: [T], _ fill: (inout JSONObjectWriter, T) -> Void) {
+        separate(key)
+        out.append(UInt8(ascii: "["))
+        for (i, item) in items.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            writeObject { fill(&$0, item) }
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    public consuming func finished() -> [UInt8] {
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// An object written in place: the inner writer borrows this one's buffer while `fill` runs.
+    private mutating func writeObject(_ fill: (inout JSONObjectWriter) -> Void) {
         var inner = JSONObjectWriter(buffer: [])
         swap(&inner.out, &out)
         inner.out.append(UInt8(ascii: "{"))
@@ -35,10 +87,7 @@ public struct JSONObjectWriter {
         swap(&inner.out, &out)
     }
 
-    public consuming func finished() -> [UInt8] {
-        out.append(UInt8(ascii: "}"))
-        return out
-    }
+    private mutating func writeNull() { out.append(contentsOf: "null".utf8) }
 
     private mutating func separate(_ key: String) {
         if !first { out.append(UInt8(ascii: ",")) }

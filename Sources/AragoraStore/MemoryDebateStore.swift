@@ -42,7 +42,7 @@ public final class MemoryDebateStore: DebateStore {
     public func ping() async throws { try withState { _ in } }
 
     public func create(_ record: DebateRecord, owner: String, leaseSeconds: Double) async throws -> DebateLease {
-        let json = try record.jsonBytes()
+        let json = record.storedJSON()
         return try withState { s in
             guard s.debates[record.id] == nil else { throw StoreError.duplicate(record.id) }
             s.debates[record.id] = Row(record: record, json: json, progress: nil, updatedAt: record.createdAt, leaseOwner: owner,
@@ -53,7 +53,7 @@ public final class MemoryDebateStore: DebateStore {
     }
 
     public func save(_ record: DebateRecord, progress: DebateCheckpoint.Progress?, events: [DebateEvent], lease: DebateLease) async throws {
-        let json = try record.jsonBytes()
+        let json = record.storedJSON()
         try withState { s in
             guard var row = s.debates[record.id], row.leaseOwner == lease.owner, row.leaseFence == lease.fence else {
                 throw StoreError.leaseLost(record.id)

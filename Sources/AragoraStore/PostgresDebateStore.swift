@@ -226,7 +226,7 @@ public final class PostgresDebateStore: DebateStore {
     // MARK: - Debates
 
     public func create(_ record: DebateRecord, owner: String, leaseSeconds: Double) async throws -> DebateLease {
-        let json = try record.jsonString()
+        let json = String(decoding: record.storedJSON(), as: UTF8.self)
         do {
             // One statement: the debate and its lease together (a trigger records the first status).
             try await rows("""
@@ -249,7 +249,7 @@ public final class PostgresDebateStore: DebateStore {
     /// One statement: the fenced update, then the events only if it matched (a deleted or taken-over debate
     /// gets nothing back). A finished debate's lease goes with it (trigger `debates_finished_lease`).
     public func save(_ record: DebateRecord, progress: DebateCheckpoint.Progress?, events: [DebateEvent], lease: DebateLease) async throws {
-        let json = try record.jsonString()
+        let json = String(decoding: record.storedJSON(), as: UTF8.self)
         let checkpoint = try progress.map { try $0.jsonString() }
         let seqs = events.map(\.seq), types = events.map(\.type.rawValue), bodies = events.map { $0.serialized() }
         let matched = try await rows("""

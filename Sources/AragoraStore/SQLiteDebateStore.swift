@@ -133,8 +133,9 @@ public final class SQLiteDebateStore: DebateStore {
         if closed.withLock({ $0 }) { throw StoreError.closed }
         let now = Timestamp.now()
         // Creations arriving while the writer is busy are inserted together (`SQLiteCreateBatch`).
-        try await creates.submit(SQLiteCreateBatch.Create(record: record, json: try record.jsonString(), owner: owner,
-                                                          expires: now + leaseSeconds, claimedAt: now))
+        let json = String(decoding: record.storedJSON(), as: UTF8.self)
+        try await creates.submit(SQLiteCreateBatch.Create(record: record, json: json, owner: owner, expires: now + leaseSeconds,
+                                                          claimedAt: now))
         return DebateLease(debateID: record.id, owner: owner, fence: 1)
     }
 
@@ -156,7 +157,8 @@ public final class SQLiteDebateStore: DebateStore {
     // Encoded outside the async frame, which the saving task holds until the batch is written.
     @inline(never) static func encoded(_ record: DebateRecord, progress: DebateCheckpoint.Progress?, events: [DebateEvent],
                                        lease: DebateLease) throws -> SQLiteSaveBatch.Save {
-        SQLiteSaveBatch.Save(record: record, json: try record.jsonString(), progress: try progress.map { try $0.jsonString() },
+        SQLiteSaveBatch.Save(record: record, json: String(decoding: record.storedJSON(), as: UTF8.self),
+                             progress: try progress.map { try $0.jsonString() },
                              events: events.map { (seq: $0.seq, type: $0.type.rawValue, body: $0.serialized()) }, lease: lease)
     }
 

@@ -34,6 +34,42 @@ import Testing
         #expect(fast["error"] == .null, "absent optionals are written as null")
     }
 
+    /// `storedJSON` writes the record by hand: byte for byte what the Codable shape writes, for debates as the engine
+    /// leaves them and for a record with every optional present, and one with none.
+    @Test func theStoredRecordIsItsCodableShapeByteForByte() async throws {
+        let (judged, _) = await Self.finishedDebate()
+        let engine = DebateEngine(agents: DemoAgent.defaultPersonas.map { DemoAgent(name: "demo-\($0)", persona: $0) },
+                                  config: DebateConfig(rounds: 3, consensus: .majority, seed: 11, earlyStop: false, blind: true, quorum: 2))
+        let blind = await engine.run(engine.newRecord(id: "deb_blind", question: "Blind?", context: nil, metadata: [:]), sink: { _ in })
+        #expect(!blind.reviewLabels.isEmpty)
+
+        var full = judged
+        full.agents[0].persona = nil
+        full.agents.append(AgentIdentity(name: "extra", provider: "openai", model: "m", role: "critic", persona: "p"))
+        full.consensus?.confidence = nil
+        full.consensus?.dissent = [Dissent(agent: "a", choice: nil, reason: "r\u{1}"), Dissent(agent: "b", choice: "c", reason: "")]
+        full.consensus?.validVotes = 2
+        full.consensus?.quorum = 3
+        full.failures = [AgentFailure(agent: "a", round: 1, phase: .vote, error: "e\t", removed: true, kind: "timeout"),
+                         AgentFailure(agent: "b", round: 2, phase: .critique, error: "", removed: false)]
+        full.roundSummaries.append(RoundSummary(round: 9, convergence: "initial", similarity: ["x": 0.1 + 0.2, "y": 1e20],
+                                                consensusReached: true, critiques: .init(valid: 1, requested: 2, repaired: 1)))
+        full.usage.estimated = true
+        full.agentUsage = ["a": TokenUsage(inputTokens: 1, outputTokens: 2, costUSD: 0.000_123), "b": TokenUsage(estimated: true)]
+        full.error = "budget exceeded"
+        full.instanceID = "inst_1"
+        full.quorum = 2
+        full.seed = .max
+        full.votes.append(Vote(agent: "ü", choice: "日本", confidence: -0.5, reasoning: "\"q\"\\", round: 1))
+
+        let empty = DebateRecord(id: "deb_new", task: "", agents: [], rounds: 1, consensusMethod: .majority, seed: 0, createdAt: 1.5)
+        for record in [judged, blind, full, empty] {
+            let stored = record.storedJSON()
+            #expect(String(decoding: stored, as: UTF8.self) == (try record.jsonString()), "\(record.id)")
+            #expect(try DebateRecord.decode(Data(stored)) == record)
+        }
+    }
+
     @Test func eventsAndProgressToo() async throws {
         let (_, events) = await Self.finishedDebate()
         #expect(!events.isEmpty)
