@@ -172,14 +172,13 @@ public struct ConsensusEvent: DebateEventPayload {
         roundSummaries = try decoder.container(keyedBy: CodingKeys.self).decode([RoundSummary].self, forKey: .roundSummaries)
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var o = JSONValue(shape: result).objectValue ?? [:]
-        o["round_summaries"] = .array(roundSummaries.map(\.json))
-        try JSONValue.object(o).encode(to: encoder)
-    }
+    public func encode(to encoder: any Encoder) throws { try json.encode(to: encoder) }
 
-    /// Once a debate: the Codable shape itself.
-    public var json: JSONValue { JSONValue(shape: self) }
+    public var json: JSONValue {
+        var o = result.jsonFields
+        o["round_summaries"] = .array(roundSummaries.map(\.json))
+        return .object(o)
+    }
 }
 
 /// `agent_error`: a step an agent failed (the record's `failures` entry).

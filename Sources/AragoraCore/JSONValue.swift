@@ -89,12 +89,13 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         case .object(let dict):
             out.append(UInt8(ascii: "{"))
             var first = true
-            for key in dict.keys.sorted() {
+            // Sorted as pairs: looking each key up again after sorting the keys hashed it twice.
+            for (key, value) in dict.sorted(by: { $0.key < $1.key }) {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 JSONValue.writeString(key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                dict[key]!.write(into: &out)
+                value.write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }

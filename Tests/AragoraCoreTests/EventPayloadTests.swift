@@ -53,6 +53,24 @@ import Testing
         #expect(events.compactMap { $0.payload(as: AgentErrorEvent.self) }.first?.failure.agent == "flaky")
     }
 
+    /// The consensus event's fields are built directly from the result: they must be the result's own Codable shape,
+    /// with every optional present and absent.
+    @Test func theConsensusEventCarriesTheResultsShape() throws {
+        let results = [
+            ConsensusResult(method: .majority, reached: true, confidence: 0.1 + 0.2, finalAnswer: "A \"q\"", winner: "a",
+                            supportingAgents: ["a", "b"], dissentingAgents: ["c"],
+                            dissent: [Dissent(agent: "c", choice: "b", reason: "r"), Dissent(agent: "d", choice: nil, reason: "")],
+                            summary: "2 of 3", validVotes: 3, quorum: 2),
+            ConsensusResult(method: .judge, reached: false, confidence: nil, finalAnswer: "", winner: nil, supportingAgents: [],
+                            dissentingAgents: [], dissent: [], summary: "none"),
+        ]
+        for result in results {
+            var fields = try #require(ConsensusEvent(result, roundSummaries: []).json.objectValue)
+            #expect(fields.removeValue(forKey: "round_summaries") == .array([]))
+            #expect(JSONValue.object(fields) == JSONValue(shape: result))
+        }
+    }
+
     @Test func aPayloadOfAnotherTypeIsNotDecoded() async throws {
         let start = try #require(await Self.events().first)
         #expect(start.payload(as: DebateStartEvent.self) != nil)
