@@ -120,22 +120,13 @@ public struct ConsensusResult: Sendable, Codable, Equatable {
         case dissentingAgents = "dissenting_agents", validVotes = "valid_votes"
     }
 
-    /// The Codable shape's fields, built directly (the consensus event carries them; encoding and parsing back
-    /// was 2.5% of a demo debate's CPU in the service, docs/benchmarks.md).
+    /// The Codable shape's fields as values, for the consensus event: written by the record's own writer
+    /// (`storedJSON`) and read back, instead of encoded generically and parsed back twice (2.5% of a demo debate's
+    /// CPU in the service, docs/benchmarks.md).
     var jsonFields: [String: JSONValue] {
-        var o: [String: JSONValue] = [
-            "method": .string(method.rawValue), "reached": .bool(reached), "confidence": JSONValue(confidence),
-            "final_answer": .string(finalAnswer), "winner": JSONValue(winner), "supporting_agents": JSONValue(supportingAgents),
-            "dissenting_agents": JSONValue(dissentingAgents), "summary": .string(summary),
-            "dissent": .array(dissent.map { d in
-                var o: [String: JSONValue] = ["agent": .string(d.agent), "reason": .string(d.reason)]
-                if let choice = d.choice { o["choice"] = .string(choice) }
-                return .object(o)
-            }),
-        ]
-        if let validVotes { o["valid_votes"] = .int(validVotes) }
-        if let quorum { o["quorum"] = .int(quorum) }
-        return o
+        var w = JSONObjectWriter(capacity: 512)
+        w.write(self)
+        return JSONValue.parse(bytes: w.finished())?.objectValue ?? [:]
     }
 
     /// `confidence` is written as null when absent: readers see every key.
