@@ -2,7 +2,7 @@
 /// (`JSONShapeTests` compares both over records with every optional present and absent). Every checkpoint stores
 /// the whole record, and the generic encoder ran at about 100 bytes a microsecond, mostly in its containers and
 /// metadata lookups (docs/benchmarks.md, issue 25). A field added to the record or to a type it holds is added
-/// here too; the shape test fails until it is.
+/// here too; the shape test fails until it is (for an optional field, once its record with every optional sets it).
 extension DebateRecord {
     public func storedJSON() -> [UInt8] {
         var w = JSONObjectWriter(capacity: 1024 + messages.reduce(0) { $0 + $1.content.utf8.count + 96 })
