@@ -16,8 +16,18 @@ enum EngineBench {
 
     /// Runs one debate with an event consumer attached, as the CLI and server do.
     static func debate(_ engine: DebateEngine, id: String) async -> DebateRecord {
-        let counter = EventCounter()
-        return await engine.run(engine.newRecord(id: id, question: "Should we adopt a monorepo?"), sink: counter.sink)
+        await engine.run(engine.newRecord(id: id, question: "Should we adopt a monorepo?"), sink: EventCounter().sink)
+    }
+
+    /// The same, keeping only the status, as a caller that holds many debates at once would: the record is built
+    /// and prepared in a synchronous step and the final one read in `end`, so this frame holds no record while the
+    /// debate runs.
+    static func debateStatus(_ engine: DebateEngine, id: String) async -> DebateStatus {
+        await prepared(engine, id: id).run { $0.status }
+    }
+
+    @inline(never) static func prepared(_ engine: DebateEngine, id: String) -> PreparedDebate {
+        engine.prepare(engine.newRecord(id: id, question: "Should we adopt a monorepo?"), sink: EventCounter().sink)
     }
 
     static func overhead(iterations: Int) async {
@@ -58,7 +68,7 @@ enum EngineBench {
         let sampler = Memory.Sampler(heap: n <= 2000)
         let start = ContinuousClock.now
         await withTaskGroup(of: DebateStatus.self) { group in
-            for i in 0..<n { group.addTask { await debate(e, id: "s\(n)-\(i)").status } }
+            for i in 0..<n { group.addTask { await debateStatus(e, id: "s\(n)-\(i)") } }
             for await status in group { precondition(status == .completed) }
         }
         let wall = (ContinuousClock.now - start).ms

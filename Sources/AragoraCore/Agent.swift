@@ -102,23 +102,69 @@ public struct Position: Sendable, Codable, Equatable {
 
 /// One call's instructions. Fields not relevant to `phase` are empty.
 public struct PhaseRequest: Sendable {
-    public var phase: DebatePhase
-    public var round: Int
+    struct Fields: Sendable {
+        var phase: DebatePhase
+        var round: Int
+        var ownAnswer: String?
+        var critiquesReceived: [Critique]
+        var target: Position?
+        var candidates: [Position]
+        var critiques: [Critique]
+        var votes: [Vote]
+        var deadline: ContinuousClock.Instant?
+        var repair: Repair?
+    }
+
+    /// One box per call, shared by the copies the engine and the agent keep while the call is pending (`Shared`).
+    private var shared: Shared<Fields>
+
+    public var phase: DebatePhase {
+        get { shared.fields.phase }
+        set { shared = shared.with(\.phase, newValue) }
+    }
+    public var round: Int {
+        get { shared.fields.round }
+        set { shared = shared.with(\.round, newValue) }
+    }
     /// The agent's own current answer (revise).
-    public var ownAnswer: String?
+    public var ownAnswer: String? {
+        get { shared.fields.ownAnswer }
+        set { shared = shared.with(\.ownAnswer, newValue) }
+    }
     /// Critiques aimed at this agent's answer in the previous round (revise).
-    public var critiquesReceived: [Critique]
+    public var critiquesReceived: [Critique] {
+        get { shared.fields.critiquesReceived }
+        set { shared = shared.with(\.critiquesReceived, newValue) }
+    }
     /// The answer to critique (critique).
-    public var target: Position?
+    public var target: Position? {
+        get { shared.fields.target }
+        set { shared = shared.with(\.target, newValue) }
+    }
     /// Answers to choose from (vote: excludes the voter), to judge or to synthesize.
-    public var candidates: [Position]
+    public var candidates: [Position] {
+        get { shared.fields.candidates }
+        set { shared = shared.with(\.candidates, newValue) }
+    }
     /// Everything said this round, for judge and synthesis calls.
-    public var critiques: [Critique]
-    public var votes: [Vote]
+    public var critiques: [Critique] {
+        get { shared.fields.critiques }
+        set { shared = shared.with(\.critiques, newValue) }
+    }
+    public var votes: [Vote] {
+        get { shared.fields.votes }
+        set { shared = shared.with(\.votes, newValue) }
+    }
     /// When the engine stops waiting for this call: a provider fits its timeouts and retries before it.
-    public var deadline: ContinuousClock.Instant?
+    public var deadline: ContinuousClock.Instant? {
+        get { shared.fields.deadline }
+        set { shared = shared.with(\.deadline, newValue) }
+    }
     /// Set on the second try of a machine-read reply: what was wrong with the first one.
-    public var repair: Repair?
+    public var repair: Repair? {
+        get { shared.fields.repair }
+        set { shared = shared.with(\.repair, newValue) }
+    }
 
     public struct Repair: Sendable {
         public var previousReply: String
@@ -132,15 +178,9 @@ public struct PhaseRequest: Sendable {
     public init(phase: DebatePhase, round: Int, ownAnswer: String? = nil, critiquesReceived: [Critique] = [],
                 target: Position? = nil, candidates: [Position] = [], critiques: [Critique] = [], votes: [Vote] = [],
                 deadline: ContinuousClock.Instant? = nil) {
-        self.phase = phase
-        self.round = round
-        self.ownAnswer = ownAnswer
-        self.critiquesReceived = critiquesReceived
-        self.target = target
-        self.candidates = candidates
-        self.critiques = critiques
-        self.votes = votes
-        self.deadline = deadline
+        shared = Shared(Fields(phase: phase, round: round, ownAnswer: ownAnswer, critiquesReceived: critiquesReceived,
+                               target: target, candidates: candidates, critiques: critiques, votes: votes,
+                               deadline: deadline, repair: nil))
     }
 
     /// Time left before `deadline` (nil: no deadline).
@@ -149,18 +189,40 @@ public struct PhaseRequest: Sendable {
 
 /// What every call in a debate knows about the debate itself.
 public struct DebateContext: Sendable {
-    public var debateID: String
-    public var question: String
-    public var context: String?
-    public var agents: [AgentIdentity]
-    public var seed: UInt64
+    struct Fields: Sendable {
+        var debateID: String
+        var question: String
+        var context: String?
+        var agents: [AgentIdentity]
+        var seed: UInt64
+    }
+
+    /// One box per debate, shared by every call's copy (`Shared`).
+    private var shared: Shared<Fields>
+
+    public var debateID: String {
+        get { shared.fields.debateID }
+        set { shared = shared.with(\.debateID, newValue) }
+    }
+    public var question: String {
+        get { shared.fields.question }
+        set { shared = shared.with(\.question, newValue) }
+    }
+    public var context: String? {
+        get { shared.fields.context }
+        set { shared = shared.with(\.context, newValue) }
+    }
+    public var agents: [AgentIdentity] {
+        get { shared.fields.agents }
+        set { shared = shared.with(\.agents, newValue) }
+    }
+    public var seed: UInt64 {
+        get { shared.fields.seed }
+        set { shared = shared.with(\.seed, newValue) }
+    }
 
     public init(debateID: String, question: String, context: String? = nil, agents: [AgentIdentity], seed: UInt64) {
-        self.debateID = debateID
-        self.question = question
-        self.context = context
-        self.agents = agents
-        self.seed = seed
+        shared = Shared(Fields(debateID: debateID, question: question, context: context, agents: agents, seed: seed))
     }
 }
 

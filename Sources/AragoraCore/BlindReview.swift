@@ -5,9 +5,9 @@
 struct ReaderView {
     /// The answers as the reader sees them: `agent` is the label.
     var positions: [Position]
-    /// label -> author, author -> label.
-    var agentOf: [String: String]
-    var labelOf: [String: String]
+    /// The author of each of `positions`, in the same order. Arrays, not dictionaries: a debate holds a view per
+    /// reader and phase, and looking through a handful of answers is as quick.
+    var authors: [String]
 
     init(_ answers: [Position], blind: Bool, seed: UInt64, reader: String, round: Int, purpose: String) {
         var shown = answers
@@ -20,15 +20,23 @@ struct ReaderView {
                 }
             }
         }
-        positions = []
-        agentOf = [:]
-        labelOf = [:]
-        for (i, answer) in shown.enumerated() {
-            let label = blind ? "Answer " + Self.letters(i) : answer.agent
-            positions.append(Position(agent: label, content: answer.content))
-            agentOf[label] = answer.agent
-            labelOf[answer.agent] = label
-        }
+        authors = shown.map(\.agent)
+        positions = blind ? shown.indices.map { Position(agent: "Answer " + Self.letters($0), content: shown[$0].content) } : shown
+    }
+
+    /// The author of the answer shown as `label`.
+    func agent(of label: String) -> String? {
+        positions.firstIndex { $0.agent == label }.map { authors[$0] }
+    }
+
+    /// The label under which `agent`'s answer is shown.
+    func label(of agent: String) -> String? {
+        authors.firstIndex(of: agent).map { positions[$0].agent }
+    }
+
+    /// label -> author, as the record keeps it.
+    var pairs: [ReviewLabels.Pair] {
+        zip(positions, authors).map { ReviewLabels.Pair(label: $0.agent, agent: $1) }
     }
 
     /// A, B, ..., Z, AA, AB, ...
@@ -40,6 +48,6 @@ struct ReaderView {
     /// What a reader is told about another reader: its label's author under blind review, else its name.
     func describe(_ agent: String, blind: Bool) -> String {
         guard blind else { return agent }
-        return labelOf[agent].map { "the author of \($0)" } ?? "another agent"
+        return label(of: agent).map { "the author of \($0)" } ?? "another agent"
     }
 }

@@ -33,7 +33,21 @@ public struct DebateEngine: Sendable {
     ///   - checkpoint: called after each completed phase with the state to resume from.
     public func run(_ record: DebateRecord, sink: DebateEventSink? = nil,
                     checkpoint: (@Sendable (DebateCheckpoint) async -> Void)? = nil) async -> DebateRecord {
-        await resume(DebateCheckpoint(starting: record), sink: sink, checkpoint: checkpoint) { $0 }
+        await run(record, sink: sink, checkpoint: checkpoint) { $0 }
+    }
+
+    /// Like `run`, handing the final record to `end` and returning what it makes of it (see `resume(_:sink:checkpoint:end:)`).
+    public func run<T>(_ record: DebateRecord, sink: DebateEventSink? = nil,
+                       checkpoint: (@Sendable (DebateCheckpoint) async -> Void)? = nil, end: (DebateRecord) -> T) async -> T {
+        await prepare(record, sink: sink, checkpoint: checkpoint).run(end: end)
+    }
+
+    /// A new debate made ready to run, in a synchronous step: its record is copied into the run, so a caller that
+    /// builds the record and prepares it in a synchronous function of its own holds no record in its async frame
+    /// while the debate runs (every debate in flight holds its caller's frame).
+    @inline(never) public func prepare(_ record: DebateRecord, sink: DebateEventSink? = nil,
+                                       checkpoint: (@Sendable (DebateCheckpoint) async -> Void)? = nil) -> PreparedDebate {
+        PreparedDebate(run: DebateRun(engine: self, state: DebateCheckpoint(starting: record), sink: sink, checkpoint: checkpoint))
     }
 
     /// Continues a debate from a saved checkpoint (or starts it, from a fresh one).
@@ -51,8 +65,7 @@ public struct DebateEngine: Sendable {
         return run.handOver(end)
     }
 
-    // A synchronous step: the run copies the checkpoint to the heap, so no async frame holds one while the debate
-    // runs.
+    // A synchronous step: the run copies the checkpoint to the heap, so no async frame holds one while the debate runs.
     @inline(never) func prepare(_ start: DebateCheckpoint, sink: DebateEventSink?,
                                 checkpoint: (@Sendable (DebateCheckpoint) async -> Void)?) -> DebateRun {
         DebateRun(engine: self, state: start, sink: sink, checkpoint: checkpoint)
@@ -82,5 +95,16 @@ public struct DebateEngine: Sendable {
         if let judge { return judge }
         return panel.max { (config.ratings[$0.identity.name] ?? EloRating.initial) < (config.ratings[$1.identity.name] ?? EloRating.initial) }
             .flatMap { best in panel.first { (config.ratings[$0.identity.name] ?? EloRating.initial) == (config.ratings[best.identity.name] ?? EloRating.initial) } }
+    }
+}
+
+/// A debate ready to run (`DebateEngine.prepare`), in the task that prepared it.
+public struct PreparedDebate {
+    let run: DebateRun
+
+    /// Runs the debate to its end and hands its final record to `end`.
+    public func run<T>(end: (DebateRecord) -> T) async -> T {
+        await run.execute()
+        return run.handOver(end)
     }
 }

@@ -79,7 +79,7 @@ extension JSONObjectWriter {
         add("reader", string: r.reader)
         add("purpose", string: r.purpose)
         add("labels", object: { o in
-            for (label, agent) in r.labels { o.add(label, string: agent) }
+            for pair in r.pairs { o.add(pair.label, string: pair.agent) }
         })
     }
 

@@ -228,13 +228,63 @@ public struct ReviewLabels: Sendable, Codable, Equatable {
     public var round: Int
     public var reader: String
     public var purpose: String
-    public var labels: [String: String]
+    /// label -> agent, by label. Kept as pairs: a record holds one of these per reader, phase and round, and a
+    /// dictionary of three took about twice the memory (docs/benchmarks.md, issue 25, seventh step).
+    public private(set) var pairs: [Pair]
+
+    public struct Pair: Sendable, Equatable {
+        public var label: String
+        public var agent: String
+    }
+
+    public var labels: [String: String] {
+        Dictionary(pairs.map { ($0.label, $0.agent) }, uniquingKeysWith: { a, _ in a })
+    }
 
     public init(round: Int, reader: String, purpose: String, labels: [String: String]) {
+        self.init(round: round, reader: reader, purpose: purpose, pairs: labels.map { Pair(label: $0.key, agent: $0.value) })
+    }
+
+    init(round: Int, reader: String, purpose: String, pairs: [Pair]) {
         self.round = round
         self.reader = reader
         self.purpose = purpose
-        self.labels = labels
+        self.pairs = pairs.sorted { $0.label < $1.label }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case round, reader, purpose, labels
+    }
+
+    /// A label as a key, so the labels are written in their order.
+    struct LabelKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(round: c.decode(Int.self, forKey: .round), reader: c.decode(String.self, forKey: .reader),
+                      purpose: c.decode(String.self, forKey: .purpose), labels: c.decode([String: String].self, forKey: .labels))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(round, forKey: .round)
+        try c.encode(reader, forKey: .reader)
+        try c.encode(purpose, forKey: .purpose)
+        try c.encode(InOrder(pairs: pairs), forKey: .labels)
+    }
+
+    /// The pairs as one JSON object, in their order.
+    struct InOrder: Encodable {
+        let pairs: [Pair]
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: LabelKey.self)
+            for pair in pairs { try c.encode(pair.agent, forKey: LabelKey(stringValue: pair.label)) }
+        }
     }
 }
 

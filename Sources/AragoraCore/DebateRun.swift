@@ -223,6 +223,7 @@ final class DebateRun {
         // How the round before ended (convergence, provisional consensus), for a live view; the last round's
         // summary comes with the `consensus` event.
         announceRound(round)
+        reserveRound()
         let previous = Dictionary(record.latestAnswers().map { ($0.agent, $0.content) }, uniquingKeysWith: { a, _ in a })
         let plan = Calls<AgentReply, (name: String, phase: DebatePhase)>(round: round)
         let timeout = callTimeout
@@ -236,6 +237,17 @@ final class DebateRun {
             plan.calls.append(streamedCall(i, agent, request))
         }
         return plan
+    }
+
+    /// Room in the record for one round of the panel, taken exactly: an array that doubles as it grows stays up to
+    /// half empty for the rest of the debate, in every debate in flight (docs/benchmarks.md, issue 25, seventh step).
+    func reserveRound() {
+        let n = state.progress.active.count
+        record.messages.reserveCapacity(record.messages.count + n)
+        record.critiques.reserveCapacity(record.critiques.count + n * (n - 1))
+        if record.consensusMethod != .none { record.votes.reserveCapacity(record.votes.count + n) }
+        record.roundSummaries.reserveCapacity(record.roundSummaries.count + 1)
+        if record.blind { record.reviewLabels.reserveCapacity(record.reviewLabels.count + 2 * n) }
     }
 
     @inline(never) func answerArrived(_ plan: Calls<AgentReply, (name: String, phase: DebatePhase)>, _ i: Int,
@@ -281,7 +293,7 @@ final class DebateRun {
             let own = answers.first { $0.agent == critic }?.content
             for shown in view.positions {
                 let i = plan.items.count
-                plan.items.append((critic, view.agentOf[shown.agent]!))
+                plan.items.append((critic, view.agent(of: shown.agent)!))
                 guard let agent = engine.agent(named: critic) else { continue }
                 let request = PhaseRequest(phase: .critique, round: round, ownAnswer: own, target: shown, deadline: .now + callTimeout)
                 plan.calls.append(structuredCall(i, agent, request, parse: ReplyParser.critique))
@@ -362,7 +374,7 @@ final class DebateRun {
         switch Self.settle(result, &plan.count, charge: { charge(voter, $0) }) {
         case .success(let parsed):
             state.progress.consecutiveFailures[voter] = 0
-            let v = Vote(agent: voter, choice: view.agentOf[parsed.choice]!, confidence: parsed.confidence,
+            let v = Vote(agent: voter, choice: view.agent(of: parsed.choice)!, confidence: parsed.confidence,
                          reasoning: parsed.reasoning, round: plan.round)
             tally.votes.append(v)
             record.votes.append(v)
@@ -442,13 +454,16 @@ final class DebateRun {
     }
 
     enum FinalPlan {
-        case decided(ConsensusResult)
+        /// Boxed: `finalize` holds the plan in its async frame, and a result inline would take its size there.
+        indirect case decided(ConsensusResult)
         case judge(FinalCall)
         case synthesize(FinalCall)
     }
 
     /// A judge or a synthesis decide by a call; every other method counts the votes by its rule (`ConsensusRule`).
     @inline(never) func finalPlan() -> FinalPlan {
+        record.messages.reserveCapacity(record.messages.count + 1)
+        if record.blind { record.reviewLabels.reserveCapacity(record.reviewLabels.count + 1) }
         let answers = currentAnswers()
         let lastRound = record.roundsUsed
         let votes = record.votes.filter { $0.round == lastRound }
@@ -508,11 +523,11 @@ final class DebateRun {
         // The judge reads the answers, critiques and votes through its own view: labels, not names, when blind.
         let view = readerView(answers, for: judgeID.name, round: round, purpose: "judge")
         let shownVotes = votes.map { v in
-            Vote(agent: view.describe(v.agent, blind: record.blind), choice: view.labelOf[v.choice] ?? v.choice,
+            Vote(agent: view.describe(v.agent, blind: record.blind), choice: view.label(of: v.choice) ?? v.choice,
                  confidence: v.confidence, reasoning: v.reasoning, round: v.round)
         }
         let shownCritiques = record.critiques.filter { $0.round == round }.map { c in
-            Critique(agent: view.describe(c.agent, blind: record.blind), target: view.labelOf[c.target] ?? c.target, issues: c.issues,
+            Critique(agent: view.describe(c.agent, blind: record.blind), target: view.label(of: c.target) ?? c.target, issues: c.issues,
                      suggestions: c.suggestions, severity: c.severity, round: c.round)
         }
         let request = PhaseRequest(phase: .judge, round: round, candidates: view.positions, critiques: shownCritiques, votes: shownVotes,
@@ -532,7 +547,7 @@ final class DebateRun {
                                                  round: round, timestamp: Timestamp.now()))
             announceSynthesis(parsed.finalAnswer, method: "judge", by: judgeName)
             // Only the answer the judge named is sided with; a judge that named none sides with nobody.
-            let winner = parsed.choice.flatMap { view.agentOf[$0] }
+            let winner = parsed.choice.flatMap { view.agent(of: $0) }
             let supporters = winner.map { w in [w] + votes.filter { $0.choice == w }.map(\.agent) } ?? []
             let dissent = winner.map { w in votes.filter { $0.choice != w && $0.agent != w }
                 .map { Dissent(agent: $0.agent, choice: $0.choice, reason: $0.reasoning) } } ?? []
@@ -586,15 +601,15 @@ final class DebateRun {
     /// A call that streams its text (answers, judgments, syntheses).
     func streamedCall(_ index: Int, _ agent: any Agent, _ request: PhaseRequest) -> PhaseRunner.Call<AgentReply> {
         let ctx = context
-        var call = PhaseRunner.Call<AgentReply>(index: index, inline: agent.respondsInstantly) { sink in
+        let inline = agent.respondsInstantly
+        guard inline || !(agent is any ScheduledAgent) else {
+            return PhaseRunner.Call(index: index, body: .start { sink, done in
+                (agent as! any ScheduledAgent).start(request, in: ctx, streaming: true, onDelta: sink) { done($0.mapError(PhaseRunner.failure)) }
+            })
+        }
+        return PhaseRunner.Call(index: index, inline: inline, body: .work { sink in
             try await agent.stream(to: request, in: ctx, onDelta: sink)
-        }
-        if !call.inline, let scheduled = agent as? any ScheduledAgent {
-            call.start = { sink, done in
-                scheduled.start(request, in: ctx, streaming: true, onDelta: sink) { done($0.mapError(PhaseRunner.failure)) }
-            }
-        }
-        return call
+        })
     }
 
     /// A machine-read reply (critique, vote, judgment) with its parse. One that does not parse is sent back once
@@ -632,17 +647,12 @@ final class DebateRun {
     func structuredCall<T: Sendable>(_ index: Int, _ agent: any Agent, _ request: PhaseRequest, streamed: Bool = false,
                                      parse: @escaping @Sendable (String) throws -> T) -> PhaseRunner.Call<Structured<T>> {
         let ctx = context
-        var call = PhaseRunner.Call<Structured<T>>(index: index, inline: agent.respondsInstantly) { sink in
-            let first = streamed ? try await agent.stream(to: request, in: ctx, onDelta: sink) : try await agent.respond(to: request, in: ctx)
-            switch Structured.first(first, of: request, parse: parse) {
-            case .success(let done): return done
-            case .failure(let repair):
-                return Structured.second(try await agent.respond(to: repair.request, in: ctx), after: first, parse: parse)
-            }
-        }
-        if !call.inline, let scheduled = agent as? any ScheduledAgent {
-            call.start = { sink, done in
-                scheduled.start(request, in: ctx, streaming: streamed, onDelta: sink) { reply in
+        let inline = agent.respondsInstantly
+        // Cast when the call starts, not here: the cast copies an agent larger than an existential's inline buffer
+        // into a box of its own, which the closure would hold for the whole phase.
+        guard inline || !(agent is any ScheduledAgent) else {
+            return PhaseRunner.Call(index: index, body: .start { sink, done in
+                (agent as! any ScheduledAgent).start(request, in: ctx, streaming: streamed, onDelta: sink) { reply in
                     let first: AgentReply
                     switch reply {
                     case .failure(let error): return done(.failure(PhaseRunner.failure(error)))
@@ -651,14 +661,21 @@ final class DebateRun {
                     switch Structured.first(first, of: request, parse: parse) {
                     case .success(let structured): done(.success(structured))
                     case .failure(let repair):
-                        scheduled.start(repair.request, in: ctx, streaming: false, onDelta: { _ in }) { second in
+                        (agent as! any ScheduledAgent).start(repair.request, in: ctx, streaming: false, onDelta: { _ in }) { second in
                             done(second.map { Structured.second($0, after: first, parse: parse) }.mapError(PhaseRunner.failure))
                         }
                     }
                 }
-            }
+            })
         }
-        return call
+        return PhaseRunner.Call(index: index, inline: inline, body: .work { sink in
+            let first = streamed ? try await agent.stream(to: request, in: ctx, onDelta: sink) : try await agent.respond(to: request, in: ctx)
+            switch Structured.first(first, of: request, parse: parse) {
+            case .success(let done): return done
+            case .failure(let repair):
+                return Structured.second(try await agent.respond(to: repair.request, in: ctx), after: first, parse: parse)
+            }
+        })
     }
 
     /// A structured call's outcome: its tokens charged (a reply that did not parse still cost them), counted
@@ -685,7 +702,7 @@ final class DebateRun {
         let view = ReaderView(answers, blind: record.blind, seed: record.seed, reader: reader, round: round, purpose: purpose)
         if record.blind, !view.positions.isEmpty,
            !record.reviewLabels.contains(where: { $0.round == round && $0.reader == reader && $0.purpose == purpose }) {
-            record.reviewLabels.append(ReviewLabels(round: round, reader: reader, purpose: purpose, labels: view.agentOf))
+            record.reviewLabels.append(ReviewLabels(round: round, reader: reader, purpose: purpose, pairs: view.pairs))
         }
         return view
     }

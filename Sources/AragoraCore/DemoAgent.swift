@@ -7,18 +7,32 @@ import Synchronization
 /// received when it revises, and its votes follow persona affinities plus seeded noise, so that across
 /// questions every consensus outcome (clear win, tie, failed unanimity) occurs.
 public struct DemoAgent: ScheduledAgent {
-    public let identity: AgentIdentity
-    let persona: DemoPersona
-    /// Waited before each reply (`ARAGORA_DEMO_LATENCY_MS`), so demos can be watched and latency simulated.
-    let latency: Duration
-    /// The topic of the debate this agent answered last: read from the question once per debate, not per reply.
-    let topics = TopicCache()
+    /// Everything the agent is, behind one reference: each pending call's timer holds a copy of the agent, and the
+    /// agent itself then fits in an existential's inline buffer (no box per copy).
+    final class Core: Sendable {
+        let identity: AgentIdentity
+        let persona: DemoPersona
+        /// Waited before each reply (`ARAGORA_DEMO_LATENCY_MS`), so demos can be watched and latency simulated.
+        let latency: Duration
+        /// The topic of the debate this agent answered last: read from the question once per debate, not per reply.
+        let topics = TopicCache()
+
+        init(identity: AgentIdentity, persona: DemoPersona, latency: Duration) {
+            (self.identity, self.persona, self.latency) = (identity, persona, latency)
+        }
+    }
+
+    let core: Core
+    public var identity: AgentIdentity { core.identity }
+    var persona: DemoPersona { core.persona }
+    var latency: Duration { core.latency }
+    var topics: TopicCache { core.topics }
 
     public init(name: String, persona: String, role: String = "proposer", latency: Duration = .zero) {
-        self.persona = DemoPersona.named(persona)
-        self.identity = AgentIdentity(name: name, provider: "demo", model: "demo-\(self.persona.name)", role: role,
-                                      persona: self.persona.name)
-        self.latency = latency
+        let persona = DemoPersona.named(persona)
+        core = Core(identity: AgentIdentity(name: name, provider: "demo", model: "demo-\(persona.name)", role: role,
+                                            persona: persona.name),
+                    persona: persona, latency: latency)
     }
 
     public var respondsInstantly: Bool { latency == .zero }

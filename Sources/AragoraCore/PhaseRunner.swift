@@ -48,18 +48,25 @@ public enum CallFailure: Error, Sendable, CustomStringConvertible {
 struct PhaseRunner {
     typealias Completion<Output> = @Sendable (Result<Output, CallFailure>) -> Void
 
+    /// One closure per call, whichever way it runs: it holds the request, and a debate in flight holds its phase's.
     struct Call<Output: Sendable>: Sendable {
         var index: Int
         /// The agent never suspends: run it in the calling task.
         var inline: Bool = false
-        /// The call; it may hand text to the sink as it is written (streaming).
-        var work: @Sendable (TokenSink) async throws -> Output
-        /// Starts the call without a task of its own; it completes exactly once, from any thread.
-        var start: (@Sendable (@escaping TokenSink, @escaping Completion<Output>) -> Void)? = nil
+        var body: Body
+
+        enum Body: Sendable {
+            /// The call, run in a task of its own (or inline); it may hand text to the sink as it is written.
+            case work(@Sendable (TokenSink) async throws -> Output)
+            /// Starts the call without a task of its own; it completes exactly once, from any thread.
+            case start(@Sendable (@escaping TokenSink, @escaping Completion<Output>) -> Void)
+        }
     }
 
     enum Arrival<Output: Sendable>: Sendable {
-        case done(Int, Result<Output, CallFailure>)
+        /// Boxed: the phase's waiting loop holds an arrival in its async frame, and a result inline (a reply and
+        /// its parse) would take its size there in every debate in flight.
+        indirect case done(Int, Result<Output, CallFailure>)
         case delta(Int, String)
         case deadline
     }
@@ -102,7 +109,7 @@ struct PhaseRunner {
     ) -> [Task<Void, Never>?] {
         calls.map { call in
             let index = call.index
-            if let start = call.start {
+            if case .start(let start) = call.body {
                 start({ continuation.yield(.delta(index, $0)) }) { continuation.yield(.done(index, $0)) }
                 return nil
             }
@@ -156,10 +163,15 @@ struct PhaseRunner {
     }
 
     static func outcome<Output: Sendable>(of call: Call<Output>, onDelta: @escaping TokenSink) async -> Result<Output, CallFailure> {
-        do {
-            return .success(try await call.work(onDelta))
-        } catch {
-            return .failure(failure(error))
+        switch call.body {
+        case .work(let work):
+            do {
+                return .success(try await work(onDelta))
+            } catch {
+                return .failure(failure(error))
+            }
+        case .start(let start):
+            return await withCheckedContinuation { done in start(onDelta) { done.resume(returning: $0) } }
         }
     }
 
