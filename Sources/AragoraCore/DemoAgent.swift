@@ -24,9 +24,6 @@ public struct DemoAgent: ScheduledAgent {
 
     let core: Core
     public var identity: AgentIdentity { core.identity }
-    var persona: DemoPersona { core.persona }
-    var latency: Duration { core.latency }
-    var topics: TopicCache { core.topics }
 
     public init(name: String, persona: String, role: String = "proposer", latency: Duration = .zero) {
         let persona = DemoPersona.named(persona)
@@ -35,14 +32,14 @@ public struct DemoAgent: ScheduledAgent {
                     persona: persona, latency: latency)
     }
 
-    public var respondsInstantly: Bool { latency == .zero }
+    public var respondsInstantly: Bool { core.latency == .zero }
 
     /// Personas of the default panel.
     public static let defaultPersonas = ["skeptic", "pragmatist", "visionary"]
     public static let personaNames = DemoPersona.all.map(\.name)
 
     public func respond(to request: PhaseRequest, in context: DebateContext) async throws -> AgentReply {
-        if latency > .zero { try await TimerWheel.shared.sleep(for: latency) }
+        if core.latency > .zero { try await TimerWheel.shared.sleep(for: core.latency) }
         return reply(to: request, in: context)
     }
 
@@ -50,11 +47,11 @@ public struct DemoAgent: ScheduledAgent {
     /// latency, two to eight (enough to watch, few enough that thousands of concurrent demo debates stay cheap);
     /// without a latency it comes at once.
     public func stream(to request: PhaseRequest, in context: DebateContext, onDelta: TokenSink) async throws -> AgentReply {
-        guard latency > .zero else { return reply(to: request, in: context) }
+        guard core.latency > .zero else { return reply(to: request, in: context) }
         let whole = reply(to: request, in: context)
-        let pieces = Self.pieces(of: whole.text, count: min(8, max(2, Int(latency / .milliseconds(100)))))
+        let pieces = Self.pieces(of: whole.text, count: min(8, max(2, Int(core.latency / .milliseconds(100)))))
         for piece in pieces {
-            try await TimerWheel.shared.sleep(for: latency / pieces.count)
+            try await TimerWheel.shared.sleep(for: core.latency / pieces.count)
             onDelta(piece)
         }
         return whole
@@ -66,17 +63,17 @@ public struct DemoAgent: ScheduledAgent {
     /// The same replies as `respond` and `stream`, waited for on the timer wheel instead of in a task.
     public func start(_ request: PhaseRequest, in context: DebateContext, streaming: Bool,
                       onDelta: @escaping TokenSink, done: @escaping @Sendable (Result<AgentReply, any Error>) -> Void) {
-        guard latency > .zero else { return done(.success(reply(to: request, in: context))) }
+        guard core.latency > .zero else { return done(.success(reply(to: request, in: context))) }
         guard streaming else {
             // Built when due, off the timer thread, so that a pending call holds no reply text.
-            _ = TimerWheel.shared.schedule(at: .now + latency) {
+            _ = TimerWheel.shared.schedule(at: .now + core.latency) {
                 Self.replies.async { done(.success(reply(to: request, in: context))) }
             }
             return
         }
         let whole = reply(to: request, in: context)
-        let pieces = Self.pieces(of: whole.text, count: min(8, max(2, Int(latency / .milliseconds(100)))))
-        let step = latency / pieces.count
+        let pieces = Self.pieces(of: whole.text, count: min(8, max(2, Int(core.latency / .milliseconds(100)))))
+        let step = core.latency / pieces.count
         @Sendable func emit(_ next: Int) {
             _ = TimerWheel.shared.schedule(at: .now + step) {
                 onDelta(pieces[next])
@@ -110,8 +107,8 @@ public struct DemoAgent: ScheduledAgent {
     }
 
     func reply(to request: PhaseRequest, in context: DebateContext) -> AgentReply {
-        let topic = topics.topic(of: context)
-        var rng = SeededRandom(seed: context.seed, identity.name, request.phase.rawValue, String(request.round),
+        let topic = core.topics.topic(of: context)
+        var rng = SeededRandom(seed: context.seed, core.identity.name, request.phase.rawValue, String(request.round),
                                request.target?.agent ?? "")
         let text: String
         switch request.phase {
@@ -132,11 +129,11 @@ public struct DemoAgent: ScheduledAgent {
     // MARK: - Phases
 
     func propose(_ topic: DemoTopic, _ rng: inout SeededRandom) -> String {
-        let stance = topic.fill(rng.pick(persona.stances))
-        var reasons = persona.reasons
+        let stance = topic.fill(rng.pick(core.persona.stances))
+        var reasons = core.persona.reasons
         let first = reasons.remove(at: Int(rng.next() % UInt64(reasons.count)))
         let second = rng.pick(reasons)
-        return "\(stance) \(topic.fill(first)) \(topic.fill(second))\n\nRecommendation: \(topic.fill(rng.pick(persona.recommendations)))"
+        return "\(stance) \(topic.fill(first)) \(topic.fill(second))\n\nRecommendation: \(topic.fill(rng.pick(core.persona.recommendations)))"
     }
 
     func revise(_ topic: DemoTopic, _ request: PhaseRequest, _ rng: inout SeededRandom) -> String {
@@ -144,7 +141,7 @@ public struct DemoAgent: ScheduledAgent {
         let split = Self.split(previous, at: "\n\nRecommendation: ")
         let core = split?.before ?? previous
         var recommendation = split.map { Self.split($0.after, at: "\n\n")?.before ?? $0.after }
-            ?? topic.fill(rng.pick(persona.recommendations))
+            ?? topic.fill(rng.pick(self.core.persona.recommendations))
         let critiques = request.critiquesReceived.sorted { $0.severity > $1.severity }
         guard let strongest = critiques.first else {
             return "\(core)\n\nRecommendation: \(recommendation)\n\nRevision (round \(request.round)): no critiques received; position unchanged."
@@ -153,7 +150,7 @@ public struct DemoAgent: ScheduledAgent {
         var notes: [String] = []
         if strongest.severity >= 7 {
             // A serious objection changes the recommendation itself.
-            let alternatives = persona.recommendations.map(topic.fill).filter { $0 != recommendation }
+            let alternatives = self.core.persona.recommendations.map(topic.fill).filter { $0 != recommendation }
             recommendation = alternatives.isEmpty ? recommendation : rng.pick(alternatives)
             notes.append("Conceding to \(strongest.agent) that \(Self.lowerFirst(issue)), I changed my recommendation.")
         } else {
@@ -171,15 +168,15 @@ public struct DemoAgent: ScheduledAgent {
 
     func critique(_ topic: DemoTopic, _ request: PhaseRequest, _ context: DebateContext, _ rng: inout SeededRandom) -> String {
         let targetPersona = request.target.map { persona(of: $0, topic: topic, in: context) } ?? ""
-        let affinity = persona.affinity[targetPersona] ?? 0.5
+        let affinity = core.persona.affinity[targetPersona] ?? 0.5
         // Less kind to personas it disagrees with; softer as answers get revised.
         let base = (1 - affinity) * 10 + (rng.unit() * 3 - 1.5)
         let severity = max(1, min(9, (base * (1 - 0.15 * Double(request.round - 1))).rounded()))
-        var concerns = persona.concerns
+        var concerns = core.persona.concerns
         let first = concerns.remove(at: Int(rng.next() % UInt64(concerns.count)))
         let issues = [first] + (severity >= 6 ? [rng.pick(concerns)] : [])
         let issueTexts = issues.map { topic.fill($0) }
-        let suggestion = topic.fill(rng.pick(persona.suggestions))
+        let suggestion = topic.fill(rng.pick(core.persona.suggestions))
         let json: JSONValue = ["issues": JSONValue(issueTexts), "suggestions": JSONValue([suggestion]), "severity": .int(Int(severity))]
         return json.serialized()
     }
@@ -190,10 +187,10 @@ public struct DemoAgent: ScheduledAgent {
             // The noise depends on the answer, not on where it is listed: blind review shuffles the list, and the same
             // answers must get the same vote either way.
             let author = persona(of: candidate, topic: topic, in: context)
-            var noise = SeededRandom(seed: context.seed, identity.name, "vote", String(request.round), author)
-            var score = (persona.affinity[author] ?? 0.5) + noise.unit() * 0.45
+            var noise = SeededRandom(seed: context.seed, core.identity.name, "vote", String(request.round), author)
+            var score = (core.persona.affinity[author] ?? 0.5) + noise.unit() * 0.45
             // Answers that took this agent's critique on board earn a little credit.
-            if candidate.content.containsBytes(of: identity.name) { score += 0.05 }
+            if candidate.content.containsBytes(of: core.identity.name) { score += 0.05 }
             if best == nil || score > best!.score { best = (candidate.agent, score) }
         }
         let choice = best?.name ?? "nobody"
@@ -214,7 +211,7 @@ public struct DemoAgent: ScheduledAgent {
         let ranked = request.candidates.sorted { a, b in
             let wa = weight[a.agent] ?? 0, wb = weight[b.agent] ?? 0
             if wa != wb { return wa > wb }
-            return (persona.affinity[persona(of: a, topic: topic, in: context)] ?? 0.5) > (persona.affinity[persona(of: b, topic: topic, in: context)] ?? 0.5)
+            return (core.persona.affinity[persona(of: a, topic: topic, in: context)] ?? 0.5) > (core.persona.affinity[persona(of: b, topic: topic, in: context)] ?? 0.5)
         }
         guard let winner = ranked.first else {
             return (["winner": .null, "confidence": .null, "final_answer": .string("No answers were given on \(topic.gist).")] as JSONValue).serialized()
