@@ -176,7 +176,32 @@ public actor DebateRunner {
 
     /// The slot is free at once for the next debate; the debate stays active (`isActive`) until its final record
     /// is saved, so whoever awaits its completion reads the finished record.
+    /// Every finishing debate holds this frame while its final record is written, so it only awaits: the steps before
+    /// and after are synchronous, and the final save runs in a task of its own (a cancelled debate's task is itself
+    /// cancelled, and the write must still happen).
     private func finished(_ id: String, _ outcome: PersistedDebate.Outcome, persisted: PersistedDebate) async {
+        switch closing(id, outcome, persisted: persisted) {
+        case .lost:
+            end(id, nil)
+        case .shutdown(let checkpointed):
+            await checkpointed.value
+            end(id, nil, checkpointed: true)
+        case .save(let save):
+            let saved = await save.result
+            end(id, settle(id, outcome, saved))
+        }
+    }
+
+    enum Closing {
+        /// The lease was lost: nothing more is written.
+        case lost
+        /// Interrupted by shutdown: the last checkpoint written and the lease given up, for a resume.
+        case shutdown(Task<Void, Never>)
+        /// The final record being saved (with the ELO update).
+        case save(Task<[EloRating.Change], any Error>)
+    }
+
+    @inline(never) private func closing(_ id: String, _ outcome: PersistedDebate.Outcome, persisted: PersistedDebate) -> Closing {
         running[id] = nil
         finishing.insert(id)
         pump()
@@ -184,39 +209,51 @@ public actor DebateRunner {
         let wasLost = outcome.leaseLost || lost.remove(id) != nil
         let interruptedByShutdown = shuttingDown && record.status == .cancelled && !cancelRequested.contains(id)
         cancelRequested.remove(id)
-        var completion: Completion?
         if wasLost {
             logger.warning("debate stopped here: its lease was lost (taken over elsewhere or deleted)", metadata: ["debate_id": "\(id)"])
-        } else if interruptedByShutdown {
+            return .lost
+        }
+        if interruptedByShutdown {
             // Keep the last checkpoint (status running) and give the lease up: the next start, or another instance, resumes it.
             // From a fresh task: this one is cancelled, and the newest checkpoint may still be unwritten.
             let (store, unwritten) = (store, outcome.unwritten)
-            await Task {
+            return .shutdown(Task {
                 if let unwritten {
                     try? await store.save(unwritten.checkpoint.record, progress: unwritten.checkpoint.progress,
                                           events: unwritten.events, lease: persisted.lease)
                 }
                 try? await store.release(persisted.lease)
-            }.value
-            logger.info("debate checkpointed for shutdown", metadata: ["debate_id": "\(id)"])
-        } else {
-            // A cancelled debate's task is itself cancelled: save from a fresh task so the write still happens.
-            let save = Task { try await Self.finish(persisted, record, unsaved: outcome.unsaved, logger: logger) }
-            do {
-                completion = Completion(record: record, eloChanges: try await save.value)
-            } catch StoreError.leaseLost {
-                logger.info("debate ended after it was deleted or taken over: nothing more saved", metadata: ["debate_id": "\(id)"])
-            } catch {
-                completion = Completion(record: record, eloChanges: [])
-                logger.error("saving the finished debate failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
-            }
-            metrics.increment("aragora_debates_finished_total", labels: [("status", record.status.rawValue)])
-            stats.finishedOne()
-            logger.info("debate finished", metadata: [
-                "debate_id": "\(id)", "status": "\(record.status.rawValue)", "rounds_used": "\(record.roundsUsed)",
-                "duration_s": "\(record.durationSeconds ?? 0)",
-            ])
+            })
         }
+        // The task captures the runner (its logger), so it starts on the runner as it always did: a save task that
+        // did not left a draining backlog at 1.44 cores instead of 1.6, at the same CPU a debate (docs/benchmarks.md).
+        return .save(Task { try await Self.finish(persisted, outcome.record, unsaved: outcome.unsaved, logger: self.logger) })
+    }
+
+    /// What the final save gave: the completion to hand to whoever waits, counted and logged.
+    @inline(never) private func settle(_ id: String, _ outcome: PersistedDebate.Outcome, _ saved: Result<[EloRating.Change], any Error>) -> Completion? {
+        let record = outcome.record
+        var completion: Completion?
+        switch saved {
+        case .success(let changes):
+            completion = Completion(record: record, eloChanges: changes)
+        case .failure(StoreError.leaseLost):
+            logger.info("debate ended after it was deleted or taken over: nothing more saved", metadata: ["debate_id": "\(id)"])
+        case .failure(let error):
+            completion = Completion(record: record, eloChanges: [])
+            logger.error("saving the finished debate failed", metadata: ["debate_id": "\(id)", "error": "\(error)"])
+        }
+        metrics.increment("aragora_debates_finished_total", labels: [("status", record.status.rawValue)])
+        stats.finishedOne()
+        logger.info("debate finished", metadata: [
+            "debate_id": "\(id)", "status": "\(record.status.rawValue)", "rounds_used": "\(record.roundsUsed)",
+            "duration_s": "\(record.durationSeconds ?? 0)",
+        ])
+        return completion
+    }
+
+    @inline(never) private func end(_ id: String, _ completion: Completion?, checkpointed: Bool = false) {
+        if checkpointed { logger.info("debate checkpointed for shutdown", metadata: ["debate_id": "\(id)"]) }
         finishing.remove(id)
         gates[id] = nil
         bus.close(id)
