@@ -7,18 +7,42 @@ public enum Timestamp {
 
     static func millis(_ ms: Int64) -> Double { Double(ms) / 1000 }
 
-    /// `2026-11-29T03:08:23.123Z`
+    /// `2026-11-29T03:08:23.123Z`. Written digit by digit into one 24-byte string: every event and record carries
+    /// times, and building it from seven padded strings was most of its cost (docs/benchmarks.md).
     public static func iso8601(_ seconds: Double) -> String {
         let total = Int64((seconds * 1000).rounded())
         var t = time_t(total >= 0 ? total / 1000 : (total - 999) / 1000)
         let millis = Int(total - Int64(t) * 1000)
         var tmv = tm()
         gmtime_r(&t, &tmv)
+        let year = Int(tmv.tm_year) + 1900
+        guard (0...9999).contains(year) else { return unpadded(year, tmv, millis) }
+        return String(unsafeUninitializedCapacity: 24) { out in
+            func put(_ value: Int, _ width: Int, at index: Int) {
+                var v = value
+                for i in stride(from: index + width - 1, through: index, by: -1) {
+                    out[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                }
+            }
+            put(year, 4, at: 0); out[4] = UInt8(ascii: "-")
+            put(Int(tmv.tm_mon) + 1, 2, at: 5); out[7] = UInt8(ascii: "-")
+            put(Int(tmv.tm_mday), 2, at: 8); out[10] = UInt8(ascii: "T")
+            put(Int(tmv.tm_hour), 2, at: 11); out[13] = UInt8(ascii: ":")
+            put(Int(tmv.tm_min), 2, at: 14); out[16] = UInt8(ascii: ":")
+            put(Int(tmv.tm_sec), 2, at: 17); out[19] = UInt8(ascii: ".")
+            put(millis, 3, at: 20); out[23] = UInt8(ascii: "Z")
+            return 24
+        }
+    }
+
+    /// Years outside 0...9999 (never written by Aragora itself, but a client may send any number of seconds).
+    private static func unpadded(_ year: Int, _ tmv: tm, _ millis: Int) -> String {
         func pad(_ v: Int32, _ n: Int) -> String {
             let s = String(v)
             return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
         }
-        return "\(pad(tmv.tm_year + 1900, 4))-\(pad(tmv.tm_mon + 1, 2))-\(pad(tmv.tm_mday, 2))T"
+        return "\(year)-\(pad(tmv.tm_mon + 1, 2))-\(pad(tmv.tm_mday, 2))T"
             + "\(pad(tmv.tm_hour, 2)):\(pad(tmv.tm_min, 2)):\(pad(tmv.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
     }
 

@@ -28,8 +28,7 @@ public struct DebateInput: Sendable {
                 consensus: ConsensusMethod = .judge, context: String? = nil, metadata: [String: JSONValue] = [:],
                 budgetLimitUSD: Double? = nil, seed: UInt64? = nil, callTimeout: Duration? = nil, earlyStop: Bool = true,
                 blind: Bool = true, quorum: Int? = nil, defaultPanel: [AgentSpec] = AgentFactory.defaultDemoSpecs, config: ServerConfiguration) throws(DebateInputError) {
-        self.question = String(String.UnicodeScalarView(
-            question.unicodeScalars.drop { DebateLimits.blank.contains($0) }.reversed().drop { DebateLimits.blank.contains($0) }.reversed()))
+        self.question = DebateLimits.trimmed(question)
         questionLength = DebateLimits.length(question)
         if let specs {
             self.specs = specs

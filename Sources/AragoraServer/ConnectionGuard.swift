@@ -14,10 +14,11 @@ import NIOHTTP1
 ///   (`ParserErrorCatcher` reports them here, from behind the parser);
 /// - marks a first request in HTTP/1.0 that did not ask for keep-alive with `Connection: close`, so the connection
 ///   closes after the response as HTTP/1.0 says (the HTTP types handed to Hummingbird carry no version).
-final class ConnectionGuard: ChannelDuplexHandler {
+///
+/// Inbound only: responses do not pass through it (a pass-through write and flush per response part otherwise).
+final class ConnectionGuard: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let timeout: TimeAmount

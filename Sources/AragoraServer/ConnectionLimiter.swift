@@ -97,13 +97,14 @@ final class ConnectionLimiter: Sendable {
 
     private func set(_ id: Int, _ activity: Activity) {
         state.withLock { s in
-            guard var entry = s.entries[id], entry.activity != activity else { return }
-            entry.activity = activity
-            entry.generation += 1
-            s.entries[id] = entry
+            // In place: copying the entry out and back retained and released its channel (twice a request).
+            guard let i = s.entries.index(forKey: id), s.entries.values[i].activity != activity else { return }
+            s.entries.values[i].activity = activity
+            s.entries.values[i].generation += 1
+            let generation = s.entries.values[i].generation
             switch activity {
-            case .waitingForHead: s.silent.append((id, entry.generation))
-            case .idle: s.idle.append((id, entry.generation))
+            case .waitingForHead: s.silent.append((id, generation))
+            case .idle: s.idle.append((id, generation))
             case .busy: break
             }
             // Stale places are dropped lazily; bound them so a long-lived busy server does not accumulate them.

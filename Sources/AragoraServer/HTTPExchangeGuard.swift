@@ -24,9 +24,11 @@ final class HTTPExchangeGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var firstHeadFields: HTTPFields?
     /// The one timer: when it fires, whatever `deadline` is then decides (see `arm`).
     private var timer: (scheduled: Scheduled<Void>, at: NIODeadline)?
-    /// When `onDeadline` runs; nil when nothing is being waited for.
+    /// When the wait for `awaited` ends; nil when nothing is being waited for.
     private var deadline: NIODeadline?
-    private var onDeadline: ((ChannelHandlerContext) -> Void)?
+    private var awaited = Awaited.body
+    /// What the connection is waiting for (a case, not a closure: no allocation per request).
+    private enum Awaited { case body, nextRequest }
     /// Requests whose head arrived and whose response has not ended.
     private var pending = 0
     private var readingBody = false
@@ -61,7 +63,7 @@ final class HTTPExchangeGuard: ChannelDuplexHandler, RemovableChannelHandler {
             responseStarted = false
             lastHead = head
             ticket?.busy()
-            arm(context, in: bodyTimeout) { [weak self] context in self?.bodyStalled(context) }
+            arm(context, in: bodyTimeout, for: .body)
         case .body:
             break
         case .end:
@@ -94,7 +96,7 @@ final class HTTPExchangeGuard: ChannelDuplexHandler, RemovableChannelHandler {
             pending = max(0, pending - 1)
             if pending == 0 && !readingBody {
                 ticket?.idle()
-                arm(context, in: idleTimeout) { context in context.close(promise: nil) }
+                arm(context, in: idleTimeout, for: .nextRequest)
             }
         }
         context.write(data, promise: promise)
@@ -129,14 +131,13 @@ final class HTTPExchangeGuard: ChannelDuplexHandler, RemovableChannelHandler {
         return (head, body)
     }
 
-    /// Waits `delay` for the next step, then runs `fire`. Lazily: moving the deadline later keeps the timer already
+    /// Waits `delay` for the next step, then gives up on it (`timedOut`). Lazily: moving the deadline later keeps the timer already
     /// scheduled, which reschedules itself when it fires early, so a busy keep-alive connection costs one timer per
     /// timeout period instead of a schedule and a cancel per request (about 9% of a probe's time, docs/benchmarks.md).
-    private func arm(_ context: ChannelHandlerContext, in delay: TimeAmount,
-                     _ fire: @escaping (ChannelHandlerContext) -> Void) {
+    private func arm(_ context: ChannelHandlerContext, in delay: TimeAmount, for step: Awaited) {
         let at = NIODeadline.now() + delay
         deadline = at
-        onDeadline = fire
+        awaited = step
         if let timer, timer.at <= at { return }
         timer?.scheduled.cancel()
         schedule(context, at: at)
@@ -152,6 +153,9 @@ final class HTTPExchangeGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard let deadline else { return }
         if NIODeadline.now() < deadline { return schedule(context, at: deadline) }
         self.deadline = nil
-        onDeadline?(context)
+        switch awaited {
+        case .body: bodyStalled(context)
+        case .nextRequest: context.close(promise: nil)
+        }
     }
 }

@@ -21,7 +21,7 @@ struct RequestLogMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let start = ContinuousClock.now
-        let incoming = request.headers[HTTPField.Name("X-Request-ID")!].flatMap { DebateID.isValid($0) ? $0 : nil }
+        let incoming = request.headers[RequestID.header].flatMap { DebateID.isValid($0) ? $0 : nil }
         context.requestID = incoming ?? RequestID.make()
         var answered: Response?
         var failure = APIError(.internalServerError, "internal_error", "internal server error")
@@ -50,7 +50,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         }
         // OpenAI clients read errors in OpenAI's shape: everything under /v1/ answers that way.
         var response = answered ?? (OpenAIRoutes.isOpenAI(request.uri.path) ? failure.openAIResponse() : failure.response())
-        response.headers[HTTPField.Name("X-Request-ID")!] = context.requestID
+        response.headers[RequestID.header] = context.requestID
         response.headers.append(contentsOf: SecurityHeaders.all)
         let seconds = (ContinuousClock.now - start).seconds
         let path = request.uri.path
@@ -67,6 +67,8 @@ struct RequestLogMiddleware: RouterMiddleware {
 /// Request ids correlate log lines; they need to be unique, not unpredictable. A random prefix per process and a
 /// counter: asking the kernel for randomness on every request cost 1.8% of a probe's time (docs/benchmarks.md).
 enum RequestID {
+    /// Named once: building a field name checks and lowercases it (every request reads and writes this one).
+    static let header = HTTPField.Name("X-Request-ID")!
     static let prefix = String(UInt64.random(in: 1 << 60 ..< UInt64.max), radix: 16)
     static let counter = Atomic<UInt64>(0)
 

@@ -10,6 +10,8 @@ import Testing
             #expect(Timestamp.parse(text) == t)
         }
         #expect(Timestamp.iso8601(1_795_924_162.2569999) == "2026-11-29T03:49:22.257Z")
+        #expect(Timestamp.iso8601(-62_135_596_800.004) == "0000-12-31T23:59:59.996Z")
+        #expect(Timestamp.iso8601(253_402_300_800.5) == "10000-01-01T00:00:00.500Z")
     }
 
     @Test func parsesOtherForms() {
@@ -28,5 +30,11 @@ import Testing
         let ids = (0..<100).map { _ in DebateID.make() }
         #expect(ids.allSatisfy(DebateID.isValid))
         #expect(Set(ids).count == 100)
+        #expect(ids.allSatisfy { $0.hasPrefix("deb_") && $0.utf8.count == 24 })
+        // Every base-36 digit turns up in both halves of an id (each half from its own random word).
+        for half in [4..<14, 14..<24] {
+            let digits = Set(ids.flatMap { Array($0.utf8)[half] })
+            #expect(digits == Set("0123456789abcdefghijklmnopqrstuvwxyz".utf8))
+        }
     }
 }
