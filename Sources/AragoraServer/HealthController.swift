@@ -133,45 +133,27 @@ struct Checked: Sendable {
 
 /// Runs a check once for everyone who asks while it runs (single flight): under a flood of health probes the
 /// database sees one query at a time, and every caller gets the answer of a query that was running when it asked.
-/// The first caller runs the check in its own task; those who arrive meanwhile wait for its answer (a task of its
-/// own per check, and a hop to wait for it, were a tenth of `/api/health`'s time, docs/benchmarks.md).
+/// The check runs in a task of its own, so callers keep joining it while it starts. (The first caller running it
+/// in its own task instead made flights smaller: more queries for the same calls, no less CPU a call; see
+/// docs/benchmarks.md.)
 final class SharedCheck<Value: Sendable>: Sendable {
-    private struct State {
-        var running = false
-        var waiting: [CheckedContinuation<Value?, Never>] = []
-    }
-    private let state = Mutex(State())
+    private let inFlight = Mutex<(task: Task<Value, Never>?, callers: Int)>((nil, 0))
 
-    /// Callers waiting for the running check's answer.
-    var waiting: Int { state.withLock { $0.waiting.count } }
+    /// Callers waiting for the running check's answer, the one who started it included.
+    var waiting: Int { inFlight.withLock { $0.callers } }
 
-    func run(_ check: () async -> Value) async -> Value {
-        while true {
-            let leads = state.withLock { s in
-                if s.running { return false }
-                s.running = true
-                return true
+    func run(_ check: @escaping @Sendable () async -> Value) async -> Value {
+        let task: Task<Value, Never> = inFlight.withLock { current in
+            current.callers += 1
+            if let running = current.task { return running }
+            let started = Task {
+                let result = await check()
+                self.inFlight.withLock { $0 = (nil, 0) }
+                return result
             }
-            if leads {
-                let value = await check()
-                let waiting = state.withLock { s in
-                    s.running = false
-                    defer { s.waiting = [] }
-                    return s.waiting
-                }
-                for waiter in waiting { waiter.resume(returning: value) }
-                return value
-            }
-            // Nil when the check ended between the two looks: then this caller runs the next one (or joins it).
-            let shared: Value? = await withCheckedContinuation { waiter in
-                let joined = state.withLock { s in
-                    guard s.running else { return false }
-                    s.waiting.append(waiter)
-                    return true
-                }
-                if !joined { waiter.resume(returning: nil) }
-            }
-            if let shared { return shared }
+            current.task = started
+            return started
         }
+        return await task.value
     }
 }
