@@ -34,8 +34,9 @@ public actor DebateRunner {
     private var queue = Deque<String>()
     private var jobs: [String: Job] = [:]
     private var running: [String: (task: Task<Void, Never>, lease: DebateLease)] = [:]
-    /// Debates whose run ended and whose final record is being saved: no longer holding a slot, still active.
-    private var finishing: Set<String> = []
+    /// Debates whose run ended and whose final record is being saved: no longer holding a slot, still active. With
+    /// the task that runs them, which ends once the record is written: shutdown waits for it.
+    private var finishing: [String: Task<Void, Never>] = [:]
     private var cancelRequested: Set<String> = []
     private var lost: Set<String> = []
     /// Each held debate's gate for live events (see `LeaseGate`).
@@ -58,7 +59,7 @@ public actor DebateRunner {
     /// Active and queued counts readable without waiting on the actor (health checks, admission, metrics).
     public nonisolated let stats = RunnerStats()
 
-    public func isActive(_ id: String) -> Bool { running[id] != nil || jobs[id] != nil || finishing.contains(id) }
+    public func isActive(_ id: String) -> Bool { running[id] != nil || jobs[id] != nil || finishing[id] != nil }
 
     // MARK: - Engines
 
@@ -202,8 +203,7 @@ public actor DebateRunner {
     }
 
     @inline(never) private func closing(_ id: String, _ outcome: PersistedDebate.Outcome, persisted: PersistedDebate) -> Closing {
-        running[id] = nil
-        finishing.insert(id)
+        finishing[id] = running.removeValue(forKey: id)?.task
         pump()
         let record = outcome.record
         let wasLost = outcome.leaseLost || lost.remove(id) != nil
@@ -254,7 +254,7 @@ public actor DebateRunner {
 
     @inline(never) private func end(_ id: String, _ completion: Completion?, checkpointed: Bool = false) {
         if checkpointed { logger.info("debate checkpointed for shutdown", metadata: ["debate_id": "\(id)"]) }
-        finishing.remove(id)
+        finishing[id] = nil
         gates[id] = nil
         bus.close(id)
         resumeWaiters(id, completion)
@@ -441,7 +441,9 @@ public actor DebateRunner {
         maintenance?.cancel()
         let tasks = running.values.map(\.task)
         for t in tasks { t.cancel() }
-        for t in tasks { await t.value }
+        // Debates writing their final record are left to finish (the store closes after this): they ended, and
+        // followers have seen them end.
+        for t in tasks + finishing.values { await t.value }
         for job in jobs.values { try? await store.release(job.lease) }
     }
 }

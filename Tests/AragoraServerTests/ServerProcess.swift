@@ -35,7 +35,15 @@ enum ServerProcess {
         return (p.terminationStatus, output)
     }
 
-    static func start(_ bin: URL, dataDir: String, extra: [String: String] = [:]) throws -> (Process, Int) {
+    /// What a started server wrote to stderr after its startup line (kept when `log` is given).
+    final class Log: @unchecked Sendable {
+        private let lock = NSLock()
+        private var text = ""
+        func append(_ data: Data) { lock.withLock { text += String(decoding: data, as: UTF8.self) } }
+        var contents: String { lock.withLock { text } }
+    }
+
+    static func start(_ bin: URL, dataDir: String, extra: [String: String] = [:], log: Log? = nil) throws -> (Process, Int) {
         let p = Process()
         p.executableURL = bin
         p.arguments = ["serve", "--port", "0"]
@@ -60,7 +68,9 @@ enum ServerProcess {
                 let digits = seen[r.upperBound...].prefix { $0.isNumber }
                 if let port = Int(digits), port > 0 {
                     // Keep draining stderr so the server never blocks on a full pipe.
-                    Thread.detachNewThread { while !pipe.fileHandleForReading.availableData.isEmpty {} }
+                    Thread.detachNewThread {
+                        while case let data = pipe.fileHandleForReading.availableData, !data.isEmpty { log?.append(data) }
+                    }
                     return (p, port)
                 }
             }

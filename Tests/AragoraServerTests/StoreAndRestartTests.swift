@@ -100,6 +100,43 @@ final class CrashRecoveryTests: XCTestCase {
         XCTAssertEqual(seqs, Array(1...max(1, seqs.count)), "no gaps across the restart")
     }
 
+    /// SIGTERM while a backlog drains: debates whose final record is being written when it arrives are waited for.
+    /// They were not: the store closed under their final saves ("saving the finished debate failed"), they stayed
+    /// `running`, and the next start ran their last phase again after followers had seen them end.
+    func testGracefulShutdownWaitsForFinishingDebates() async throws {
+        let bin = try ServerProcess.binary()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-finishing-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = ServerProcess.Log()
+        let fast = ["ARAGORA_DEMO_LATENCY_MS": "0", "ARAGORA_MAX_CONCURRENT_DEBATES": "64"]
+        let (first, port1) = try ServerProcess.start(bin, dataDir: dir, extra: fast, log: log)
+        let base1 = "http://127.0.0.1:\(port1)/api/debates"
+        let total = 600
+        for i in 0..<total {
+            let created = try await http("POST", base1, body: #"{"question":"Finish before stopping? \#(i)","rounds":2}"#)
+            XCTAssertNotNil(created["debate_id"]?.stringValue)
+        }
+        // SIGTERM while the backlog drains: some debates done, the rest queued or running (a deadline against a hang).
+        var done = 0
+        for _ in 0..<600 where done < 50 {
+            done = try await http("GET", base1 + "?status=completed&limit=1")["total"]?.intValue ?? 0
+            if done < 50 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        first.terminate()
+        first.waitUntilExit()
+        XCTAssertEqual(first.terminationStatus, 0)
+        let failed = log.contents.split(separator: "\n").filter { $0.contains("saving the finished debate failed") }
+        XCTAssertEqual(failed, [], "final records the store closed under")
+        let (second, port2) = try ServerProcess.start(bin, dataDir: dir, extra: fast)
+        defer { second.terminate(); second.waitUntilExit() }
+        var completed = 0
+        for _ in 0..<1200 where completed < total {
+            completed = try await http("GET", "http://127.0.0.1:\(port2)/api/debates?status=completed&limit=1")["total"]?.intValue ?? 0
+            if completed < total { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        XCTAssertEqual(completed, total, "every debate completes once, across the restart")
+    }
+
     func testGracefulShutdownExitsZeroAndResumes() async throws {
         let bin = try ServerProcess.binary()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("aragora-term-\(UUID().uuidString)").path
