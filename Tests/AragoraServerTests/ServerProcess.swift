@@ -1,5 +1,6 @@
 import AragoraTestSupport
 import Foundation
+import Synchronization
 import XCTest
 
 /// A real `aragora serve` process for tests that need one (crash recovery, the Python client).
@@ -36,11 +37,10 @@ enum ServerProcess {
     }
 
     /// What a started server wrote to stderr after its startup line (kept when `log` is given).
-    final class Log: @unchecked Sendable {
-        private let lock = NSLock()
-        private var text = ""
-        func append(_ data: Data) { lock.withLock { text += String(decoding: data, as: UTF8.self) } }
-        var contents: String { lock.withLock { text } }
+    final class Log: Sendable {
+        private let text = Mutex("")
+        func append(_ data: Data) { text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+        var contents: String { text.withLock { $0 } }
     }
 
     static func start(_ bin: URL, dataDir: String, extra: [String: String] = [:], log: Log? = nil) throws -> (Process, Int) {
